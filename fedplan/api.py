@@ -1,0 +1,274 @@
+"""The public library API: load a scenario, plan, cost the PCN baseline, summarise.
+
+``plan(scenario)`` returns the optimiser's ``Result``; ``run(scenario)`` returns a ``PlanRun``
+holding everything the CLI writes to a run directory.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+import geo
+import inputs
+from inputs.errors import InputError
+from inputs.model import Practices, Scenario
+from optimise import FederationProblem, Result, Status, solve_federations, verify
+from optimise.verify import Verification
+
+NEST_ATTR = {"sub_icb": "sub_icb_code", "icb": "icb_code", "lad": "lad_code"}
+
+
+def as_scenario(scenario: Scenario | str | Path | None) -> Scenario:
+    if scenario is None:
+        return Scenario()
+    if isinstance(scenario, Scenario):
+        return scenario
+    return inputs.load_scenario(Path(scenario))
+
+
+def check_supported(scenario: Scenario) -> None:
+    """Refuse switches this engine does not model yet, rather than silently ignoring them."""
+    src = scenario.source or "scenario"
+    if scenario.constraints.contiguity:
+        raise InputError("contiguity = true is not supported by this version's engine yet; the plan would "
+                         "ignore it.", file=src, column="constraints.contiguity",
+                         fix="set contiguity = false, or use max_distance_km / nest_within to keep federations local.")
+    if scenario.bounds.soft:
+        raise InputError("soft = true (soft population bounds) is not supported by this version's engine yet.",
+                         file=src, column="bounds.soft", fix="set soft = false and widen min/max_population instead.")
+    if scenario.inputs.travel_times is not None:
+        raise InputError("travel_times is read and validated but not yet used to cost access; the plan would use "
+                         "straight-line distance instead.", file=src, column="inputs.travel_times",
+                         fix="remove travel_times from [inputs] for now.")
+
+
+def load_practices(scenario: Scenario) -> Practices:
+    """The participating practices, projected to EPSG:27700."""
+    spec = scenario.inputs
+    if spec.practices is None:
+        table = inputs.load_national_practices()
+    else:
+        fmt = inputs.detect_format(spec.practices)
+        if fmt == "fedplan":
+            table = inputs.read_practices(spec.practices)
+        else:
+            if spec.postcodes is None:
+                raise InputError(f"this is an NHS '{fmt}' file, which has postcodes but no coordinates.",
+                                 file=str(spec.practices), column="inputs.postcodes",
+                                 fix="add postcodes = \"postcodes.csv\" (postcode, lat, lon) to [inputs].")
+            map_path = spec.practices if fmt == "nhs-map" else None
+            all_path = spec.practices if fmt == "nhs-all" else spec.list_sizes
+            table = inputs.read_nhs_practices(map_path=map_path, all_path=all_path,
+                                              postcodes_path=spec.postcodes)
+    return geo.project_practices(inputs.select_area(table, scenario.area))
+
+
+def build_problem(practices: Practices, scenario: Scenario, distance_km: np.ndarray) -> FederationProblem:
+    """Annual £ costs from distances and the scenario's parameters (DESIGN.md §3, terms 2 and 4)."""
+    c = scenario.costs
+    w = practices.list_size.astype(float)
+    per_km = c.hub_visits_per_patient * 2.0 * c.travel_gbp_per_km  # return trips
+    allowed = np.ones((len(practices), len(practices)), bool)
+    k = scenario.constraints
+    if k.max_distance_km is not None:
+        allowed &= distance_km <= k.max_distance_km + 1e-9
+    if k.nest_within != "none":
+        codes = np.array(getattr(practices, NEST_ATTR[k.nest_within]))
+        allowed &= codes[:, None] == codes[None, :]
+    return FederationProblem(
+        codes=practices.code, list_size=practices.list_size,
+        assign_cost=per_km * w[:, None] * distance_km, hub_cost=c.federation_fixed_gbp,
+        min_population=scenario.bounds.min_population, max_population=scenario.bounds.max_population,
+        n_federations=k.n_federations, allowed=allowed)
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Today's PCNs costed by the same model. Practices outside any PCN count as their own group."""
+
+    groups: tuple[str, ...]            # group id per practice (PCN code, or "no PCN: <code>")
+    names: dict[str, str]
+    hubs: dict[str, str]               # group -> hub practice code (cheapest member to host)
+    federations: tuple[dict, ...]
+    cost_gbp: float
+    cost_breakdown: dict[str, float]
+    in_range_share: float
+
+
+def cost_baseline(practices: Practices, problem: FederationProblem) -> Baseline:
+    groups = tuple(p if p else f"no PCN: {c}" for p, c in zip(practices.pcn_code, practices.code))
+    names = {}
+    members: dict[str, list[int]] = {}
+    for i, g in enumerate(groups):
+        members.setdefault(g, []).append(i)
+        names.setdefault(g, practices.pcn_name[i] or g)
+    feds, access_total, hubs = [], 0.0, {}
+    L, U = problem.min_population, problem.max_population
+    in_range = 0
+    for g in sorted(members):
+        ms = np.array(members[g])
+        sub = problem.assign_cost[np.ix_(ms, ms)].sum(axis=0)
+        hub = int(ms[int(np.argmin(sub))])
+        access = float(sub.min())
+        access_total += access
+        pop = int(problem.list_size[ms].sum())
+        in_range += L <= pop <= U
+        hubs[g] = practices.code[hub]
+        feds.append({"id": g, "name": names[g], "population": pop, "n_practices": int(len(ms)),
+                     "hub": practices.code[hub], "hub_name": practices.name[hub],
+                     "cost_gbp": round(access + problem.hub_cost, 2)})
+    fixed = problem.hub_cost * len(members)
+    return Baseline(groups, names, hubs, tuple(feds), access_total + fixed,
+                    {"access": access_total, "federation_fixed": fixed}, in_range / max(1, len(members)))
+
+
+@dataclass(frozen=True, eq=False)
+class PlanRun:
+    """Everything one planning run produced; the CLI writes it, library callers inspect it."""
+
+    scenario: Scenario
+    practices: Practices
+    problem: FederationProblem
+    distance_km: np.ndarray
+    result: Result
+    baseline: Baseline
+    verification: Verification
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> dict:
+        return make_summary(self)
+
+
+def run(scenario: Scenario | str | Path | None = None, *, log_path: Path | None = None,
+        on_stage: Callable[[str], None] | None = None) -> PlanRun:
+    """Plan one scenario end to end (no files written). Raises InputError for bad input and
+    optimise.ProblemInfeasible when the rules cannot be met."""
+    say = on_stage or (lambda msg: None)
+    sc = as_scenario(scenario)
+    check_supported(sc)
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    say(f"Reading practices for {sc.area.describe()}")
+    practices = load_practices(sc)
+    timings["inputs_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    dist = geo.distance_km(practices)
+    problem = build_problem(practices, sc, dist)
+    baseline = cost_baseline(practices, problem)
+    timings["model_s"] = time.perf_counter() - t
+    say(f"{len(practices)} practices, {practices.population:,} patients; solving with {sc.solve.solver} "
+        f"(time limit {sc.solve.time_limit_s:g}s)")
+    t = time.perf_counter()
+    result = solve_federations(
+        problem, sc.solve.solver, time_limit_s=sc.solve.time_limit_s, gap=sc.solve.gap,
+        seed=sc.solve.seed, threads=sc.solve.threads, warm_start=baseline_start(practices, baseline),
+        log_path=log_path, names=practices.name)
+    timings["solve_s"] = time.perf_counter() - t
+    check = _verify(practices, sc, result)
+    return PlanRun(sc, practices, problem, dist, result, baseline, check, timings)
+
+
+def baseline_start(practices: Practices, baseline: Baseline) -> tuple[np.ndarray, tuple[int, ...]]:
+    order = sorted(set(baseline.groups))
+    gid = {g: f for f, g in enumerate(order)}
+    labels = np.array([gid[g] for g in baseline.groups], dtype=np.int64)
+    return labels, tuple(practices.index(baseline.hubs[g]) for g in order)
+
+
+def _verify(practices: Practices, sc: Scenario, result: Result) -> Verification:
+    if not result.has_plan:
+        return Verification(ok=False, problems=("no plan to verify",))
+    return verify(practices, result.assignment_by_code(), result.hubs_by_federation(), sc,
+                  expected_cost=result.objective)
+
+
+def plan(scenario: Scenario | str | Path | None = None) -> Result:
+    """Plan a scenario (a Scenario, a TOML path, or None for Devon) and return the Result."""
+    return run(scenario).result
+
+
+def make_summary(r: PlanRun) -> dict:
+    res, p, prob = r.result, r.practices, r.problem
+    feds = []
+    if res.has_plan:
+        for f, hub in enumerate(res.hubs):
+            ms = res.members(f)
+            access = float(prob.assign_cost[ms, hub].sum())
+            feds.append({
+                "id": f + 1, "population": int(p.list_size[ms].sum()), "n_practices": int(len(ms)),
+                "hub": p.code[hub], "hub_name": p.name[hub],
+                "cost_gbp": round(access + prob.hub_cost, 2),
+                "max_distance_km": round(float(r.distance_km[ms, hub].max()), 3),
+            })
+    b = r.baseline
+    L, U = prob.min_population, prob.max_population
+    summary = {
+        "status": str(res.status),
+        "objective_gbp": _round(res.objective),
+        "bound_gbp": _round(res.bound),
+        "gap": None if res.gap is None else round(float(res.gap), 8),
+        "runtime_s": round(res.runtime_s, 3),
+        "solver": res.solver,
+        "solver_version": res.solver_version,
+        "seed": res.seed,
+        "area": r.scenario.area.describe(),
+        "n_practices": len(p),
+        "population": p.population,
+        "n_federations": res.n_federations,
+        "bounds": {"min_population": L, "max_population": U},
+        "federations": feds,
+        "cost_breakdown": _breakdown(r) if res.has_plan else {},
+        "baseline": {
+            "description": "today's Primary Care Networks (practices' pcn_code), costed by the same model",
+            "objective_gbp": round(b.cost_gbp, 2),
+            "n_federations": len(b.federations),
+            "in_range_share": round(b.in_range_share, 4),
+            "federations": list(b.federations),
+            "cost_breakdown": {k: round(v, 2) for k, v in b.cost_breakdown.items()},
+        },
+        "practices_moved": practices_moved(r) if res.has_plan else None,
+        "verified": r.verification.ok,
+        "verification_problems": list(r.verification.problems),
+        "message": res.message,
+        "parameters": {
+            "federation_fixed_gbp": r.scenario.costs.federation_fixed_gbp,
+            "hub_visits_per_patient": r.scenario.costs.hub_visits_per_patient,
+            "travel_gbp_per_km": r.scenario.costs.travel_gbp_per_km,
+            "distance": "straight line in EPSG:27700 (British National Grid)",
+            "time_limit_s": r.scenario.solve.time_limit_s,
+            "threads": r.scenario.solve.threads,
+        },
+        "timings_s": {k: round(v, 3) for k, v in r.timings.items()},
+    }
+    return summary
+
+
+def _round(v: float | None) -> float | None:
+    return None if v is None else round(float(v), 2)
+
+
+def _breakdown(r: PlanRun) -> dict[str, float]:
+    v = r.verification
+    if v.cost_breakdown:
+        return {k: round(float(x), 2) for k, x in v.cost_breakdown.items()}
+    return {}
+
+
+def practices_moved(r: PlanRun) -> int:
+    """Practices not in the federation that holds most of their current PCN's patients."""
+    res, p = r.result, r.practices
+    moved = 0
+    by_group: dict[str, list[int]] = {}
+    for i, g in enumerate(r.baseline.groups):
+        by_group.setdefault(g, []).append(i)
+    for g, ms in by_group.items():
+        weight: dict[int, int] = {}
+        for i in ms:
+            weight[int(res.assignment[i])] = weight.get(int(res.assignment[i]), 0) + int(p.list_size[i])
+        home = max(sorted(weight), key=lambda f: weight[f])
+        moved += sum(1 for i in ms if res.assignment[i] != home)
+    return moved

@@ -1,0 +1,266 @@
+"""The `fedplan` command. Exit codes: 0 plan written, 1 solver error (no plan), 2 bad input,
+3 the rules cannot be met (explained in words)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="fedplan", description="Plan GP federations with proven bounds.")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("plan", help="plan federations for an area and write a run directory")
+    p.add_argument("scenario", nargs="?", help="scenario TOML (default: Devon ICB with default rules)")
+    p.add_argument("--out", help="run directory to create (default: ./fedplan-run-<area>-<time>)")
+    area = p.add_mutually_exclusive_group()
+    area.add_argument("--icb", help="plan this ICB (code, e.g. QJK); `fedplan data` lists them")
+    area.add_argument("--sub-icb", dest="sub_icb", help="plan this sub-ICB location (code, e.g. 15N)")
+    area.add_argument("--region", help="plan this NHS region (code, e.g. Y58)")
+    p.add_argument("--solver", choices=["cbc", "cpsat", "highs", "scip"], help="override [solve] solver")
+    p.add_argument("--time-limit", dest="time_limit", type=float, help="override [solve] time_limit_s")
+    p.add_argument("--seed", type=int, help="override [solve] seed")
+    p.add_argument("--threads", type=int, help="override [solve] threads")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing run directory")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+
+    v = sub.add_parser("validate", help="check a scenario and its input files without solving")
+    v.add_argument("scenario")
+
+    mb = sub.add_parser("makebuy", help="what should one federation of N patients make or buy?")
+    mb.add_argument("--population", type=int, required=True, help="registered patients of the federation")
+    mb.add_argument("--catalogue", help="service catalogue CSV (default: the shipped, sourced catalogue)")
+    mb.add_argument("--shared-hub-cost", dest="shared_hub_cost", type=float, default=0.0,
+                    help="£/yr paid once if any clinical service is in-house (default 0)")
+    mb.add_argument("--max-inhouse", dest="max_inhouse", type=int,
+                    help="cap on the number of services run in-house")
+    mb.add_argument("--json", action="store_true")
+
+    d = sub.add_parser("data", help="list the ICBs and sub-ICBs shipped, with practices and patients")
+    d.add_argument("--level", choices=["icb", "sub_icb", "all"], default="all")
+    d.add_argument("--json", action="store_true")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = _parser().parse_args(argv)
+    from inputs.errors import InputError
+    from optimise import ProblemInfeasible
+
+    try:
+        if args.command == "plan":
+            return _plan(args, argv)
+        if args.command == "validate":
+            return _validate(args)
+        if args.command == "data":
+            return _data(args)
+        if args.command == "makebuy":
+            return _makebuy(args)
+    except InputError as exc:
+        print(f"fedplan: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except ProblemInfeasible as exc:
+        print("fedplan: no plan can meet these rules:", file=sys.stderr)
+        for reason in exc.reasons:
+            print(f"  - {reason}", file=sys.stderr)
+        return EXIT_INFEASIBLE
+    except KeyboardInterrupt:
+        print("fedplan: interrupted; nothing was written.", file=sys.stderr)
+        return 130
+    return EXIT_ERROR
+
+
+def _scenario_from_args(args):
+    from inputs import load_scenario
+    from inputs.model import AreaSpec, Scenario
+
+    sc = load_scenario(Path(args.scenario)) if args.scenario else Scenario()
+    if args.icb or args.sub_icb or args.region:
+        sc = replace(sc, area=AreaSpec(icb=args.icb, sub_icb=args.sub_icb, region=args.region,
+                                       exclude=sc.area.exclude))
+    solve = sc.solve
+    for flag, key in (("solver", "solver"), ("time_limit", "time_limit_s"), ("seed", "seed"), ("threads", "threads")):
+        val = getattr(args, flag)
+        if val is not None:
+            solve = replace(solve, **{key: val})
+    from inputs.errors import InputError
+
+    if solve.time_limit_s <= 0:
+        raise InputError("--time-limit must be positive.", fix="give seconds, e.g. --time-limit 120.")
+    if solve.threads < 1:
+        raise InputError("--threads must be at least 1.", fix="e.g. --threads 1.")
+    return replace(sc, solve=solve)
+
+
+class _Ticker:
+    """A progress bar over the solver's time budget, so a long solve visibly moves."""
+
+    def __init__(self, seconds: float, enabled: bool):
+        self.seconds, self.enabled = seconds, enabled
+        self._stop = threading.Event()
+        self._thread = None
+
+    def __enter__(self):
+        if self.enabled:
+            from tqdm import tqdm
+
+            def tick():
+                with tqdm(total=int(self.seconds), unit="s", desc="solving (time budget)", leave=False,
+                          file=sys.stderr) as bar:
+                    t0 = time.monotonic()
+                    while not self._stop.wait(1.0):
+                        bar.n = min(int(self.seconds), int(time.monotonic() - t0))
+                        bar.refresh()
+
+            self._thread = threading.Thread(target=tick, daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=2)
+
+
+def _plan(args, argv) -> int:
+    from . import api
+    from .output import check_out_dir, staging, write_run
+
+    started = time.time()
+    sc = _scenario_from_args(args)
+    out = Path(args.out) if args.out else Path(
+        f"fedplan-run-{_slug(sc.area.describe())}-{time.strftime('%Y%m%d-%H%M%S')}")
+    check_out_dir(out.resolve(), args.overwrite)
+    say = (lambda m: None) if args.quiet else (lambda m: print(f"fedplan: {m}", file=sys.stderr))
+    try:
+        with staging(out, args.overwrite) as tmp:
+            with _Ticker(sc.solve.time_limit_s, not args.quiet and sys.stderr.isatty()):
+                run = api.run(sc, log_path=tmp / "solver.log", on_stage=say)
+            if not run.result.has_plan:
+                # An honest failure: no plan, so no run directory pretending otherwise.
+                raise _NoPlan(run)
+            say("writing run directory")
+            summary = write_run(run, tmp, ["fedplan", *argv], started)
+    except _NoPlan as exc:
+        res = exc.args[0].result
+        print(f"fedplan: no plan: {res.status}: {res.message}", file=sys.stderr)
+        return EXIT_INFEASIBLE if str(res.status) == "infeasible" else EXIT_ERROR
+    _print_summary(summary, out)
+    if not run.verification.ok:
+        print("fedplan: WARNING: the plan failed independent verification: "
+              + "; ".join(run.verification.problems), file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+class _NoPlan(Exception):
+    pass
+
+
+def _slug(text: str) -> str:
+    return "".join(ch if ch.isalnum() else "-" for ch in text.lower()).strip("-")[:40] or "area"
+
+
+def _print_summary(s: dict, out: Path) -> None:
+    status = s["status"]
+    gap = s.get("gap")
+    proof = "proven optimal" if status == "optimal" else (
+        f"feasible, within {gap:.2%} of optimal" if gap is not None else "feasible, gap unknown")
+    print(f"{s['area']}: {s['n_practices']} practices, {s['population']:,} patients -> "
+          f"{s['n_federations']} federations; cost £{s['objective_gbp']:,.0f}/yr ({proof}; "
+          f"bound £{s['bound_gbp']:,.0f}).")
+    b = s["baseline"]
+    print(f"Today's {b['n_federations']} PCNs cost £{b['objective_gbp']:,.0f}/yr under the same model "
+          f"({b['in_range_share']:.0%} within {s['bounds']['min_population']:,}-{s['bounds']['max_population']:,}).")
+    print(f"Written to {out}/ (report.html, summary.json, assignment.csv, federations.gpkg, manifest.json).")
+
+
+def _validate(args) -> int:
+    from inputs import load_scenario
+
+    from . import api
+
+    sc = load_scenario(Path(args.scenario))
+    api.check_supported(sc)
+    practices = api.load_practices(sc)
+    if sc.inputs.catalogue is not None:
+        from inputs import read_catalogue
+
+        read_catalogue(sc.inputs.catalogue)
+    if sc.inputs.travel_times is not None:
+        from inputs import read_travel_times
+
+        read_travel_times(sc.inputs.travel_times)
+    from optimise.diagnose import diagnose
+
+    import geo
+
+    problem = api.build_problem(practices, sc, geo.distance_km(practices))
+    reasons = diagnose(problem, practices.name)
+    print(f"{args.scenario}: OK — {sc.area.describe()}: {len(practices)} practices, "
+          f"{practices.population:,} patients; bounds {sc.bounds.min_population:,}-{sc.bounds.max_population:,}; "
+          f"solver {sc.solve.solver}, time limit {sc.solve.time_limit_s:g}s.")
+    if reasons:
+        from optimise import ProblemInfeasible
+
+        raise ProblemInfeasible(reasons)
+    return EXIT_OK
+
+
+def _makebuy(args) -> int:
+    from inputs import read_catalogue
+    from inputs.errors import InputError
+    from optimise.makebuy import make_or_buy
+
+    if args.population <= 0:
+        raise InputError(f"--population must be a positive number of patients, not {args.population}.",
+                         fix="e.g. --population 50000.")
+    if args.max_inhouse is not None and args.max_inhouse < 0:
+        raise InputError("--max-inhouse cannot be negative.", fix="e.g. --max-inhouse 5, or leave it out.")
+    if args.shared_hub_cost < 0:
+        raise InputError("--shared-hub-cost cannot be negative.", fix="give £ per year, e.g. 50000.")
+    cat = read_catalogue(Path(args.catalogue) if args.catalogue else None)
+    plan = make_or_buy(cat, args.population, shared_hub_cost=args.shared_hub_cost, max_inhouse=args.max_inhouse)
+    d = plan.as_dict()
+    if args.json:
+        print(json.dumps(d, indent=2))
+        return EXIT_OK
+    print(f"One federation of {plan.population:,} patients ({cat.source}):")
+    print(f"{'service':30s} {'mode':8s} {'£/yr':>12s} {'break-even':>12s}")
+    for s in plan.services:
+        be = "never" if s.break_even_population is None else f"{s.break_even_population:,}"
+        if s.break_even_population is not None and not s.break_even_monotone:
+            be += "*"
+        print(f"{s.service:30s} {s.mode:8s} {s.cost_gbp:12,.0f} {be:>12s}")
+    if plan.shared_hub_gbp:
+        print(f"{'shared clinical hub':30s} {'':8s} {plan.shared_hub_gbp:12,.0f}")
+    print(f"{'total':30s} {'':8s} {plan.total_gbp:12,.0f}")
+    if any(not s.break_even_monotone for s in plan.services):
+        print("* in-house wins from this size but loses again just after some team steps (non-monotone).")
+    return EXIT_OK
+
+
+def _data(args) -> int:
+    import inputs
+
+    table = inputs.list_areas(inputs.load_national_practices())
+    if args.level != "all":
+        table = table[table["level"] == args.level]
+    if args.json:
+        print(json.dumps(table.to_dict(orient="records"), indent=1))
+    else:
+        with_pd = table.to_string(index=False, formatters={"population": "{:,}".format})
+        print(with_pd)
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""Write a run directory atomically: everything goes to a hidden sibling folder that is renamed
+into place only when complete, so a failed or killed run never leaves a half-written DIR."""
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import io
+import json
+import os
+import platform
+import shutil
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Iterator
+
+from inputs.errors import InputError
+
+from .api import PlanRun
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def check_out_dir(out: Path, overwrite: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise InputError("the output path exists and is a file, not a directory.", file=str(out),
+                         fix="choose another --out.")
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        raise InputError("the output directory already exists and is not empty; fedplan will not mix "
+                         "or lose results.", file=str(out), fix="choose a new --out, or pass --overwrite.")
+
+
+@contextlib.contextmanager
+def staging(out: Path, overwrite: bool) -> Iterator[Path]:
+    """Yield a temporary directory next to ``out``; on success it becomes ``out``."""
+    out = out.resolve()
+    check_out_dir(out, overwrite)
+    created = []
+    parent = out.parent
+    while not parent.exists():
+        created.append(parent)
+        parent = parent.parent
+    for d in reversed(created):
+        d.mkdir()
+    tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        for d in created:
+            with contextlib.suppress(OSError):
+                d.rmdir()
+        raise
+    if out.exists():
+        old = out.parent / f".{out.name}.old-{os.getpid()}"
+        out.rename(old)
+        tmp.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        tmp.rename(out)
+
+
+def write_csv(path: Path, header: list[str], rows) -> None:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(rows)
+    path.write_text(buf.getvalue(), encoding="utf-8")
+
+
+def write_run(run: PlanRun, tmp: Path, argv: list[str] | None = None, started: float | None = None) -> dict:
+    """Write every output file of DESIGN.md §5 into ``tmp``; returns the summary."""
+    summary = run.summary()
+    res = run.result
+    (tmp / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if res.has_plan:
+        rows = sorted(res.assignment_by_code().items())
+        write_csv(tmp / "assignment.csv", ["practice_code", "federation_id"], rows)
+    if not (tmp / "solver.log").exists():
+        (tmp / "solver.log").write_text(res.log or "", encoding="utf-8")
+    _write_geo_and_report(run, summary, tmp)
+    manifest = make_manifest(run, tmp, argv, started)
+    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return summary
+
+
+def _write_geo_and_report(run: PlanRun, summary: dict, tmp: Path) -> None:
+    import geo
+    import reports
+
+    p, res = run.practices, run.result
+    outline = geo.area_outline(p)
+    polygons = baseline_polygons = None
+    fed_ids = [int(f) + 1 for f in res.assignment] if res.has_plan else [0] * len(p)
+    if res.has_plan:
+        import numpy as np
+
+        polygons = geo.federation_polygons(p, np.asarray(fed_ids), outline)
+        reports.write_federations_gpkg(tmp / "federations.gpkg", polygons, summary["federations"])
+    groups = sorted(set(run.baseline.groups))
+    gid = {g: i + 1 for i, g in enumerate(groups)}
+    import numpy as np
+
+    baseline_polygons = geo.federation_polygons(p, np.array([gid[g] for g in run.baseline.groups]), outline)
+    log = (tmp / "solver.log").read_text(errors="replace") if (tmp / "solver.log").exists() else res.log
+    html = reports.render_report(summary, p, fed_ids, polygons=polygons, outline=outline,
+                                 baseline_polygons=baseline_polygons, log_excerpt=_excerpt(log),
+                                 attributions=_attributions())
+    reports.write_report(tmp / "report.html", html)
+
+
+def _excerpt(log: str, lines: int = 40) -> str:
+    parts = (log or "").splitlines()
+    return "\n".join(parts[-lines:])
+
+
+def _attributions() -> str:
+    from inputs.data import data_path
+
+    try:
+        return data_path("ATTRIBUTION.md").read_text(encoding="utf-8")
+    except OSError:
+        return ""
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": sys.version.split()[0], "platform": platform.platform()}
+    for dist in ("fedplan", "pulp", "ortools", "numpy", "pandas", "geopandas", "shapely", "pyogrio",
+                 "pyproj", "scipy", "matplotlib"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            out[dist] = metadata.version(dist)
+    return out
+
+
+def make_manifest(run: PlanRun, tmp: Path, argv: list[str] | None, started: float | None) -> dict:
+    import inputs
+
+    sc = run.scenario
+    files = {}
+    for key in ("practices", "postcodes", "list_sizes", "catalogue", "travel_times"):
+        path = getattr(sc.inputs, key)
+        if path is not None and Path(path).is_file():
+            files[key] = {"path": str(path), "sha256": _sha256(Path(path))}
+    if sc.source and Path(sc.source).is_file():
+        files["scenario"] = {"path": str(sc.source), "sha256": _sha256(Path(sc.source))}
+    if sc.inputs.practices is None:
+        from inputs.data import data_path
+
+        shipped = data_path("england_practices.csv.gz")
+        files["practices"] = {"path": "shipped: inputs/data/england_practices.csv.gz",
+                              "sha256": _sha256(shipped)}
+    outputs = {f.name: _sha256(f) for f in sorted(tmp.iterdir()) if f.is_file() and f.name != "manifest.json"}
+    return {
+        "fedplan_manifest": 1,
+        "command": argv or [],
+        "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started or time.time())),
+        "finished_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "seed": sc.solve.seed,
+        "scenario": inputs.scenario_to_dict(sc),
+        "inputs": files,
+        "outputs": outputs,
+        "versions": _versions(),
+    }

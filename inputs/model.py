@@ -1,0 +1,242 @@
+"""Immutable, validated problem data. Readers build these once; variants use ``replace()``."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a = np.array(a, copy=True)
+    a.setflags(write=False)
+    return a
+
+
+_TEXT_FIELDS = (
+    "code", "name", "postcode", "pcn_code", "pcn_name", "sub_icb_code", "sub_icb_name",
+    "icb_code", "icb_name", "region_code", "region_name", "lad_code", "lad_name", "lsoa21_code",
+)
+_NUMBER_FIELDS = ("list_size", "lat", "lon", "easting", "northing")
+
+
+@dataclass(frozen=True, eq=False)
+class Practices:
+    """GP practices, one entry per practice, all arrays aligned.
+
+    ``list_size`` is registered patients (int). Coordinates: WGS84 ``lat``/``lon`` and British
+    National Grid ``easting``/``northing`` (EPSG:27700, metres); a reader fills what its file has
+    and leaves NaN elsewhere; ``geo.project_practices`` completes both. Text fields use "" for
+    unknown (e.g. a practice outside any PCN has ``pcn_code == ""``).
+    """
+
+    source: str
+    code: tuple[str, ...]
+    list_size: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    easting: np.ndarray
+    northing: np.ndarray
+    name: tuple[str, ...] = ()
+    postcode: tuple[str, ...] = ()
+    pcn_code: tuple[str, ...] = ()
+    pcn_name: tuple[str, ...] = ()
+    sub_icb_code: tuple[str, ...] = ()
+    sub_icb_name: tuple[str, ...] = ()
+    icb_code: tuple[str, ...] = ()
+    icb_name: tuple[str, ...] = ()
+    region_code: tuple[str, ...] = ()
+    region_name: tuple[str, ...] = ()
+    lad_code: tuple[str, ...] = ()
+    lad_name: tuple[str, ...] = ()
+    lsoa21_code: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        n = len(self.code)
+        for f in _TEXT_FIELDS:
+            v = getattr(self, f)
+            if len(v) == 0 and n:
+                v = ("",) * n
+            v = tuple(str(s) for s in v)
+            if len(v) != n:
+                raise ValueError(f"Practices.{f} has {len(v)} entries, expected {n}")
+            object.__setattr__(self, f, v)
+        object.__setattr__(self, "list_size", _frozen(np.asarray(self.list_size, dtype=np.int64)))
+        for f in ("lat", "lon", "easting", "northing"):
+            v = np.asarray(getattr(self, f), dtype=float)
+            if v.shape != (n,):
+                raise ValueError(f"Practices.{f} has shape {v.shape}, expected ({n},)")
+            object.__setattr__(self, f, _frozen(v))
+        if self.list_size.shape != (n,):
+            raise ValueError("Practices.list_size is not aligned with code")
+        object.__setattr__(self, "_index", {c: i for i, c in enumerate(self.code)})
+
+    def __len__(self) -> int:
+        return len(self.code)
+
+    @property
+    def population(self) -> int:
+        return int(self.list_size.sum())
+
+    def index(self, code: str) -> int:
+        return self._index[code]  # type: ignore[attr-defined]
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._index  # type: ignore[attr-defined]
+
+    def subset(self, idx: Sequence[int] | np.ndarray) -> "Practices":
+        """The practices at positions ``idx`` (integer positions or a boolean mask), in that order."""
+        idx = np.asarray(idx)
+        if idx.dtype == bool:
+            idx = np.flatnonzero(idx)
+        kw = {f: tuple(getattr(self, f)[i] for i in idx) for f in _TEXT_FIELDS}
+        kw.update({f: getattr(self, f)[idx] for f in _NUMBER_FIELDS})
+        return Practices(source=self.source, **kw)
+
+    def replace(self, **changes) -> "Practices":
+        return replace(self, **changes)
+
+    def to_frame(self) -> pd.DataFrame:
+        data = {"practice_code": list(self.code)}
+        for f in _TEXT_FIELDS[1:]:
+            data[f] = list(getattr(self, f))
+        for f in _NUMBER_FIELDS:
+            data[f] = getattr(self, f)
+        return pd.DataFrame(data)
+
+
+MODES = ("inhouse", "buy")
+
+
+@dataclass(frozen=True)
+class Service:
+    """One row of the service catalogue (see shared/data/service_catalogue_defaults.csv)."""
+
+    service: str
+    category: str
+    demand_per_1000_per_year: float
+    activity_unit: str
+    inhouse_fixed_cost_gbp_per_team_per_year: float
+    team_capacity_activities_per_year: float
+    inhouse_variable_cost_gbp_per_activity: float
+    buy_price_gbp_per_activity: float
+    contract_management_gbp_per_year: float
+    min_population_inhouse: float | None
+    allowed_modes: tuple[str, ...]
+    source_ids: tuple[str, ...] = ()
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    source: str
+    services: tuple[Service, ...]
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(s.service for s in self.services)
+
+    def get(self, name: str) -> Service:
+        for s in self.services:
+            if s.service == name:
+                return s
+        raise KeyError(name)
+
+
+# ---------------------------------------------------------------- scenario
+
+
+@dataclass(frozen=True)
+class AreaSpec:
+    """Which practices take part. At most one of icb / sub_icb / region / practices / england."""
+
+    icb: str | None = None
+    sub_icb: str | None = None
+    region: str | None = None
+    practices: tuple[str, ...] | None = None
+    england: bool = False
+    exclude: tuple[str, ...] = ()   # opted-out practices, left out of every federation
+
+    def describe(self) -> str:
+        if self.icb:
+            return f"ICB {self.icb}"
+        if self.sub_icb:
+            return f"sub-ICB {self.sub_icb}"
+        if self.region:
+            return f"region {self.region}"
+        if self.practices:
+            return f"{len(self.practices)} listed practices"
+        if self.england:
+            return "England"
+        return "ICB QJK (Devon, default)"
+
+
+@dataclass(frozen=True)
+class InputsSpec:
+    practices: Path | None = None
+    postcodes: Path | None = None
+    list_sizes: Path | None = None  # gp-reg-pat-prac-all when practices is a gp-reg-pat-prac-map file
+    catalogue: Path | None = None
+    travel_times: Path | None = None
+
+
+@dataclass(frozen=True)
+class BoundsSpec:
+    min_population: int = 25_000
+    max_population: int = 100_000
+    soft: bool = False
+    penalty_gbp_per_patient: float = 100.0  # soft mode only; assumption
+
+
+@dataclass(frozen=True)
+class ConstraintsSpec:
+    contiguity: bool = False
+    nest_within: str = "none"            # none | sub_icb | icb | lad
+    n_federations: int | None = None     # None = free
+    max_distance_km: float | None = None # hub → member, straight line
+
+
+@dataclass(frozen=True)
+class CostsSpec:
+    """Cost parameters of the first model (all £ per year). Sources in README / ATTRIBUTION."""
+
+    # Derived lean federation core team (service_catalogue_sources.md §3d): £252,530 per year.
+    federation_fixed_gbp: float = 252_530.0
+    # assumption: each registered patient makes 0.5 return trips a year to a hub service.
+    hub_visits_per_patient: float = 0.5
+    # NHS mileage rate 56p/mile (service_catalogue_sources.md §1) = £0.348/km, paid both ways.
+    travel_gbp_per_km: float = 0.348
+
+
+@dataclass(frozen=True)
+class SolveSpec:
+    solver: str = "cbc"
+    time_limit_s: float = 300.0
+    gap: float = 0.0
+    seed: int = 0
+    threads: int = 1
+
+
+SOLVERS = ("cbc", "cpsat", "highs", "scip")
+NEST_LEVELS = ("none", "sub_icb", "icb", "lad")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A planning scenario: one TOML file, or the defaults (Devon ICB)."""
+
+    area: AreaSpec = field(default_factory=AreaSpec)
+    inputs: InputsSpec = field(default_factory=InputsSpec)
+    bounds: BoundsSpec = field(default_factory=BoundsSpec)
+    constraints: ConstraintsSpec = field(default_factory=ConstraintsSpec)
+    costs: CostsSpec = field(default_factory=CostsSpec)
+    solve: SolveSpec = field(default_factory=SolveSpec)
+    source: str | None = None   # the TOML file it came from, if any
+
+    def replace(self, **changes) -> "Scenario":
+        return replace(self, **changes)
+
+
+def section_keys(cls) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))

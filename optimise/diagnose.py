@@ -1,0 +1,69 @@
+"""Explain, in words, why no plan can meet the rules, before any solver runs."""
+from __future__ import annotations
+
+import numpy as np
+
+from .problem import FederationProblem
+
+
+def _fmt(n: float) -> str:
+    return f"{int(round(n)):,}"
+
+
+def _names(problem: FederationProblem, idx, names: tuple[str, ...] | None, limit: int = 8) -> str:
+    idx = list(idx)
+    label = [f"{problem.codes[i]}" + (f" ({names[i]})" if names and names[i] else "") for i in idx[:limit]]
+    more = f" and {len(idx) - limit} more" if len(idx) > limit else ""
+    return ", ".join(label) + more
+
+
+def diagnose(problem: FederationProblem, names: tuple[str, ...] | None = None,
+             group_label: str = "the selected area") -> list[str]:
+    """Reasons the problem is certainly infeasible (empty list: no obvious reason).
+
+    Checks the necessary conditions a planner can act on: the total population against the
+    bounds, a practice too large for any federation, the number of federations, and practices
+    whose allowed partners (distance limits, nesting) cannot reach the minimum.
+    """
+    L, U = problem.min_population, problem.max_population
+    w = problem.list_size
+    P = int(w.sum())
+    out: list[str] = []
+    big = np.flatnonzero(w > U)
+    if len(big):
+        out.append(
+            f"{_names(problem, big, names)} alone {'has' if len(big) == 1 else 'have'} more patients "
+            f"({', '.join(_fmt(w[i]) for i in big[:8])}) than the maximum federation size {_fmt(U)}; "
+            "raise [bounds] max_population, use soft bounds, or exclude the practice in [area] exclude.")
+    if P < L:
+        out.append(
+            f"{group_label} has {len(w)} practice(s) totalling {_fmt(P)} patients, below the minimum "
+            f"federation size {_fmt(L)}: {_names(problem, range(len(w)), names)}. No federation can be "
+            "formed; lower [bounds] min_population, use soft bounds, or plan a larger area.")
+        return out
+    k_lo, k_hi = int(np.ceil(P / U)), int(np.floor(P / L))
+    if problem.n_federations is not None:
+        k = problem.n_federations
+        if not (k * L <= P <= k * U):
+            out.append(
+                f"{group_label} totals {_fmt(P)} patients, which cannot be split into exactly {k} "
+                f"federations of {_fmt(L)}-{_fmt(U)} (that needs {_fmt(k * L)}-{_fmt(k * U)}); "
+                f"choose n_federations between {k_lo} and {k_hi}, or leave it free.")
+    elif k_lo > k_hi:
+        out.append(
+            f"{group_label} totals {_fmt(P)} patients: one federation would exceed {_fmt(U)} but two "
+            f"would each fall below {_fmt(L)} on average. Widen the bounds or use soft bounds.")
+    allowed = problem.allowed
+    # a practice's federation lives inside the set of hubs it may join and their allowed members
+    stuck = []
+    for i in range(len(w)):
+        hubs = np.flatnonzero(allowed[i])
+        best = max((w[allowed[:, j]].sum() for j in hubs), default=0)
+        if best < L:
+            stuck.append(i)
+    if stuck:
+        out.append(
+            f"{_names(problem, stuck, names)} cannot reach a federation of {_fmt(L)} patients with the "
+            "practices they are allowed to join (distance limit or nesting); relax max_distance_km or "
+            "nest_within, or use soft bounds.")
+    return out

@@ -1,0 +1,123 @@
+"""Solve a FederationProblem: diagnose, warm-start, run a MIP adapter, and report honestly."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .diagnose import diagnose
+from .formulations import build_assignment_model
+from .heuristics import construct, improve
+from .problem import FederationProblem
+from .result import Result, Status, relative_gap
+from .solvers import SOLVERS, SolveOptions, run_solver
+
+# Relative gap under which a solver's "optimal" is accepted as proven (float noise, CP-SAT pence).
+PROOF_TOLERANCE = 1e-6
+
+
+class ProblemInfeasible(Exception):
+    """No plan can meet the rules; ``reasons`` say why in words."""
+
+    def __init__(self, reasons: list[str]):
+        self.reasons = reasons
+        super().__init__("; ".join(reasons))
+
+
+def trivial_bound(problem: FederationProblem) -> float:
+    """A lower bound that needs no solver: each practice at its cheapest allowed hub, plus the
+    fixed cost of the fewest federations the population bounds allow."""
+    a = np.where(problem.allowed, problem.assign_cost, np.inf)
+    k_lo = int(np.ceil(problem.population / problem.max_population))
+    if problem.n_federations is not None:
+        k_lo = problem.n_federations
+    return float(a.min(axis=1).sum() + problem.hub_cost * max(1, k_lo))
+
+
+def solve_federations(
+    problem: FederationProblem,
+    solver: str = "cbc",
+    *,
+    time_limit_s: float = 300.0,
+    gap: float = 0.0,
+    seed: int = 0,
+    threads: int = 1,
+    warm_start: tuple[np.ndarray, tuple[int, ...]] | None = None,
+    log_path: Path | None = None,
+    names: tuple[str, ...] | None = None,
+) -> Result:
+    """Best plan found within the time limit, with a valid lower bound.
+
+    Status is ``optimal`` only when the solver proved it and the recomputed gap agrees.
+    Raises ``ProblemInfeasible`` when a necessary condition fails (explained in words).
+    """
+    result = _solve(problem, solver, time_limit_s, gap, seed, threads, warm_start, log_path, names)
+    return result.replace(practice_codes=problem.codes)
+
+
+def _solve(problem, solver, time_limit_s, gap, seed, threads, warm_start, log_path, names) -> Result:
+    if solver not in SOLVERS:
+        raise ValueError(f"unknown solver {solver!r}; choose one of {', '.join(SOLVERS)}")
+    t0 = time.perf_counter()
+    reasons = diagnose(problem, names)
+    if reasons:
+        raise ProblemInfeasible(reasons)
+
+    incumbent = construct(problem, seed=seed, time_budget_s=0.15 * time_limit_s)
+    if warm_start is not None:
+        start = improve(problem, warm_start[0], warm_start[1], seed=seed)
+        if start is not None and (incumbent is None or problem.cost(*start) < problem.cost(*incumbent)):
+            incumbent = start
+    heuristic_s = time.perf_counter() - t0
+
+    built = build_assignment_model(problem)
+    x0 = built.encode(*incumbent) if incumbent is not None else None
+    remaining = max(1.0, time_limit_s - (time.perf_counter() - t0))
+    out = run_solver(solver, built.model,
+                     SolveOptions(time_limit_s=remaining, gap=gap, seed=seed, threads=threads,
+                                  log_path=log_path), start=x0)
+
+    candidates = []
+    if out.x is not None:
+        a, h = built.decode(out.x)
+        if problem.is_feasible(a, h):
+            candidates.append((problem.cost(a, h), a, h))
+    if incumbent is not None:
+        candidates.append((problem.cost(*incumbent), *incumbent))
+    runtime = time.perf_counter() - t0
+    notes = [f"heuristic warm start {heuristic_s:.1f}s", out.message]
+
+    if out.state == "infeasible" and not candidates:
+        return Result(Status.INFEASIBLE, None, None, None, runtime, solver, out.version, seed,
+                      message=f"{out.solver} proved that no plan meets the rules", log=out.log)
+    if not candidates:
+        why = "time limit reached before any feasible plan was found" if out.state == "no_solution" else out.message
+        return Result(Status.ERROR, None, out.bound, None, runtime, solver, out.version, seed,
+                      message=why, log=out.log)
+    if out.state == "infeasible":
+        return Result(Status.ERROR, None, None, None, runtime, solver, out.version, seed,
+                      message=f"{out.solver} reported infeasible but a feasible plan exists: solver error",
+                      log=out.log)
+
+    objective, assignment, hubs = min(candidates, key=lambda c: c[0])
+    assignment, hubs = canonical(assignment, hubs, problem.codes)
+    bound = trivial_bound(problem)
+    if out.bound is not None and np.isfinite(out.bound):
+        bound = max(bound, out.bound)
+    bound = min(bound, objective)  # a bound above a feasible plan's cost would be a solver error
+    g = relative_gap(objective, bound)
+    proven = out.state in ("optimal", "optimal_rounded") and g is not None and g <= max(gap, 0.0) + PROOF_TOLERANCE
+    status = Status.OPTIMAL if proven else Status.FEASIBLE
+    if not proven and out.state == "no_solution":
+        notes.append("the solver found no plan of its own; the plan is the heuristic's")
+    return Result(status, objective, bound, g, runtime, solver, out.version, seed,
+                  assignment=assignment, hubs=hubs, message="; ".join(n for n in notes if n), log=out.log)
+
+
+def canonical(assignment: np.ndarray, hubs, codes: tuple[str, ...]) -> tuple[np.ndarray, tuple[int, ...]]:
+    """Number federations by their hub's practice code, so equal plans print identically."""
+    order = sorted(range(len(hubs)), key=lambda f: codes[hubs[f]])
+    new_id = np.empty(len(hubs), dtype=np.int64)
+    new_id[order] = np.arange(len(hubs))
+    return new_id[np.asarray(assignment)], tuple(int(hubs[f]) for f in order)

@@ -1,0 +1,115 @@
+"""Compact practice → hub assignment formulation (a capacitated facility-location model)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..problem import FederationProblem
+from .linear import LinearModel
+
+
+@dataclass(frozen=True)
+class AssignmentModel:
+    model: LinearModel
+    pairs: np.ndarray          # (m, 2) array of allowed (practice i, hub j); x var index = row
+    hub_var: np.ndarray        # var index of y_j (== x_jj) per practice j
+
+    def encode(self, assignment: np.ndarray, hubs) -> np.ndarray:
+        """Variable values for a plan (for warm starts)."""
+        x = np.zeros(self.model.n_vars)
+        hub_of = np.asarray(hubs)[np.asarray(assignment)]
+        lookup = {(int(i), int(j)): v for v, (i, j) in enumerate(self.pairs)}
+        for i, j in enumerate(hub_of):
+            x[lookup[(i, int(j))]] = 1.0
+        return x
+
+    def decode(self, x: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
+        """Assignment and hubs from variable values (rounded; ties cannot occur in a feasible x)."""
+        x = np.asarray(x)
+        n = len(self.hub_var)
+        hubs = tuple(int(j) for j in range(n) if x[self.hub_var[j]] > 0.5)
+        position = {j: f for f, j in enumerate(hubs)}
+        assignment = np.full(n, -1, dtype=np.int64)
+        best = np.full(n, -1.0)
+        for v, (i, j) in enumerate(self.pairs):
+            if x[v] > best[i] and j in position:
+                best[i] = x[v]
+                assignment[i] = position[j]
+        return assignment, hubs
+
+
+def build_assignment_model(problem: FederationProblem) -> AssignmentModel:
+    r"""Build the compact assignment MIP.
+
+    Variables: :math:`x_{ij} \in \{0,1\}` practice *i* belongs to the federation hosted at *j*;
+    :math:`y_j = x_{jj}` practice *j* is a hub (a hub belongs to its own federation).
+
+    .. math::
+
+        \min \; \sum_{i,j} a_{ij} x_{ij} + F \sum_j y_j
+
+        \text{s.t.}\quad \sum_j x_{ij} = 1 \quad \forall i
+
+        x_{ij} \le y_j \quad \forall i \ne j
+
+        L\,y_j \le \sum_i w_i x_{ij} \le U\,y_j \quad \forall j
+
+        \sum_j y_j = k \quad \text{(only when the number of federations is fixed)}
+
+        \lceil P/U \rceil \le \sum_j y_j \le \lfloor P/L \rfloor \quad \text{(valid, tightens the LP)}
+
+    with :math:`a_{ij}` the access cost, *F* the fixed cost per federation, :math:`w_i` list
+    sizes, *P* their total, *L*/*U* the population bounds. Pairs with ``allowed[i, j]`` False are
+    left out. The disaggregated :math:`x_{ij} \le y_j` rows make the LP much stronger than the
+    aggregated form.
+    """
+    n = problem.n
+    w = problem.list_size.astype(float)
+    L, U = float(problem.min_population), float(problem.max_population)
+    m = LinearModel(name="federations_assignment")
+    allowed = problem.allowed.copy()
+    np.fill_diagonal(allowed, True)
+    # A practice larger than U can never be a member; one whose allowed partners cannot reach L
+    # can never be a hub. Dropping those columns is exact and shrinks the model.
+    reach = allowed.T.astype(float) @ w       # population that could join hub j
+    can_host = (reach >= L) & (w <= U)
+    pairs = np.argwhere(allowed & can_host[None, :])
+    pair_var = np.empty(len(pairs), dtype=np.int64)
+    hub_var = np.full(n, -1, dtype=np.int64)
+    for v, (i, j) in enumerate(pairs):
+        pair_var[v] = m.add_var(f"x_{i}_{j}", obj=float(problem.assign_cost[i, j]))
+        if i == j:
+            hub_var[j] = pair_var[v]
+            m.obj[pair_var[v]] += problem.hub_cost
+    # practices that can never host keep a fixed-to-zero hub variable so decode stays uniform
+    for j in np.flatnonzero(hub_var < 0):
+        hub_var[j] = m.add_var(f"x_{j}_{j}", ub=0.0)
+    by_practice: list[list[int]] = [[] for _ in range(n)]
+    by_hub: list[list[int]] = [[] for _ in range(n)]
+    for v, (i, j) in enumerate(pairs):
+        by_practice[i].append(v)
+        by_hub[j].append(v)
+    for i in range(n):
+        m.add_row(by_practice[i], np.ones(len(by_practice[i])), 1.0, 1.0, name=f"assign_{i}")
+    for j in range(n):
+        members = by_hub[j]
+        if not members:
+            continue
+        y = hub_var[j]
+        for v in members:
+            if pairs[v][0] != j:
+                m.add_row([v, y], [1.0, -1.0], hi=0.0, name=f"open_{pairs[v][0]}_{j}")
+        idx = list(members)
+        coef = [w[pairs[v][0]] for v in members]
+        # load - L*y >= 0 and load - U*y <= 0; y's own coefficient merges with x_jj (the same var)
+        lo_coef = [c - (L if v == y else 0.0) for v, c in zip(idx, coef)]
+        hi_coef = [c - (U if v == y else 0.0) for v, c in zip(idx, coef)]
+        m.add_row(idx, lo_coef, lo=0.0, name=f"min_pop_{j}")
+        m.add_row(idx, hi_coef, hi=0.0, name=f"max_pop_{j}")
+    P = float(w.sum())
+    k_lo, k_hi = int(np.ceil(P / U - 1e-9)), int(np.floor(P / L + 1e-9))
+    if problem.n_federations is not None:
+        k_lo = k_hi = int(problem.n_federations)
+    m.add_row(hub_var, np.ones(n), k_lo, k_hi, name="n_federations")
+    return AssignmentModel(model=m, pairs=pairs, hub_var=hub_var)

@@ -1,0 +1,231 @@
+"""Fast feasible plans for warm starts: seeded construction + penalised local search.
+
+Nothing here proves anything; the MIP adapters turn these incumbents into bounded results.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .problem import FederationProblem
+
+
+class _State:
+    """A plan under repair: labels, hubs and populations kept in step, with a penalised cost."""
+
+    def __init__(self, problem: FederationProblem, labels: np.ndarray, hubs: list[int], penalty: float):
+        self.p = problem
+        self.a = problem.assign_cost
+        self.w = problem.list_size.astype(float)
+        self.ok = problem.allowed
+        self.labels = labels.astype(np.int64).copy()
+        self.hubs = list(hubs)
+        self.M = penalty
+        self.pops = np.bincount(self.labels, weights=self.w, minlength=len(self.hubs))
+
+    def viol(self, pop):
+        L, U = self.p.min_population, self.p.max_population
+        return np.maximum(0.0, L - pop) + np.maximum(0.0, pop - U)
+
+    def cost(self) -> float:
+        hub_of = np.asarray(self.hubs)[self.labels]
+        return float(self.a[np.arange(len(self.labels)), hub_of].sum()
+                     + self.p.hub_cost * len(self.hubs) + self.M * self.viol(self.pops).sum())
+
+    def feasible(self) -> bool:
+        return self.p.is_feasible(self.labels, self.hubs)
+
+    # -- moves ------------------------------------------------------------------------------
+    def relocate_pass(self, rng) -> bool:
+        improved = False
+        hubs = np.asarray(self.hubs)
+        is_hub = np.zeros(len(self.labels), bool)
+        is_hub[hubs] = True
+        for i in rng.permutation(len(self.labels)):
+            if is_hub[i]:
+                continue
+            f = self.labels[i]
+            cand = self.a[i, hubs] - self.a[i, hubs[f]]
+            cand = cand + self.M * (self.viol(self.pops + self.w[i]) - self.viol(self.pops))
+            cand += self.M * (self.viol(self.pops[f] - self.w[i]) - self.viol(self.pops[f]))
+            cand[f] = 0.0
+            cand[~self.ok[i, hubs]] = np.inf
+            g = int(np.argmin(cand))
+            if cand[g] < -1e-9:
+                self.labels[i] = g
+                self.pops[f] -= self.w[i]
+                self.pops[g] += self.w[i]
+                improved = True
+        return improved
+
+    def swap_pass(self, rng) -> bool:
+        improved = False
+        hubs = np.asarray(self.hubs)
+        is_hub = np.zeros(len(self.labels), bool)
+        is_hub[hubs] = True
+        movable = np.flatnonzero(~is_hub)
+        for i in rng.permutation(movable):
+            f = self.labels[i]
+            js = movable[self.labels[movable] != f]
+            if len(js) == 0:
+                continue
+            g = self.labels[js]
+            hf, hg = hubs[f], hubs[g]
+            d = self.a[i, hg] - self.a[i, hf] + self.a[js, hf] - self.a[js, hg]
+            newf = self.pops[f] - self.w[i] + self.w[js]
+            newg = self.pops[g] + self.w[i] - self.w[js]
+            d += self.M * (self.viol(newf) - self.viol(self.pops[f]) + self.viol(newg) - self.viol(self.pops[g]))
+            d[~(self.ok[i, hg] & self.ok[js, hf])] = np.inf
+            t = int(np.argmin(d))
+            if d[t] < -1e-9:
+                j = js[t]
+                gj = self.labels[j]
+                self.labels[i], self.labels[j] = gj, f
+                self.pops[f] += self.w[j] - self.w[i]
+                self.pops[gj] += self.w[i] - self.w[j]
+                improved = True
+        return improved
+
+    def rehub_pass(self) -> bool:
+        improved = False
+        for f in range(len(self.hubs)):
+            members = np.flatnonzero(self.labels == f)
+            if len(members) == 0:
+                continue
+            sub = self.a[np.ix_(members, members)].sum(axis=0)
+            sub[~self.ok[np.ix_(members, members)].all(axis=0)] = np.inf
+            j = members[int(np.argmin(sub))]
+            cur = self.a[members, self.hubs[f]].sum()
+            if np.isfinite(sub.min()) and sub.min() < cur - 1e-9:
+                self.hubs[f] = int(j)
+                improved = True
+        return improved
+
+    def close_pass(self, rng) -> bool:
+        """Dissolve one federation into its neighbours when that pays for its fixed cost."""
+        if self.p.n_federations is not None:
+            return False
+        for f in rng.permutation(len(self.hubs)):
+            if len(self.hubs) <= 1:
+                return False
+            before = self.cost()
+            saved = self.labels.copy(), list(self.hubs), self.pops.copy()
+            members = np.flatnonzero(self.labels == f)
+            hubs = np.asarray(self.hubs)
+            others = np.array([g for g in range(len(hubs)) if g != f])
+            ok = True
+            for i in members[np.argsort(-self.w[members])]:
+                cand = self.a[i, hubs[others]] + self.M * (
+                    self.viol(self.pops[others] + self.w[i]) - self.viol(self.pops[others]))
+                cand[~self.ok[i, hubs[others]]] = np.inf
+                t = int(np.argmin(cand))
+                if not np.isfinite(cand[t]):
+                    ok = False
+                    break
+                g = others[t]
+                self.labels[i] = g
+                self.pops[g] += self.w[i]
+            if ok:
+                self._drop(f)
+                if self.cost() < before - 1e-9:
+                    return True
+            self.labels, self.hubs, self.pops = saved[0], saved[1], saved[2]
+        return False
+
+    def _drop(self, f: int) -> None:
+        del self.hubs[f]
+        self.labels[self.labels > f] -= 1
+        self.pops = np.bincount(self.labels, weights=self.w, minlength=len(self.hubs))
+
+    def descend(self, rng, max_rounds: int = 50) -> None:
+        for _ in range(max_rounds):
+            moved = self.relocate_pass(rng)
+            moved |= self.rehub_pass()
+            if not moved:
+                moved |= self.swap_pass(rng)
+                moved |= self.rehub_pass()
+            if not moved:
+                moved |= self.close_pass(rng)
+            if not moved:
+                break
+
+
+def _seed_hubs(problem: FederationProblem, k: int, rng) -> list[int]:
+    """k-means++-style seeding on per-patient access cost (a distance proxy)."""
+    w = problem.list_size.astype(float)
+    per_patient = problem.assign_cost / np.maximum(w, 1.0)[:, None]
+    first = int(rng.choice(problem.n, p=w / w.sum()))
+    hubs = [first]
+    while len(hubs) < k:
+        d = per_patient[:, hubs].min(axis=1)
+        score = w * d ** 2
+        if score.sum() <= 0:
+            rest = [j for j in range(problem.n) if j not in hubs]
+            hubs.append(int(rng.choice(rest)))
+            continue
+        hubs.append(int(rng.choice(problem.n, p=score / score.sum())))
+    return hubs
+
+
+def _assign_nearest(problem: FederationProblem, hubs: list[int]) -> np.ndarray:
+    a = problem.assign_cost[:, hubs].copy()
+    a[~problem.allowed[:, hubs]] = np.inf
+    labels = np.argmin(a, axis=1)
+    for f, h in enumerate(hubs):
+        labels[h] = f
+    return labels
+
+
+def improve(problem: FederationProblem, assignment: np.ndarray, hubs, seed: int = 0,
+            penalty: float | None = None) -> tuple[np.ndarray, tuple[int, ...]] | None:
+    """Local search from a given plan (e.g. today's PCNs); returns a feasible plan or None."""
+    rng = np.random.default_rng(seed)
+    M = penalty if penalty is not None else _default_penalty(problem)
+    st = _State(problem, np.asarray(assignment), list(hubs), M)
+    for _ in range(4):
+        st.descend(rng)
+        if st.feasible():
+            return st.labels.copy(), tuple(st.hubs)
+        st.M *= 10
+    return None
+
+
+def _default_penalty(problem: FederationProblem) -> float:
+    # A patient outside the bounds must cost more than any access saving could be worth.
+    per_patient = problem.assign_cost / np.maximum(problem.list_size, 1)[:, None]
+    return float(10 * per_patient.max() + problem.hub_cost / max(problem.min_population, 1) + 1.0)
+
+
+def construct(problem: FederationProblem, seed: int = 0, starts: int = 12,
+              time_budget_s: float | None = None) -> tuple[np.ndarray, tuple[int, ...]] | None:
+    """Best feasible plan from several seeded starts over a range of federation counts.
+
+    Stops starting new runs once ``time_budget_s`` is spent (the first run always completes)."""
+    t0 = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    P = problem.population
+    L, U = problem.min_population, problem.max_population
+    k_lo, k_hi = int(np.ceil(P / U)), int(np.floor(P / L))
+    if problem.n_federations is not None:
+        k_lo = k_hi = problem.n_federations
+    k_lo = max(1, k_lo)
+    k_hi = min(k_hi, problem.n)
+    if k_lo > k_hi:
+        return None
+    ks = sorted({int(np.clip(round(P / t), k_lo, k_hi)) for t in (0.9 * U, 0.75 * U, 0.6 * U,
+                                                                 (L + U) / 2, 1.2 * L)} | {k_lo})
+    best, best_cost = None, np.inf
+    for s in range(starts):
+        if time_budget_s is not None and s > 0 and time.perf_counter() - t0 > time_budget_s:
+            break
+        k = ks[s % len(ks)]
+        hubs = _seed_hubs(problem, k, rng)
+        labels = _assign_nearest(problem, hubs)
+        found = improve(problem, labels, hubs, seed=int(rng.integers(2**31)))
+        if found is None:
+            continue
+        c = problem.cost(*found)
+        if c < best_cost - 1e-9:
+            best, best_cost = found, c
+    return best

@@ -1,0 +1,77 @@
+"""The federation problem as plain arrays, built once; no file I/O and no geometry here."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+
+def _ro(a, dtype) -> np.ndarray:
+    a = np.array(a, dtype=dtype, copy=True)
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True, eq=False)
+class FederationProblem:
+    """Partition practices into federations, one hub each, at least cost.
+
+    ``assign_cost[i, j]`` is the annual £ cost of practice ``i`` belonging to the federation whose
+    hub is practice ``j`` (the access term: patients travelling to the hub). ``allowed[i, j]``
+    False forbids it (e.g. beyond the maximum distance to the hub). ``hub_cost`` is the fixed
+    annual £ cost of running one federation. Population bounds apply to every federation.
+    """
+
+    codes: tuple[str, ...]
+    list_size: np.ndarray
+    assign_cost: np.ndarray
+    hub_cost: float
+    min_population: int
+    max_population: int
+    n_federations: int | None = None
+    allowed: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        n = len(self.codes)
+        object.__setattr__(self, "list_size", _ro(self.list_size, np.int64))
+        object.__setattr__(self, "assign_cost", _ro(self.assign_cost, float))
+        allowed = np.ones((n, n), bool) if self.allowed is None else self.allowed
+        object.__setattr__(self, "allowed", _ro(allowed, bool))
+        if self.list_size.shape != (n,) or self.assign_cost.shape != (n, n):
+            raise ValueError("FederationProblem arrays are not aligned with codes")
+        if self.allowed.shape != (n, n):
+            raise ValueError("FederationProblem.allowed must be n x n")
+        if not np.all(np.isfinite(self.assign_cost[self.allowed])):
+            raise ValueError("assign_cost must be finite wherever assignment is allowed")
+
+    @property
+    def n(self) -> int:
+        return len(self.codes)
+
+    @property
+    def population(self) -> int:
+        return int(self.list_size.sum())
+
+    def replace(self, **changes) -> "FederationProblem":
+        return replace(self, **changes)
+
+    def cost(self, assignment: np.ndarray, hubs: tuple[int, ...] | list[int]) -> float:
+        """Objective of a plan under this model (the verifier recomputes it from raw data)."""
+        assignment = np.asarray(assignment)
+        hub_of = np.asarray(hubs)[assignment]
+        return float(self.assign_cost[np.arange(self.n), hub_of].sum() + self.hub_cost * len(hubs))
+
+    def is_feasible(self, assignment: np.ndarray, hubs) -> bool:
+        assignment = np.asarray(assignment)
+        k = len(hubs)
+        if assignment.shape != (self.n,) or k == 0 or assignment.min() < 0 or assignment.max() >= k:
+            return False
+        if self.n_federations is not None and k != self.n_federations:
+            return False
+        pops = np.bincount(assignment, weights=self.list_size, minlength=k)
+        if np.any(pops < self.min_population) or np.any(pops > self.max_population):
+            return False
+        hubs = np.asarray(hubs)
+        if np.any(assignment[hubs] != np.arange(k)):
+            return False
+        return bool(np.all(self.allowed[np.arange(self.n), hubs[assignment]]))

@@ -1,0 +1,26 @@
+"""Small, swappable solver adapters: each takes a LinearModel and returns a SolverOutput."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..formulations.linear import LinearModel
+from .base import SolveOptions, SolverOutput
+
+SOLVERS = ("cbc", "cpsat", "highs", "scip")
+
+
+def run_solver(name: str, model: LinearModel, opts: SolveOptions,
+               start: np.ndarray | None = None) -> SolverOutput:
+    if name == "cbc":
+        from .pulp_cbc import solve_cbc
+        return solve_cbc(model, opts, start)
+    if name == "cpsat":
+        from .cpsat import solve_cpsat
+        return solve_cpsat(model, opts, start)
+    if name in ("highs", "scip"):
+        from .ortools_mip import solve_pywraplp
+        return solve_pywraplp(model, opts, name, start)
+    raise ValueError(f"unknown solver {name!r}; choose one of {', '.join(SOLVERS)}")
+
+
+__all__ = ["SOLVERS", "SolveOptions", "SolverOutput", "run_solver"]

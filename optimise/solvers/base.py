@@ -1,0 +1,86 @@
+"""What every solver adapter returns, and shared helpers."""
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..formulations.linear import LinearModel
+
+
+@dataclass
+class SolverOutput:
+    """Raw outcome of one adapter call, before the engine recomputes the objective.
+
+    ``state`` is one of: "optimal" (the solver proved optimality within the requested gap),
+    "feasible" (incumbent, not proven), "infeasible" (proven), "no_solution" (stopped with no
+    incumbent), "error" (the solver failed). ``bound`` is a valid lower bound or None.
+    """
+
+    state: str
+    x: np.ndarray | None
+    objective: float | None
+    bound: float | None
+    runtime_s: float
+    solver: str
+    version: str
+    log: str = ""
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    time_limit_s: float = 300.0
+    gap: float = 0.0
+    seed: int = 0
+    threads: int = 1
+    log_path: Path | None = None
+
+
+@contextlib.contextmanager
+def capture_native_output(path: Path | None):
+    """Send C-level stdout/stderr (solver logs) to a file, so they neither clutter the terminal
+    nor get lost; yields the path the log went to."""
+    own = path is None
+    if own:
+        fd, name = tempfile.mkstemp(prefix="fedplan_solver_", suffix=".log")
+        os.close(fd)
+        path = Path(name)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(path, "ab") as f:
+        os.dup2(f.fileno(), 1)
+        os.dup2(f.fileno(), 2)
+        try:
+            yield path
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+
+
+def read_log(path: Path, own: bool) -> str:
+    try:
+        text = Path(path).read_text(errors="replace")
+    except OSError:
+        return ""
+    if own:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+    return text
+
+
+def check_start(model: LinearModel, start: np.ndarray | None) -> np.ndarray | None:
+    """Only a start that satisfies every row is worth passing on."""
+    if start is None:
+        return None
+    return start if model.violation(start) is None else None

@@ -1,0 +1,218 @@
+"""Engine tests: every solver adapter against a brute-force oracle, verify() on every output,
+honest statuses, and infeasibility explained in words."""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from inputs.model import BoundsSpec, CostsSpec, Practices, Scenario
+from optimise import FederationProblem, ProblemInfeasible, Status, solve_federations, verify
+from optimise.formulations import build_assignment_model
+from optimise.solvers.pulp_cbc import _parse_cbc_bound
+
+SOLVERS = ["cbc", "cpsat", "highs", "scip"]
+
+
+def partitions(items):
+    if not items:
+        yield []
+        return
+    first, rest = items[0], items[1:]
+    for part in partitions(rest):
+        for i in range(len(part)):
+            yield part[:i] + [[first] + part[i]] + part[i + 1:]
+        yield [[first]] + part
+
+
+def brute_force(p: FederationProblem) -> float:
+    """The exact optimum by enumerating every partition and every hub choice."""
+    best = np.inf
+    for part in partitions(list(range(p.n))):
+        if p.n_federations is not None and len(part) != p.n_federations:
+            continue
+        total = p.hub_cost * len(part)
+        for block in part:
+            pop = p.list_size[block].sum()
+            if not (p.min_population <= pop <= p.max_population):
+                total = np.inf
+                break
+            costs = [p.assign_cost[block, j].sum() for j in block if p.allowed[block, j].all()]
+            if not costs:
+                total = np.inf
+                break
+            total += min(costs)
+        best = min(best, total)
+    return best
+
+
+def make_practices(xy_km, sizes, pcn=None) -> Practices:
+    n = len(sizes)
+    xy = np.asarray(xy_km, float) * 1000 + np.array([280000.0, 90000.0])
+    return Practices(source="test", code=tuple(f"P{i:02d}" for i in range(n)), list_size=np.asarray(sizes),
+                     lat=np.full(n, np.nan), lon=np.full(n, np.nan), easting=xy[:, 0], northing=xy[:, 1],
+                     name=tuple(f"Practice {i}" for i in range(n)),
+                     pcn_code=tuple(pcn) if pcn else ())
+
+
+def problem_from(pr: Practices, sc: Scenario) -> FederationProblem:
+    xy = np.c_[pr.easting, pr.northing] / 1000
+    d = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1))
+    c = sc.costs
+    per_km = c.hub_visits_per_patient * 2 * c.travel_gbp_per_km
+    return FederationProblem(pr.code, pr.list_size, per_km * pr.list_size[:, None] * d, c.federation_fixed_gbp,
+                             sc.bounds.min_population, sc.bounds.max_population, sc.constraints.n_federations)
+
+
+# Two towns 40 km apart; a federation cannot span both cheaply, and each town alone is in range.
+TOWNS_XY = [(0, 0), (1, 0), (0, 2), (40, 0), (41, 1), (40, 3)]
+TOWNS_SIZES = [12000, 9000, 8000, 15000, 7000, 6000]
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_every_solver_proves_the_brute_force_optimum_and_passes_verify(solver):
+    sc = Scenario(bounds=BoundsSpec(min_population=20000, max_population=40000))
+    pr = make_practices(TOWNS_XY, TOWNS_SIZES)
+    p = problem_from(pr, sc)
+    res = solve_federations(p, solver, time_limit_s=30)
+    assert res.status == Status.OPTIMAL
+    assert res.objective == pytest.approx(brute_force(p), rel=1e-9)
+    assert res.bound <= res.objective + 1e-6 and res.gap <= 1e-6
+    # the two towns become the two federations
+    assert res.assignment[0] == res.assignment[1] == res.assignment[2] != res.assignment[3]
+    check = verify(pr, res.assignment_by_code(), res.hubs_by_federation(), sc, expected_cost=res.objective)
+    assert check.ok, check.problems
+    assert sorted(check.populations.values()) == [28000, 29000]
+
+
+def test_fixed_number_of_federations_bites():
+    sc = Scenario(bounds=BoundsSpec(min_population=5000, max_population=60000))
+    pr = make_practices(TOWNS_XY, TOWNS_SIZES)
+    free = solve_federations(problem_from(pr, sc), "cbc", time_limit_s=30)
+    one = problem_from(pr, sc).replace(n_federations=3)
+    fixed = solve_federations(one, "cbc", time_limit_s=30)
+    assert fixed.n_federations == 3 and fixed.status == Status.OPTIMAL
+    assert fixed.objective == pytest.approx(brute_force(one))
+    assert free.n_federations != 3 or free.objective == fixed.objective
+
+
+def test_max_distance_forbids_far_hubs():
+    sc = Scenario(bounds=BoundsSpec(min_population=10000, max_population=100000),
+                  costs=CostsSpec(federation_fixed_gbp=10_000_000))  # huge fixed cost: merge everything
+    pr = make_practices(TOWNS_XY, TOWNS_SIZES)
+    p = problem_from(pr, sc)
+    merged = solve_federations(p, "highs", time_limit_s=30)
+    assert merged.n_federations == 1
+    xy = np.c_[pr.easting, pr.northing] / 1000
+    d = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1))
+    near = p.replace(allowed=d <= 10)
+    split = solve_federations(near, "highs", time_limit_s=30)
+    assert split.n_federations == 2
+    assert split.objective == pytest.approx(brute_force(near))
+
+
+def test_area_too_small_is_explained_in_words():
+    sc = Scenario()
+    pr = make_practices([(0, 0), (1, 1)], [3000, 4500])
+    with pytest.raises(ProblemInfeasible) as err:
+        solve_federations(problem_from(pr, sc), "cbc", time_limit_s=5, names=pr.name)
+    text = str(err.value)
+    assert "7,500" in text and "25,000" in text and "P00" in text and "P01" in text
+
+
+def test_practice_too_big_and_impossible_count_are_explained():
+    sc = Scenario()
+    pr = make_practices([(0, 0), (1, 1)], [120000, 30000])
+    with pytest.raises(ProblemInfeasible, match="P00.*120,000.*100,000"):
+        solve_federations(problem_from(pr, sc), "cbc", time_limit_s=5)
+    pr = make_practices([(0, 0), (1, 1), (2, 2)], [40000, 40000, 25000])  # 105k: 1 too big, 2 fine
+    p = problem_from(pr, sc).replace(n_federations=1)
+    with pytest.raises(ProblemInfeasible, match="exactly 1"):
+        solve_federations(p, "cbc", time_limit_s=5)
+
+
+def test_cbc_bound_is_read_from_its_log_not_from_pulp_status():
+    log = "Cbc0010I After 100 nodes, 3 on tree, 5883097.8 best solution, best possible 5763573.5 (10.2 seconds)\n"
+    assert _parse_cbc_bound(log) == pytest.approx(5763573.5)
+    log += "Result - Stopped on time limit\n\nObjective value:   5883097.82\nLower bound:   5763573.563\n"
+    assert _parse_cbc_bound(log) == pytest.approx(5763573.563)
+
+
+def test_time_limited_solve_is_not_called_optimal():
+    rng = np.random.default_rng(3)
+    n = 45
+    xy = rng.uniform(0, 60, size=(n, 2))
+    sizes = rng.integers(2000, 15000, size=n)
+    sc = Scenario()
+    pr = make_practices(xy, sizes)
+    res = solve_federations(problem_from(pr, sc), "cbc", time_limit_s=1)
+    assert res.has_plan
+    if res.status == Status.OPTIMAL:
+        assert res.gap <= 1e-6
+    else:
+        assert res.status == Status.FEASIBLE and res.bound < res.objective and res.gap > 0
+    assert verify(pr, res.assignment_by_code(), res.hubs_by_federation(), sc, expected_cost=res.objective).ok
+
+
+def test_verify_catches_broken_plans():
+    sc = Scenario(bounds=BoundsSpec(min_population=20000, max_population=40000))
+    pr = make_practices(TOWNS_XY, TOWNS_SIZES)
+    good = {"P00": 1, "P01": 1, "P02": 1, "P03": 2, "P04": 2, "P05": 2}
+    hubs = {1: "P00", 2: "P03"}
+    assert verify(pr, good, hubs, sc).ok
+    missing = dict(good)
+    del missing["P05"]
+    assert "no federation" in " ".join(verify(pr, missing, hubs, sc).problems)
+    lopsided = dict(good, P01=2, P02=2)
+    assert "outside 20,000-40,000" in " ".join(verify(pr, lopsided, hubs, sc).problems)
+    assert "not one of its members" in " ".join(verify(pr, good, {1: "P03", 2: "P00"}, sc).problems)
+    c = verify(pr, good, hubs, sc).cost_gbp
+    assert "differs" in " ".join(verify(pr, good, hubs, sc, expected_cost=c + 10).problems)
+
+
+def test_model_encode_decode_round_trip():
+    sc = Scenario(bounds=BoundsSpec(min_population=20000, max_population=40000))
+    p = problem_from(make_practices(TOWNS_XY, TOWNS_SIZES), sc)
+    m = build_assignment_model(p)
+    a, h = np.array([0, 0, 0, 1, 1, 1]), (1, 3)
+    x = m.encode(a, h)
+    assert m.model.violation(x) is None
+    assert m.model.objective_value(x) == pytest.approx(p.cost(a, h))
+    a2, h2 = m.decode(x)
+    assert p.cost(a2, h2) == pytest.approx(p.cost(a, h))
+
+
+tiny = st.integers(min_value=3, max_value=6).flatmap(lambda n: st.tuples(
+    st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), min_size=n, max_size=n),
+    st.lists(st.integers(3000, 20000), min_size=n, max_size=n)))
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny, st.integers(0, 1000))
+def test_properties_relabelling_bounds_and_verify(instance, seed):
+    xy, sizes = instance
+    pr = make_practices(xy, sizes)
+    sc = Scenario(bounds=BoundsSpec(min_population=15000, max_population=45000))
+    p = problem_from(pr, sc)
+    try:
+        res = solve_federations(p, "highs", time_limit_s=20, seed=seed % 7)
+    except ProblemInfeasible:
+        assert brute_force(p) == np.inf
+        return
+    if not res.has_plan:
+        assert res.status == Status.INFEASIBLE and brute_force(p) == np.inf
+        return
+    # exact on tiny instances, and every returned plan passes verify()
+    assert res.objective == pytest.approx(brute_force(p), rel=1e-9)
+    assert verify(pr, res.assignment_by_code(), res.hubs_by_federation(), sc, expected_cost=res.objective).ok
+    # relabelling federations leaves the cost unchanged
+    k = res.n_federations
+    perm = np.random.default_rng(seed).permutation(k)
+    inv = np.argsort(perm)
+    assert p.cost(perm[res.assignment], tuple(res.hubs[inv[f]] for f in range(k))) == pytest.approx(res.objective)
+    # tightening a bound never lowers the optimum
+    tighter = p.replace(min_population=p.min_population + 3000)
+    assert brute_force(tighter) >= res.objective - 1e-6
