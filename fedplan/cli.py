@@ -43,6 +43,14 @@ def _parser() -> argparse.ArgumentParser:
                     help="cap on the number of services run in-house")
     mb.add_argument("--json", action="store_true")
 
+    b = sub.add_parser("bench", help="solve a standard capacitated p-median instance, print JSON")
+    b.add_argument("file")
+    b.add_argument("--format", required=True, choices=["orlib-pmedcap", "lorena-senne"])
+    b.add_argument("--solver", choices=["cbc", "cpsat", "highs", "scip"], default="scip",
+                   help="default scip: it proves the SJC instances fastest here (see benchmarks/RESULTS.md)")
+    b.add_argument("--time-limit", dest="time_limit", type=float, default=300.0)
+    b.add_argument("--seed", type=int, default=0)
+
     d = sub.add_parser("data", help="list the ICBs and sub-ICBs shipped, with practices and patients")
     d.add_argument("--level", choices=["icb", "sub_icb", "all"], default="all")
     d.add_argument("--json", action="store_true")
@@ -64,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
             return _data(args)
         if args.command == "makebuy":
             return _makebuy(args)
+        if args.command == "bench":
+            return _bench(args)
     except InputError as exc:
         print(f"fedplan: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
@@ -213,6 +223,21 @@ def _validate(args) -> int:
 
         raise ProblemInfeasible(reasons)
     return EXIT_OK
+
+
+def _bench(args) -> int:
+    from inputs.cpmp import read_cpmp
+    from inputs.errors import InputError
+    from optimise.cpmp import bench_json, cpmp_problem, solve_cpmp
+
+    inst = read_cpmp(Path(args.file), args.format)
+    try:
+        problem = cpmp_problem(inst.ids, inst.demand, inst.capacity, inst.distances(), inst.p)
+    except ValueError as exc:
+        raise InputError(str(exc), file=args.file, fix="give every point the same capacity.") from None
+    res = solve_cpmp(problem, args.solver, time_limit_s=args.time_limit, seed=args.seed)
+    print(json.dumps(bench_json(problem, res), indent=1))
+    return EXIT_OK if res.has_plan else (EXIT_INFEASIBLE if str(res.status) == "infeasible" else EXIT_ERROR)
 
 
 def _makebuy(args) -> int:

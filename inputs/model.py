@@ -232,6 +232,8 @@ class Scenario:
     constraints: ConstraintsSpec = field(default_factory=ConstraintsSpec)
     costs: CostsSpec = field(default_factory=CostsSpec)
     solve: SolveSpec = field(default_factory=SolveSpec)
+    # per-service catalogue overrides: ((service, ((field, value), ...)), ...)
+    service_overrides: tuple[tuple[str, tuple[tuple[str, object], ...]], ...] = ()
     source: str | None = None   # the TOML file it came from, if any
 
     def replace(self, **changes) -> "Scenario":

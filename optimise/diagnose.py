@@ -41,10 +41,13 @@ def diagnose(problem: FederationProblem, names: tuple[str, ...] | None = None,
             f"federation size {_fmt(L)}: {_names(problem, range(len(w)), names)}. No federation can be "
             "formed; lower [bounds] min_population, use soft bounds, or plan a larger area.")
         return out
-    k_lo, k_hi = int(np.ceil(P / U)), int(np.floor(P / L))
+    k_lo, k_hi = problem.replace(n_federations=None).federation_count_range()
     if problem.n_federations is not None:
         k = problem.n_federations
-        if not (k * L <= P <= k * U):
+        if k > len(w):
+            out.append(f"{group_label} has {len(w)} practices, too few for exactly {k} federations; "
+                       "lower n_federations or leave it free.")
+        elif not (k * L <= P <= k * U):
             out.append(
                 f"{group_label} totals {_fmt(P)} patients, which cannot be split into exactly {k} "
                 f"federations of {_fmt(L)}-{_fmt(U)} (that needs {_fmt(k * L)}-{_fmt(k * U)}); "

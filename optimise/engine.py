@@ -29,10 +29,8 @@ def trivial_bound(problem: FederationProblem) -> float:
     """A lower bound that needs no solver: each practice at its cheapest allowed hub, plus the
     fixed cost of the fewest federations the population bounds allow."""
     a = np.where(problem.allowed, problem.assign_cost, np.inf)
-    k_lo = int(np.ceil(problem.population / problem.max_population))
-    if problem.n_federations is not None:
-        k_lo = problem.n_federations
-    return float(a.min(axis=1).sum() + problem.hub_cost * max(1, k_lo))
+    k_lo, _ = problem.federation_count_range()
+    return float(a.min(axis=1).sum() + problem.hub_cost * k_lo)
 
 
 def solve_federations(

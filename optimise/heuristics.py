@@ -206,15 +206,11 @@ def construct(problem: FederationProblem, seed: int = 0, starts: int = 12,
     rng = np.random.default_rng(seed)
     P = problem.population
     L, U = problem.min_population, problem.max_population
-    k_lo, k_hi = int(np.ceil(P / U)), int(np.floor(P / L))
-    if problem.n_federations is not None:
-        k_lo = k_hi = problem.n_federations
-    k_lo = max(1, k_lo)
-    k_hi = min(k_hi, problem.n)
+    k_lo, k_hi = problem.federation_count_range()
     if k_lo > k_hi:
         return None
     ks = sorted({int(np.clip(round(P / t), k_lo, k_hi)) for t in (0.9 * U, 0.75 * U, 0.6 * U,
-                                                                 (L + U) / 2, 1.2 * L)} | {k_lo})
+                                                                 (L + U) / 2, max(1.2 * L, 1.0))} | {k_lo})
     best, best_cost = None, np.inf
     for s in range(starts):
         if time_budget_s is not None and s > 0 and time.perf_counter() - t0 > time_budget_s:

@@ -52,6 +52,15 @@ class FederationProblem:
     def population(self) -> int:
         return int(self.list_size.sum())
 
+    def federation_count_range(self) -> tuple[int, int]:
+        """Fewest and most federations the population bounds allow (or the fixed count)."""
+        if self.n_federations is not None:
+            return self.n_federations, self.n_federations
+        P = self.population
+        lo = max(1, int(np.ceil(P / self.max_population - 1e-9)))
+        hi = self.n if self.min_population <= 0 else min(self.n, int(np.floor(P / self.min_population + 1e-9)))
+        return lo, hi
+
     def replace(self, **changes) -> "FederationProblem":
         return replace(self, **changes)
 

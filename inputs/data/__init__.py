@@ -1,0 +1,20 @@
+"""Data shipped with the package (built by scripts/build_package_data.py; see ATTRIBUTION.md)."""
+from __future__ import annotations
+
+import gzip
+import io
+from importlib import resources
+from pathlib import Path
+
+
+def data_path(name: str) -> Path:
+    """Path of a shipped data file (e.g. ``england_practices.csv.gz``)."""
+    return Path(str(resources.files(__name__).joinpath(name)))
+
+
+def open_text(name: str) -> io.TextIOBase:
+    """Open a shipped file as UTF-8 text, un-gzipping when the name ends in .gz."""
+    path = data_path(name)
+    if name.endswith(".gz"):
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8")
+    return open(path, encoding="utf-8")

@@ -107,9 +107,6 @@ def build_assignment_model(problem: FederationProblem) -> AssignmentModel:
         hi_coef = [c - (U if v == y else 0.0) for v, c in zip(idx, coef)]
         m.add_row(idx, lo_coef, lo=0.0, name=f"min_pop_{j}")
         m.add_row(idx, hi_coef, hi=0.0, name=f"max_pop_{j}")
-    P = float(w.sum())
-    k_lo, k_hi = int(np.ceil(P / U - 1e-9)), int(np.floor(P / L + 1e-9))
-    if problem.n_federations is not None:
-        k_lo = k_hi = int(problem.n_federations)
+    k_lo, k_hi = problem.federation_count_range()
     m.add_row(hub_var, np.ones(n), k_lo, k_hi, name="n_federations")
     return AssignmentModel(model=m, pairs=pairs, hub_var=hub_var)

@@ -54,6 +54,7 @@ def solve_cpsat(model: LinearModel, opts: SolveOptions, start: np.ndarray | None
     p.random_seed = int(opts.seed)
     p.relative_gap_limit = float(opts.gap)
     p.log_search_progress = True
+    p.log_to_stdout = False  # the log goes to the callback (and the run directory), not the terminal
     lines: list[str] = []
     solver.log_callback = lines.append
     try:
