@@ -21,6 +21,13 @@ def read_text(path: Path | str, what: str) -> str:
     if path.is_dir():
         raise InputError(f"this is a folder, not a {what} file.", file=str(path), fix="give the path of the CSV file itself.")
     raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b" and path.suffix == ".gz":
+        import gzip
+
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError):
+            raise InputError("this .gz file is damaged.", file=str(path), fix="download or compress it again.") from None
     if not raw.strip():
         raise InputError(f"the {what} file is empty.", file=str(path), fix="export the table again with its header and rows.")
     head = raw[:4096]
@@ -39,6 +46,12 @@ def read_text(path: Path | str, what: str) -> str:
 def read_csv_strings(path: Path | str, what: str) -> pd.DataFrame:
     """All cells as stripped strings ("" for empty); header names stripped. Needs >= 1 data row."""
     text = read_text(path, what)
+    header = next(csv.reader(io.StringIO(text.splitlines()[0] if text.strip() else "")), [])
+    names = [h.strip() for h in header]
+    for k, name in enumerate(names):
+        if name and name in names[:k]:
+            raise InputError(f"the column {name!r} appears twice in the header.", file=str(path), row=1,
+                             column=name, fix="rename or delete one of them.")
     try:
         df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
     except (pd.errors.ParserError, csv.Error) as exc:

@@ -57,5 +57,12 @@ class InfeasibleError(Exception):
 
 def nearest(word: str, choices: Iterable[str]) -> str | None:
     """The closest valid spelling, for 'did you mean' hints."""
-    found = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
-    return found[0] if found else None
+    choices = list(choices)
+    found = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
+    if found:
+        return found[0]
+    # long snake_case names: compare with the same number of leading words (buy_prize ~ buy_price_...)
+    parts = word.lower().split("_")
+    short = {c: "_".join(c.lower().split("_")[:len(parts)]) for c in choices}
+    found = difflib.get_close_matches(word.lower(), list(short.values()), n=1, cutoff=0.6)
+    return next((c for c, s in short.items() if found and s == found[0]), None)

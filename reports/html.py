@@ -28,7 +28,9 @@ def e(v) -> str:
 
 
 def gbp(v) -> str:
-    return "–" if v is None else f"£{v:,.0f}"
+    if v is None:
+        return "–"
+    return f"−£{-v:,.0f}" if v < -0.5 else f"£{abs(v):,.0f}"
 
 
 def num(v) -> str:
