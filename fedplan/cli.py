@@ -24,6 +24,7 @@ def _parser() -> argparse.ArgumentParser:
     area.add_argument("--icb", help="plan this ICB (code, e.g. QJK); `fedplan data` lists them")
     area.add_argument("--sub-icb", dest="sub_icb", help="plan this sub-ICB location (code, e.g. 15N)")
     area.add_argument("--region", help="plan this NHS region (code, e.g. Y58)")
+    p.add_argument("--exclude", help="comma-separated practice codes to leave out (opted out), e.g. E85124")
     p.add_argument("--solver", choices=["cbc", "cpsat", "highs", "scip"], help="override [solve] solver")
     p.add_argument("--time-limit", dest="time_limit", type=float, help="override [solve] time_limit_s")
     p.add_argument("--seed", type=int, help="override [solve] seed")
@@ -94,8 +95,13 @@ def _scenario_from_args(args):
 
     sc = load_scenario(Path(args.scenario)) if args.scenario else Scenario()
     if args.icb or args.sub_icb or args.region:
-        sc = replace(sc, area=AreaSpec(icb=args.icb, sub_icb=args.sub_icb, region=args.region,
+        sc = replace(sc, area=AreaSpec(icb=args.icb.upper() if args.icb else None,
+                                       sub_icb=args.sub_icb.upper() if args.sub_icb else None,
+                                       region=args.region.upper() if args.region else None,
                                        exclude=sc.area.exclude))
+    if args.exclude:
+        extra = tuple(c.strip().upper() for c in args.exclude.split(",") if c.strip())
+        sc = replace(sc, area=replace(sc.area, exclude=tuple(dict.fromkeys(sc.area.exclude + extra))))
     solve = sc.solve
     for flag, key in (("solver", "solver"), ("time_limit", "time_limit_s"), ("seed", "seed"), ("threads", "threads")):
         val = getattr(args, flag)

@@ -34,7 +34,7 @@ def diagnose(problem: FederationProblem, names: tuple[str, ...] | None = None,
         out.append(
             f"{_names(problem, big, names)} alone {'has' if len(big) == 1 else 'have'} more patients "
             f"({', '.join(_fmt(w[i]) for i in big[:8])}) than the maximum federation size {_fmt(U)}; "
-            "raise [bounds] max_population, use soft bounds, or exclude the practice in [area] exclude.")
+            "raise [bounds] max_population, or leave the practice out ([area] exclude, or --exclude CODE).")
     if P < L:
         out.append(
             f"{group_label} has {len(w)} practice(s) totalling {_fmt(P)} patients, below the minimum "

@@ -152,6 +152,11 @@ def test_header_only_and_binary_files(tmp_path, capsys, devon_rows):
     plan_fails(tmp_path, capsys, [sc], "practices.csv")
 
 
+def test_practice_too_big_is_explained_and_can_be_excluded(tmp_path, capsys):
+    err = plan_fails(tmp_path, capsys, ["--icb", "Z9B2Z", "--time-limit", "5"], "E85124", "100,329", "--exclude", code=3)
+    assert "max_population" in err
+
+
 def test_area_too_small_is_explained_with_exit_3(tmp_path, capsys, devon_rows):
     small = sorted(devon_rows, key=lambda r: int(r["registered_patients"]))[:2]
     codes = ", ".join(f'"{r["practice_code"]}"' for r in small)
@@ -179,8 +184,19 @@ def test_validate_and_data(tmp_path, capsys):
 
 @pytest.fixture(scope="module")
 def devon_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("devon") / "run"
-    rc = main(["plan", "--out", str(out), "--time-limit", DEVON_TIME_LIMIT, "--quiet"])
+    """The default job, run with every network connection refused: it must need none."""
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"network access attempted: {args!r}")
+
+    saved = socket.socket.connect, socket.getaddrinfo, socket.create_connection
+    socket.socket.connect, socket.getaddrinfo, socket.create_connection = refuse, refuse, refuse
+    try:
+        out = tmp_path_factory.mktemp("devon") / "run"
+        rc = main(["plan", "--out", str(out), "--time-limit", DEVON_TIME_LIMIT, "--quiet"])
+    finally:
+        socket.socket.connect, socket.getaddrinfo, socket.create_connection = saved
     return rc, out
 
 
