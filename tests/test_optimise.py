@@ -216,3 +216,20 @@ def test_properties_relabelling_bounds_and_verify(instance, seed):
     # tightening a bound never lowers the optimum
     tighter = p.replace(min_population=p.min_population + 3000)
     assert brute_force(tighter) >= res.objective - 1e-6
+
+
+def test_cbc_proof_is_not_undone_by_a_stale_bound_in_its_log():
+    """Cornwall (QT6): CBC proves optimality in about a second, after printing mid-search
+    'best possible' lines; the plan must come back optimal, not feasible with a stale gap."""
+    import geo
+    import inputs
+    from fedplan.api import build_problem
+    from inputs.model import AreaSpec
+
+    sc = Scenario(area=AreaSpec(icb="QT6"))
+    pr = geo.project_practices(inputs.select_area(inputs.load_national_practices(), sc.area))
+    p = build_problem(pr, sc, geo.distance_km(pr))
+    res = solve_federations(p, "cbc", time_limit_s=60)
+    assert "Optimal solution found" in res.log
+    assert res.status == Status.OPTIMAL and res.gap <= 1e-6
+    assert verify(pr, res.assignment_by_code(), res.hubs_by_federation(), sc, expected_cost=res.objective).ok

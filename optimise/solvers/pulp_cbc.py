@@ -88,8 +88,9 @@ def _solve_cbc(model: LinearModel, opts: SolveOptions, start: np.ndarray | None)
     stopped_early = bool(re.search(r"Stopped on (time|iterations|nodes|solutions)", log))
     if sol == pulp.LpSolutionOptimal and not stopped_early and x is not None:
         state = "optimal"
-        if bound is None:
-            bound = objective if opts.gap == 0 else objective * (1 - opts.gap)
+        # CBC prints no final bound when it proves optimality, and the last "best possible" in
+        # its log is a stale mid-search value; the proof itself says bound >= objective*(1-gap).
+        bound = objective * (1 - opts.gap) if objective >= 0 else objective * (1 + opts.gap)
     elif sol in (pulp.LpSolutionIntegerFeasible, pulp.LpSolutionOptimal) and x is not None:
         state = "feasible"
     elif sol == pulp.LpSolutionInfeasible or prob.status == pulp.LpStatusInfeasible:
