@@ -1,159 +1,683 @@
-"""The planner-facing report: one self-contained HTML file (inline CSS and SVG, no network)."""
+"""The planner-facing report: one self-contained HTML file.
+
+Inline CSS and inline SVG maps only: no scripts, no stylesheets, fonts, images or tiles from
+anywhere, and a Content-Security-Policy that forbids the browser to fetch anything. Every string
+that comes from the inputs (names, codes, area, messages, the solver log) is HTML-escaped.
+The report never solves; it reads ``summary`` (the dict written to summary.json), the practices
+and the assignment, and is defensive about missing keys so a failed run still gets a report.
+"""
 from __future__ import annotations
 
 import html
+import math
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-from .maps import federation_map_svg
+from .maps import _key, draw_map, figure_svg
+
+PLAN_STATUSES = ("optimal", "feasible")
 
 CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Arial,sans-serif;margin:0 auto;max-width:1100px;padding:1rem 1.5rem;color:#1d1d1d;line-height:1.4}
-h1{font-size:1.6rem;margin-bottom:.2rem}h2{border-bottom:2px solid #005eb8;padding-bottom:.2rem;margin-top:2rem;color:#003087}
-.kpis{display:flex;flex-wrap:wrap;gap:.8rem;margin:1rem 0}.kpi{background:#f0f4f5;border-left:4px solid #005eb8;padding:.5rem .8rem;min-width:10rem}
-.kpi b{display:block;font-size:1.3rem}.ok{color:#007f3b}.warn{color:#b35900}
-table{border-collapse:collapse;width:100%;font-size:.85rem;margin:.5rem 0}th,td{border-bottom:1px solid #d8dde0;padding:.25rem .4rem;text-align:left;vertical-align:top}
-th{background:#f0f4f5}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
-.maps{display:flex;flex-wrap:wrap;gap:1rem}.maps figure{flex:1 1 480px;margin:0}.maps svg{width:100%;height:auto}
-pre{background:#f7f7f7;padding:.6rem;overflow:auto;font-size:.75rem;max-height:24rem;white-space:pre-wrap}
-details{margin:.3rem 0}summary{cursor:pointer}
-@media print{.maps figure{page-break-inside:avoid}details{display:block}}
+:root{--blue:#005eb8;--dark:#003087;--grey:#f0f4f5;--line:#d8dde0;--warn:#8a4b00;--ok:#006530}
+*{box-sizing:border-box}
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:0 auto;max-width:1180px;
+padding:1rem 1.5rem 3rem;color:#1d1d1d;line-height:1.45;font-size:15px;background:#fff}
+h1{font-size:1.65rem;margin:.4rem 0 .2rem;color:var(--dark)}
+h2{font-size:1.25rem;border-bottom:2px solid var(--blue);padding-bottom:.2rem;margin:2.2rem 0 .8rem;color:var(--dark)}
+h3{font-size:1.02rem;margin:1.2rem 0 .4rem}
+.sub{color:#4c6272;margin:0 0 .6rem}
+nav{font-size:.85rem;margin:.4rem 0 1rem}nav a{color:var(--blue);margin-right:.9rem}
+.kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(13.5rem,1fr));gap:.7rem;margin:.8rem 0}
+.kpi{background:var(--grey);border-left:4px solid var(--blue);padding:.5rem .75rem}
+.kpi .v{display:block;font-size:1.35rem;font-weight:600;font-variant-numeric:tabular-nums}
+.kpi .l{display:block;font-size:.8rem;color:#4c6272}.kpi .d{display:block;font-size:.85rem}
+.status{padding:.6rem .8rem;border-left:4px solid var(--ok);background:#eef7f1;margin:.8rem 0}
+.status.warn{border-color:#ffb81c;background:#fff8e6}.status.bad{border-color:#d5281b;background:#fdeeec}
+.note{font-size:.85rem;color:#4c6272}
+.warning{border-left:4px solid #ffb81c;background:#fff8e6;padding:.4rem .7rem;margin:.4rem 0}
+.good{color:var(--ok)}.bad{color:#b1261a}
+table{border-collapse:collapse;width:100%;font-size:.84rem;margin:.4rem 0 1rem}
+th,td{border-bottom:1px solid var(--line);padding:.28rem .45rem;text-align:left;vertical-align:top}
+thead th{background:var(--grey);position:sticky;top:0}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+tr.out td{background:#fff4f2}
+tbody.fed th{background:#e8edee;font-weight:600;text-align:left}
+tfoot td{font-weight:600;border-top:2px solid #aeb7bd}
+table.kv{width:auto;min-width:28rem}table.kv th{background:none;width:14rem;font-weight:600}
+.maps{display:flex;flex-wrap:wrap;gap:1.2rem}
+.maps figure{flex:1 1 460px;margin:0;min-width:0}
+.maps svg{width:100%;height:auto;display:block;border:1px solid var(--line)}
+figcaption{font-size:.82rem;color:#4c6272;margin-top:.3rem}
+figcaption b{color:#1d1d1d}
+pre{background:#f7f7f7;border:1px solid var(--line);padding:.6rem;overflow:auto;font-size:.74rem;
+max-height:26rem;white-space:pre-wrap;word-break:break-word}
+footer{margin-top:2.5rem;font-size:.8rem;color:#4c6272;border-top:1px solid var(--line);padding-top:.5rem}
+@media print{
+body{max-width:none;padding:0;font-size:10.5pt}
+nav{display:none}
+h2{break-after:avoid}
+section{break-inside:auto}
+.maps figure{break-inside:avoid;flex-basis:45%}
+tr,.kpi{break-inside:avoid}
+thead th{position:static}
+pre{max-height:none;overflow:visible}
+a{color:inherit;text-decoration:none}
+}
 """
 
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
-def e(v) -> str:
+TERM_LABELS = {
+    "access": "Patient access (travel to the hub)",
+    "fixed": "Federation fixed costs",
+    "federation_fixed": "Federation fixed costs (core team)",
+    "penalty": "Bound penalty (soft bounds)",
+    "services": "Services (make or buy)",
+}
+
+STATUS_WORDS = {
+    "optimal": "proven optimal",
+    "feasible": "best plan found, not proven optimal",
+    "infeasible": "no plan exists under these rules (proven)",
+    "error": "no plan: the solver stopped without one",
+}
+
+
+# ---------------------------------------------------------------- formatting
+
+
+def _e(v) -> str:
     return html.escape("" if v is None else str(v), quote=True)
 
 
-def gbp(v) -> str:
-    if v is None:
+def _f(v) -> float | None:
+    """A finite float, or None for missing / non-numeric / NaN / infinite values."""
+    if v is None or isinstance(v, (bool, np.bool_)):
+        return None
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+def _num(v, digits: int = 0) -> str:
+    x = _f(v)
+    if x is None:
         return "–"
-    return f"−£{-v:,.0f}" if v < -0.5 else f"£{abs(v):,.0f}"
+    s = f"{abs(x):,.{digits}f}"
+    return ("−" + s) if x < 0 and float(s.replace(",", "")) != 0 else s
 
 
-def num(v) -> str:
-    return "–" if v is None else f"{v:,}"
+def _gbp(v, digits: int = 0) -> str:
+    x = _f(v)
+    if x is None:
+        return "–"
+    s = f"£{abs(x):,.{digits}f}"
+    return ("−" + s) if x < 0 and round(abs(x), digits) > 0 else s
 
 
-def _status_words(s: dict) -> str:
-    status, gap = s.get("status"), s.get("gap")
+def _signed_gbp(v) -> str:
+    x = _f(v)
+    if x is None:
+        return "–"
+    return _gbp(x) if round(x) <= 0 else "+" + _gbp(x)
+
+
+def _pct(v, digits: int = 1, signed: bool = False) -> str:
+    x = _f(v)
+    if x is None:
+        return "–"
+    s = f"{abs(x) * 100:,.{digits}f}%"
+    if x < 0 and float(s[:-1].replace(",", "")) != 0:
+        return "−" + s
+    return ("+" + s) if signed and x > 0 and float(s[:-1].replace(",", "")) != 0 else s
+
+
+def _value(v) -> str:
+    """A parameter value for the assumptions table (escaped)."""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, (int, np.integer)):
+        return f"{int(v):,}"
+    x = _f(v) if isinstance(v, (float, np.floating)) else None
+    if x is not None:
+        return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:,.6g}"
+    if isinstance(v, dict):
+        return "; ".join(f"{_e(k)}: {_value(x)}" for k, x in v.items())
+    if isinstance(v, (list, tuple)):
+        return ", ".join(_value(x) for x in v)
+    return _e(v)
+
+
+def _label(key: str) -> str:
+    return str(key).replace("_", " ")
+
+
+def _dict(v) -> dict:
+    return v if isinstance(v, dict) else {}
+
+
+def _list(v) -> list:
+    return [x for x in v if isinstance(x, dict)] if isinstance(v, (list, tuple)) else []
+
+
+def _deviation(pop, lo, hi) -> tuple[float | None, str]:
+    """How far outside [lo, hi] a population is (0 inside), and the words for it."""
+    p, lo, hi = _f(pop), _f(lo), _f(hi)
+    if p is None or (lo is None and hi is None):
+        return None, "–"
+    if lo is not None and p < lo:
+        return lo - p, f"{_num(lo - p)} below"
+    if hi is not None and p > hi:
+        return p - hi, f"{_num(p - hi)} above"
+    return 0.0, "0"
+
+
+def _bounds_text(lo, hi) -> str:
+    if _f(lo) is not None and _f(hi) is not None:
+        return f"{_num(lo)}–{_num(hi)} patients"
+    if _f(lo) is not None:
+        return f"at least {_num(lo)} patients"
+    if _f(hi) is not None:
+        return f"at most {_num(hi)} patients"
+    return "no population bounds recorded"
+
+
+# ---------------------------------------------------------------- analysis from the assignment
+
+
+def _pcn_partners(practices, fed: list) -> dict:
+    """Per PCN with 2+ practices: {federation key: [positions]}; positions with no PCN are skipped."""
+    pcn = list(getattr(practices, "pcn_code", ()) or ())
+    by: dict[str, dict] = {}
+    for i, code in enumerate(pcn):
+        if code:
+            by.setdefault(code, {}).setdefault(fed[i], []).append(i)
+    return {g: d for g, d in by.items() if sum(len(v) for v in d.values()) > 1}
+
+
+def _home_federation(parts: dict, sizes: np.ndarray):
+    """The federation holding most of a PCN's patients (ties: the smallest id)."""
+    weight = {f: int(sizes[ms].sum()) for f, ms in parts.items()}
+    return max(sorted(weight, key=lambda f: (isinstance(f, str), str(f) if isinstance(f, str) else f)),
+               key=lambda f: weight[f])
+
+
+# ---------------------------------------------------------------- sections
+
+
+def _kpi(label: str, value: str, detail: str = "") -> str:
+    d = f"<span class='d'>{detail}</span>" if detail else ""
+    return f"<div class='kpi'><span class='l'>{label}</span><span class='v'>{value}</span>{d}</div>"
+
+
+def _status_block(s: dict) -> tuple[str, str]:
+    """(css class, sentence) describing the proof status in words."""
+    status = str(s.get("status") or "").lower()
+    obj, bound, gap = _f(s.get("objective_gbp")), _f(s.get("bound_gbp")), _f(s.get("gap"))
+    gap_txt = "–" if gap is None else f"{gap:.2%}"
     if status == "optimal":
-        return '<span class="ok">proven optimal</span>'
+        txt = ("<b>Proven optimal.</b> No grouping of these practices under these rules costs less: the "
+               f"solver's lower bound is {_gbp(bound)} (gap {gap_txt}).")
+        return "status", txt
     if status == "feasible":
-        g = "unknown" if gap is None else f"{gap:.2%}"
-        return f'<span class="warn">best plan found, not proven optimal: at most {e(g)} above the optimum</span>'
-    return f'<span class="warn">{e(status or "no plan")}</span>'
+        if obj is not None and bound is not None and bound > 0:
+            above = max(0.0, (obj - bound) / bound)
+            words = (f"up to {above:.2%} above the optimum (at most {_gbp(obj - bound)} a year more than the "
+                     f"best possible plan)")
+        elif gap is not None and gap < 1:
+            words = f"up to {gap / (1 - gap):.2%} above the optimum"
+        else:
+            words = "by an unknown amount above the optimum (no lower bound was proven)"
+        txt = (f"<b>Best plan found, not proven optimal:</b> {words}. Lower bound {_gbp(bound)}; "
+               f"optimality gap {gap_txt} of the plan's cost.")
+        return "status warn", txt
+    if status == "infeasible":
+        return "status bad", ("<b>No plan exists under these rules.</b> The solver proved that no grouping of "
+                              "these practices meets them; see the message below and relax the bounds or "
+                              "the area.")
+    if status == "error":
+        return "status bad", ("<b>No plan.</b> The solver stopped without a plan (an error, or the time limit "
+                              "was reached before any plan was found).")
+    return "status bad", f"<b>Status {_e(status or 'unknown')}.</b> No proof information was recorded."
 
 
-def render_report(summary: dict, practices, assignment: Sequence[int], *, polygons=None, outline=None,
-                  baseline_polygons=None, log_excerpt: str = "", attributions: str = "") -> str:
-    s = summary or {}
-    b = s.get("baseline") or {}
-    feds = s.get("federations") or []
-    bounds = s.get("bounds") or {}
-    lo, hi = bounds.get("min_population", 25_000), bounds.get("max_population", 100_000)
-    assignment = np.asarray(assignment)
-    codes = list(practices.code)
-    pos = {c: i for i, c in enumerate(codes)}
-    hub_pos = [pos[f["hub"]] for f in feds if f.get("hub") in pos]
-    cost, base_cost = s.get("objective_gbp"), b.get("objective_gbp")
-    diff = "" if cost is None or not base_cost else (
-        f"{gbp(cost - base_cost)} ({(cost - base_cost) / base_cost:+.1%}) vs today's PCNs")
-    in_range = sum(lo <= f.get("population", 0) <= hi for f in feds) / len(feds) if feds else None
-    out = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>fedplan: {e(s.get('area'))}</title>",
-           f"<meta name='viewport' content='width=device-width, initial-scale=1'><style>{CSS}</style></head><body>",
-           f"<h1>GP federation plan: {e(s.get('area', ''))}</h1>",
-           f"<p>{num(s.get('n_practices'))} practices, {num(s.get('population'))} registered patients; "
-           f"federations of {num(lo)}–{num(hi)} patients.</p>"]
-    # headline
-    out.append("<section id='headline'><h2>Headline</h2><div class='kpis'>")
-    out.append(f"<div class='kpi'>Plan cost per year<b>{gbp(cost)}</b>{e(diff)}</div>")
-    out.append(f"<div class='kpi'>Today's PCNs, same model<b>{gbp(base_cost)}</b>{num(b.get('n_federations'))} PCNs</div>")
-    out.append(f"<div class='kpi'>Federations<b>{num(s.get('n_federations'))}</b>"
-               f"{'' if in_range is None else f'{in_range:.0%} within {lo:,}–{hi:,}'}</div>")
-    out.append(f"<div class='kpi'>Practices moved from their PCN group<b>{num(s.get('practices_moved'))}</b></div>")
-    out.append(f"<div class='kpi'>Proof<b>{e(s.get('status'))}</b>lower bound {gbp(s.get('bound_gbp'))}</div></div>")
-    out.append(f"<p>Status: {_status_words(s)}. A valid lower bound on the cost of any plan under these rules is "
-               f"{gbp(s.get('bound_gbp'))}; gap {'–' if s.get('gap') is None else format(s['gap'], '.3%')}. "
-               f"Independent verification: {'passed' if s.get('verified') else 'NOT passed'}.</p>")
+def _section_headline(ctx: dict) -> str:
+    s, b = ctx["s"], ctx["b"]
+    cost, base = _f(s.get("objective_gbp")), _f(b.get("objective_gbp"))
+    out = ["<section id=\"headline\"><h2>Headline</h2>"]
+    cls, sentence = _status_block(s)
+    out.append(f"<div class='{cls}'>{sentence}</div>")
+    msg = s.get("message")
+    if msg and str(s.get("status")) not in PLAN_STATUSES:
+        out.append(f"<p class='warning'>{_e(msg)}</p>")
+    out.append("<div class='kpis'>")
+    out.append(_kpi("Plan cost per year", _gbp(cost), "proposed federations"))
+    nb = b.get("n_federations") if _f(b.get("n_federations")) is not None else (len(ctx["bfeds"]) or None)
+    out.append(_kpi("Today's PCNs, same model", _gbp(base), f"{_num(nb)} groups"))
+    if cost is not None and base is not None:
+        diff = cost - base
+        pct = f" ({_pct(diff / base, 1, signed=True)})" if base else ""
+        word = "saving" if diff < 0 else "extra cost"
+        cls2 = "good" if diff < 0 else "bad"
+        out.append(_kpi("Difference vs today", f"<span class='{cls2}'>{_signed_gbp(diff)}</span>",
+                        f"{word} a year{pct}"))
+    else:
+        out.append(_kpi("Difference vs today", "–", "needs both costs"))
+    nf = s.get("n_federations")
+    nf = nf if _f(nf) is not None else (len(ctx["feds"]) or None)
+    share = ctx["in_range"]
+    out.append(_kpi("Federations", _num(nf), "–" if share is None else
+                    f"{share:.0%} within {_bounds_text(ctx['lo'], ctx['hi'])}"))
+    out.append(_kpi("Lower bound", _gbp(s.get("bound_gbp")),
+                    "gap " + ("–" if _f(s.get("gap")) is None else f"{_f(s.get('gap')):.2%}")))
+    words = STATUS_WORDS.get(str(s.get("status") or "").lower(), f"status {s.get('status') or 'unknown'}")
+    out.append(_kpi("Status", _e(words[:1].upper() + words[1:]), _e(s.get("solver") or "")))
+    split = ctx["split"]
+    if split is not None:
+        out.append(_kpi("PCNs split between federations", _num(split["n_split"]),
+                        f"of {_num(split['n_pcns'])} PCNs with 2+ practices"))
+    out.append("</div>")
+    if "verified" in s:
+        ok = bool(s.get("verified"))
+        probs = [p for p in (s.get("verification_problems") or []) if p]
+        out.append("<p class='note'>Independent check (populations, rules and cost recomputed from the "
+                   f"assignment alone): <b class='{'good' if ok else 'bad'}'>{'passed' if ok else 'not passed'}"
+                   "</b>" + (": " + "; ".join(_e(p) for p in probs) if probs and not ok else "") + ".</p>")
     for w in s.get("warnings") or []:
-        out.append(f"<p class='warn'>{e(w)}</p>")
+        out.append(f"<p class='warning'>{_e(w)}</p>")
+    for w in ctx["notes"]:
+        out.append(f"<p class='warning'>{_e(w)}</p>")
     out.append("</section>")
-    # maps
-    out.append("<section id='map'><h2>Maps</h2><div class='maps'><figure>")
-    out.append(federation_map_svg(practices, assignment, polygons, outline, hub_pos, "Proposed federations (★ hub)"))
-    out.append("<figcaption>Federation areas are the practices' catchments (Voronoi cells of practice sites, "
-               "clipped to the area), not registered-patient boundaries.</figcaption></figure>")
-    if baseline_polygons is not None:
-        groups = list(range(len(baseline_polygons)))
-        out.append("<figure>" + federation_map_svg(practices, np.zeros(len(codes), int), baseline_polygons, outline, [],
-                                                   "Today's Primary Care Networks", labels=False)
-                   + f"<figcaption>{len(groups)} groups (PCNs; practices outside any PCN on their own).</figcaption></figure>")
-    out.append("</div></section>")
-    # federations table
-    out.append("<section id='federations'><h2>Federations</h2><table><tr><th>id</th><th class='n'>patients</th>"
-               "<th class='n'>outside bounds by</th><th class='n'>practices</th><th>hub</th><th class='n'>£/yr</th>"
-               "<th class='n'>furthest to hub km</th></tr>")
-    for f in feds:
-        pop = f.get("population", 0)
-        dev = lo - pop if pop < lo else (pop - hi if pop > hi else 0)
-        out.append(f"<tr><td>{e(f.get('id'))}</td><td class='n'>{num(pop)}</td><td class='n'>{num(dev)}</td>"
-                   f"<td class='n'>{num(f.get('n_practices'))}</td><td>{e(f.get('hub_name'))} ({e(f.get('hub'))})</td>"
-                   f"<td class='n'>{gbp(f.get('cost_gbp'))}</td><td class='n'>{e(f.get('max_distance_km'))}</td></tr>")
-    out.append("</table>")
-    ids = [f.get("id") for f in feds]
-    for fid in ids:
-        ms = [i for i in range(len(codes)) if int(assignment[i]) == fid] if len(assignment) else []
-        out.append(f"<details><summary>Federation {e(fid)}: {len(ms)} practices</summary><table><tr><th>code</th>"
-                   "<th>practice</th><th class='n'>list size</th><th>current PCN</th></tr>")
-        for i in ms:
-            out.append(f"<tr><td>{e(codes[i])}</td><td>{e(practices.name[i])}</td><td class='n'>{num(int(practices.list_size[i]))}</td>"
-                       f"<td>{e(practices.pcn_name[i] or practices.pcn_code[i] or 'none')}</td></tr>")
-        out.append("</table></details>")
-    out.append("</section>")
-    # baseline
-    bfeds = b.get("federations") or []
-    out.append("<section id='baseline'><h2>Today's PCNs, costed by the same model</h2>")
-    out.append(f"<p>{num(len(bfeds))} groups cost {gbp(base_cost)} a year; "
-               f"{'–' if b.get('in_range_share') is None else format(b['in_range_share'], '.0%')} are within "
-               f"{num(lo)}–{num(hi)} patients. {num(s.get('practices_moved'))} practices would leave the federation "
-               "holding most of their PCN's patients.</p>")
-    out.append("<details><summary>PCN table</summary><table><tr><th>PCN</th><th class='n'>patients</th>"
-               "<th class='n'>practices</th><th>hub (cheapest member)</th><th class='n'>£/yr</th></tr>")
-    for f in bfeds:
-        out.append(f"<tr><td>{e(f.get('name'))} ({e(f.get('id'))})</td><td class='n'>{num(f.get('population'))}</td>"
-                   f"<td class='n'>{num(f.get('n_practices'))}</td><td>{e(f.get('hub_name'))} ({e(f.get('hub'))})</td>"
-                   f"<td class='n'>{gbp(f.get('cost_gbp'))}</td></tr>")
-    out.append("</table></details></section>")
-    # costs
-    pc, bc = s.get("cost_breakdown") or {}, b.get("cost_breakdown") or {}
-    out.append("<section id='costs'><h2>Cost breakdown (£ per year)</h2><table><tr><th>term</th>"
-               "<th class='n'>plan</th><th class='n'>today's PCNs</th><th class='n'>difference</th></tr>")
-    for term in sorted(set(pc) | set(bc)):
-        a, c = pc.get(term), bc.get(term)
-        d = None if a is None or c is None else a - c
-        out.append(f"<tr><td>{e(term.replace('_', ' '))}</td><td class='n'>{gbp(a)}</td><td class='n'>{gbp(c)}</td>"
-                   f"<td class='n'>{gbp(d)}</td></tr>")
-    out.append("</table></section>")
-    # solver
-    out.append("<section id='solver'><h2>Solver</h2><table>")
-    for label, key in (("status", "status"), ("objective £", "objective_gbp"), ("lower bound £", "bound_gbp"),
-                       ("gap", "gap"), ("runtime s", "runtime_s"), ("solver", "solver"),
-                       ("solver version", "solver_version"), ("seed", "seed"), ("notes", "message")):
-        out.append(f"<tr><th>{e(label)}</th><td>{e(s.get(key))}</td></tr>")
-    out.append(f"</table><details><summary>Solver log (last lines)</summary><pre>{e(log_excerpt)}</pre></details></section>")
-    # assumptions
-    params = s.get("parameters") or {}
-    out.append("<section id='assumptions'><h2>Inputs, assumptions and sources</h2><table>")
-    for k, v in params.items():
-        out.append(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>")
-    out.append(f"</table><pre>{e(attributions)}</pre></section>")
-    out.append("<footer><p>Made with fedplan. This file works offline and loads nothing from the network.</p></footer>")
-    out.append("</body></html>")
     return "\n".join(out)
 
 
-def write_report(path: Path, text: str) -> None:
-    Path(path).write_text(text, encoding="utf-8")
+def _section_map(ctx: dict) -> str:
+    out = ["<section id=\"map\"><h2>Maps</h2><div class='maps'>"]
+    p = ctx["p"]
+    if ctx["has_plan"]:
+        caption = ("<b>Proposed federations</b> (numbers are federation ids; ★ marks the hub practice). ")
+        caption += ("Areas are the practices' catchments (Voronoi cells around practice sites, clipped to the "
+                    "area) merged per federation: a picture of who is grouped with whom, not registered-patient "
+                    "boundaries." if ctx["polygons"] is not None else
+                    "Each dot is a practice, coloured by its federation.")
+        fig = draw_map(p, ctx["fed"], polygons=ctx["polygons"], outline=ctx["outline"], hubs=ctx["hub_pos"])
+        title = "Map of the proposed federations"
+    else:
+        caption = "<b>Practices in the area.</b> There is no plan to draw."
+        fig = draw_map(p, [0] * len(p), outline=ctx["outline"], labels=False)
+        title = "Map of the practices in the area"
+    out.append(f"<figure>{figure_svg(fig, 'plan', title)}<figcaption>{caption}</figcaption></figure>")
+    ctx["figures"]["plan"] = fig
+    if ctx["baseline_polygons"] is not None:
+        bfig = draw_map(p, ctx["pcn_key"], polygons=ctx["baseline_polygons"], outline=ctx["outline"],
+                        hubs=ctx["baseline_hub_pos"], labels=False)
+        n = len(ctx["baseline_polygons"])
+        out.append(f"<figure>{figure_svg(bfig, 'baseline', 'Map of today’s Primary Care Networks')}"
+                   f"<figcaption><b>Today's Primary Care Networks</b> ({_num(n)} groups; a practice outside any "
+                   "PCN counts as its own group; ★ marks each group's cheapest hub), drawn the same way.</figcaption>"
+                   "</figure>")
+        ctx["figures"]["baseline"] = bfig
+    out.append("</div></section>")
+    return "\n".join(out)
+
+
+def _section_federations(ctx: dict) -> str:
+    p, feds, lo, hi = ctx["p"], ctx["feds"], ctx["lo"], ctx["hi"]
+    out = ["<section id=\"federations\"><h2>Federations</h2>"]
+    if not feds:
+        out.append("<p>No federations: there is no plan in this run.</p></section>")
+        return "\n".join(out)
+    out.append(f"<p>{_num(len(feds))} federations; population bounds {_bounds_text(lo, hi)}. "
+               "Rows outside the bounds are highlighted. Distances are straight-line kilometres from each "
+               "practice to its hub.</p>")
+    out.append("<table><thead><tr><th>Federation</th><th class='n'>Patients</th><th class='n'>Outside bounds by"
+               "</th><th class='n'>Practices</th><th>Hub practice</th><th class='n'>Cost £/yr</th>"
+               "<th class='n'>Furthest practice to hub, km</th></tr></thead><tbody>")
+    tot_pop = tot_n = tot_cost = 0.0
+    cost_known = True
+    for f in feds:
+        pop, npr = f["population"], f["n_practices"]
+        dev, dev_txt = _deviation(pop, lo, hi)
+        cls = " class='out'" if dev else ""
+        out.append(f"<tr{cls}><td>{_e(f['id'])}</td><td class='n'>{_num(pop)}</td><td class='n'>{dev_txt}</td>"
+                   f"<td class='n'>{_num(npr)}</td><td>{_e(f['hub_name'])}"
+                   f"{' (' + _e(f['hub']) + ')' if f['hub'] else ''}</td><td class='n'>{_gbp(f['cost_gbp'])}</td>"
+                   f"<td class='n'>{_num(f['max_distance_km'], 1)}</td></tr>")
+        tot_pop += _f(pop) or 0
+        tot_n += _f(npr) or 0
+        if _f(f["cost_gbp"]) is None:
+            cost_known = False
+        else:
+            tot_cost += _f(f["cost_gbp"])
+    out.append(f"</tbody><tfoot><tr><td>Total</td><td class='n'>{_num(tot_pop)}</td><td></td>"
+               f"<td class='n'>{_num(tot_n)}</td><td></td><td class='n'>{_gbp(tot_cost) if cost_known else '–'}</td>"
+               "<td></td></tr></tfoot></table>")
+
+    out.append("<h3>Member practices</h3>")
+    out.append("<p class='note'>★ hub practice. “PCN split” means the practice's current PCN partners are not "
+               "all in the same federation as the practice.</p>")
+    out.append("<table><thead><tr><th>Code</th><th>Practice</th><th class='n'>List size</th>"
+               "<th>Current PCN</th><th>PCN split</th></tr></thead>")
+    members = ctx["members"]
+    split_pos = ctx["split"]["positions"] if ctx["split"] else set()
+    for f in feds:
+        ms = members.get(f["key"], [])
+        out.append(f"<tbody class='fed'><tr><th colspan='5'>Federation {_e(f['id'])}: {_num(len(ms))} practices, "
+                   f"{_num(int(p.list_size[ms].sum()) if ms else 0)} patients</th></tr></tbody><tbody>")
+        for i in sorted(ms, key=lambda i: (i != f["hub_pos"], -int(p.list_size[i]), p.code[i])):
+            star = "★ " if i == f["hub_pos"] else ""
+            out.append(f"<tr><td>{star}{_e(p.code[i])}</td><td>{_e(p.name[i])}</td>"
+                       f"<td class='n'>{_num(int(p.list_size[i]))}</td><td>{_pcn_text(p, i)}</td>"
+                       f"<td>{'yes' if i in split_pos else ''}</td></tr>")
+        out.append("</tbody>")
+    out.append("</table>")
+    unassigned = ctx["unassigned"]
+    if unassigned:
+        out.append(f"<p class='warning'>{_num(len(unassigned))} practices have a federation id that is not in "
+                   "the federation list: " + ", ".join(_e(p.code[i]) for i in unassigned[:30])
+                   + (" …" if len(unassigned) > 30 else "") + "</p>")
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _pcn_text(p, i: int) -> str:
+    code, name = p.pcn_code[i], p.pcn_name[i]
+    if not code and not name:
+        return "<span class='note'>none</span>"
+    if name and code and name != code:
+        return f"{_e(name)} ({_e(code)})"
+    return _e(name or code)
+
+
+def _section_baseline(ctx: dict) -> str:
+    s, b, bfeds, lo, hi, p = ctx["s"], ctx["b"], ctx["bfeds"], ctx["lo"], ctx["hi"], ctx["p"]
+    out = ["<section id=\"baseline\"><h2>Today's PCNs, costed by the same model</h2>"]
+    if not b and not bfeds:
+        out.append("<p>No baseline was recorded for this run.</p>")
+    else:
+        n = b.get("n_federations") if _f(b.get("n_federations")) is not None else len(bfeds)
+        share = _f(b.get("in_range_share"))
+        if share is None and bfeds:
+            devs = [_deviation(f.get("population"), lo, hi)[0] for f in bfeds]
+            known = [d for d in devs if d is not None]
+            share = sum(1 for d in known if d == 0) / len(known) if known else None
+        out.append(f"<p>Today {_num(n)} groups (Primary Care Networks; a practice outside any PCN counts as its "
+                   f"own group) would cost <b>{_gbp(b.get('objective_gbp'))}</b> a year under the same cost model; "
+                   f"{'–' if share is None else f'{share:.0%}'} of them are within {_bounds_text(lo, hi)}.</p>")
+        for key in ("note", "description"):
+            if b.get(key):
+                out.append(f"<p class='note'>{_e(b.get(key))}</p>")
+        if bfeds:
+            out.append("<table><thead><tr><th>PCN</th><th class='n'>Patients</th><th class='n'>Outside bounds by"
+                       "</th><th class='n'>Practices</th><th>Hub (cheapest member)</th><th class='n'>Cost £/yr</th>"
+                       "</tr></thead><tbody>")
+            for f in bfeds:
+                dev, dev_txt = _deviation(f.get("population"), lo, hi)
+                name, fid = f.get("name"), f.get("id")
+                label = f"{_e(name)} ({_e(fid)})" if name and str(name) != str(fid) else _e(fid if fid is not None else name)
+                hub = f.get("hub")
+                hub_name = f.get("hub_name") or (p.name[p.index(hub)] if hub in p else "")
+                out.append(f"<tr{' class=out' if dev else ''}><td>{label}</td><td class='n'>{_num(f.get('population'))}"
+                           f"</td><td class='n'>{dev_txt}</td><td class='n'>{_num(f.get('n_practices'))}</td>"
+                           f"<td>{_e(hub_name)}{' (' + _e(hub) + ')' if hub else ''}</td>"
+                           f"<td class='n'>{_gbp(f.get('cost_gbp'))}</td></tr>")
+            out.append("</tbody></table>")
+
+    out.append("<h3>Practices grouped differently from their PCN partners</h3>")
+    split = ctx["split"]
+    if split is None:
+        out.append("<p>Not applicable: there is no plan, or no PCN membership in the practice data.</p>")
+    else:
+        out.append(f"<p>{_num(split['n_whole'])} of {_num(split['n_pcns'])} PCNs with two or more practices stay "
+                   f"whole inside one federation; {_num(split['n_split'])} are split. "
+                   f"<b>{_num(len(split['positions']))}</b> practices are in a federation that does not contain all "
+                   f"of their current PCN partners, and <b>{_num(split['moved'])}</b> practices would leave the "
+                   "federation that holds most of their PCN's patients.</p>")
+        if split["rows"]:
+            out.append("<table><thead><tr><th>PCN</th><th>Code</th><th>Practice</th><th class='n'>List size</th>"
+                       "<th>Federation</th><th>Where the PCN's practices go</th></tr></thead><tbody>")
+            for i, where in split["rows"]:
+                out.append(f"<tr><td>{_pcn_text(p, i)}</td><td>{_e(p.code[i])}</td><td>{_e(p.name[i])}</td>"
+                           f"<td class='n'>{_num(int(p.list_size[i]))}</td><td>{_e(ctx['fed_label'](ctx['fed'][i]))}"
+                           f"</td><td>{where}</td></tr>")
+            out.append("</tbody></table>")
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _section_costs(ctx: dict) -> str:
+    s, b = ctx["s"], ctx["b"]
+    pc = _dict(s.get("cost_breakdown"))
+    bc = _dict(s.get("baseline_cost_breakdown")) or _dict(b.get("cost_breakdown"))
+    out = ["<section id=\"costs\"><h2>Cost breakdown (£ per year)</h2>"]
+    terms = list(pc) + [t for t in bc if t not in pc]
+    if not terms:
+        out.append(f"<p>No cost breakdown was recorded. Plan total {_gbp(s.get('objective_gbp'))}; today's PCNs "
+                   f"{_gbp(b.get('objective_gbp'))}.</p></section>")
+        return "\n".join(out)
+    out.append("<table><thead><tr><th>Cost term</th><th class='n'>Plan</th><th class='n'>Today's PCNs</th>"
+               "<th class='n'>Difference (plan − today)</th></tr></thead><tbody>")
+    tp = tb = 0.0
+    okp = okb = True
+    for t in terms:
+        a, c = _f(pc.get(t)), _f(bc.get(t))
+        okp &= a is not None
+        okb &= c is not None
+        tp += a or 0
+        tb += c or 0
+        d = None if a is None or c is None else a - c
+        out.append(f"<tr><td>{_e(TERM_LABELS.get(str(t), _label(t)))}</td><td class='n'>{_gbp(a)}</td>"
+                   f"<td class='n'>{_gbp(c)}</td><td class='n'>{_signed_gbp(d)}</td></tr>")
+    tp_v = tp if okp and pc else (_f(s.get("objective_gbp")) if not pc else None)
+    tb_v = tb if okb and bc else (_f(b.get("objective_gbp")) if not bc else None)
+    d = None if tp_v is None or tb_v is None else tp_v - tb_v
+    out.append(f"</tbody><tfoot><tr><td>Total</td><td class='n'>{_gbp(tp_v)}</td><td class='n'>{_gbp(tb_v)}</td>"
+               f"<td class='n'>{_signed_gbp(d)}</td></tr></tfoot></table>")
+    out.append("<p class='note'>Negative differences are savings of the plan against today's PCNs.</p></section>")
+    return "\n".join(out)
+
+
+def _section_solver(ctx: dict, log_excerpt: str) -> str:
+    s = ctx["s"]
+    status = str(s.get("status") or "")
+    gap = _f(s.get("gap"))
+    rt = _f(s.get("runtime_s"))
+    solver = " ".join(str(x) for x in (s.get("solver"), s.get("solver_version")) if x)
+    rows = [
+        ("Status", f"{_e(status or 'unknown')} — {_e(STATUS_WORDS.get(status.lower(), 'unknown'))}"),
+        ("Objective (plan cost)", _gbp(s.get("objective_gbp"), 2)),
+        ("Lower bound", _gbp(s.get("bound_gbp"), 2)),
+        ("Gap", "–" if gap is None else f"{gap:.4%}"),
+        ("Runtime", "–" if rt is None else f"{rt:,.1f} s"),
+        ("Solver", _e(solver) or "–"),
+        ("Seed", _e(s.get("seed")) if s.get("seed") is not None else "–"),
+        ("Message", _e(s.get("message")) or "–"),
+    ]
+    timings = _dict(s.get("timings_s"))
+    if timings:
+        rows.append(("Timings", "; ".join(f"{_e(_label(k))} {_num(v, 1)} s" for k, v in timings.items())))
+    out = ["<section id=\"solver\"><h2>Solver</h2><table class='kv'><tbody>"]
+    out += [f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows]
+    out.append("</tbody></table><h3>Solver log (last lines)</h3>")
+    out.append(f"<pre>{_e(log_excerpt) if log_excerpt else '(no log recorded)'}</pre></section>")
+    return "\n".join(out)
+
+
+def _section_assumptions(ctx: dict, attributions: str) -> str:
+    s = ctx["s"]
+    bounds = _dict(s.get("bounds"))
+    out = ["<section id=\"assumptions\"><h2>Inputs, assumptions and sources</h2><table class='kv'><tbody>"]
+    out.append(f"<tr><th>Area</th><td>{_e(s.get('area')) or '–'}</td></tr>")
+    out.append(f"<tr><th>Practices</th><td>{_num(ctx['n_practices'])} practices, {_num(ctx['population'])} "
+               "registered patients</td></tr>")
+    for k, v in bounds.items():
+        out.append(f"<tr><th>{_e(_label(k))}</th><td>{_value(v)}</td></tr>")
+    for k, v in _dict(s.get("parameters")).items():
+        val = _value(v)
+        if "gbp" in str(k) and isinstance(v, (int, float)) and not isinstance(v, bool):
+            val = "£" + val
+        out.append(f"<tr><th>{_e(_label(k))}</th><td>{val}</td></tr>")
+    out.append("</tbody></table>")
+    if attributions:
+        out.append("<h3>Data sources and licences</h3>")
+        out.append(f"<pre>{_e(attributions)}</pre>")
+    out.append("</section>")
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------- main entry
+
+
+def _federation_rows(s: dict, p, fed: list, has_plan: bool) -> list[dict]:
+    """Federations from the summary, completed from the assignment where fields are missing."""
+    n = len(p)
+    members: dict = {}
+    for i, f in enumerate(fed):
+        members.setdefault(f, []).append(i)
+    rows = []
+    given = _list(s.get("federations"))
+    if not given and has_plan:
+        given = [{"id": k} for k in sorted(members, key=lambda v: (isinstance(v, str), str(v) if isinstance(v, str) else v))]
+    xy = np.c_[np.asarray(p.easting, float), np.asarray(p.northing, float)] if n else np.zeros((0, 2))
+    for f in given:
+        key = _key(f.get("id"))
+        ms = members.get(key, [])
+        hub = f.get("hub")
+        hub_pos = p.index(hub) if isinstance(hub, str) and hub in p else None
+        pop = f.get("population") if _f(f.get("population")) is not None else (
+            int(p.list_size[ms].sum()) if ms else None)
+        npr = f.get("n_practices") if _f(f.get("n_practices")) is not None else (len(ms) if ms else None)
+        dist = _f(f.get("max_distance_km"))
+        if dist is None and hub_pos is not None and ms:
+            d = np.hypot(*(xy[ms] - xy[hub_pos]).T) / 1000
+            dist = float(np.nanmax(d)) if np.isfinite(d).any() else None
+        rows.append({"id": f.get("id"), "key": key, "population": pop, "n_practices": npr,
+                     "hub": hub if isinstance(hub, str) else ("" if hub is None else str(hub)),
+                     "hub_name": f.get("hub_name") or (p.name[hub_pos] if hub_pos is not None else ""),
+                     "hub_pos": hub_pos, "cost_gbp": f.get("cost_gbp"), "max_distance_km": dist})
+    return rows
+
+
+def _split_analysis(p, fed: list, fed_label) -> dict | None:
+    pcns = _pcn_partners(p, fed)
+    if not pcns:
+        return None
+    sizes = np.asarray(p.list_size)
+    positions: set[int] = set()
+    rows = []
+    moved = 0
+    n_split = 0
+    for g in sorted(pcns):
+        parts = pcns[g]
+        home = _home_federation(parts, sizes)
+        moved += sum(len(ms) for f, ms in parts.items() if f != home)
+        if len(parts) < 2:
+            continue
+        n_split += 1
+        order = sorted(parts, key=lambda f: (-len(parts[f]), str(f)))
+        where = ", ".join(f"{len(parts[f])} in federation {_e(fed_label(f))}" for f in order)
+        for f in order:
+            for i in sorted(parts[f], key=lambda i: p.code[i]):
+                positions.add(i)
+                rows.append((i, where))
+    return {"n_pcns": len(pcns), "n_split": n_split, "n_whole": len(pcns) - n_split, "positions": positions,
+            "rows": rows, "moved": moved}
+
+
+def render_report(summary: dict, practices, assignment: Sequence[int], *, polygons=None, outline=None,
+                  baseline_polygons=None, log_excerpt: str = "", attributions: str = "",
+                  _figures: dict | None = None) -> str:
+    """One self-contained HTML document for a run: headline, maps, federations, baseline, costs,
+    solver and assumptions sections (``<section id=...>``), everything from the inputs escaped.
+
+    ``summary`` is the summary.json dict (any key may be missing); ``assignment[i]`` is the
+    federation id of practice ``i`` (matching ``summary['federations'][*]['id']``); ``polygons``
+    and ``baseline_polygons`` are GeoDataFrames (``federation_id``, geometry, EPSG:27700) and
+    ``outline`` a shapely geometry of the area, all optional. ``_figures``, when a dict, receives
+    the matplotlib figures drawn (keys ``plan`` and ``baseline``) for callers that also want PNGs.
+    """
+    s = summary if isinstance(summary, dict) else {}
+    p = practices
+    n = len(p)
+    notes: list[str] = []
+    raw = list(assignment) if assignment is not None else []
+    if len(raw) != n:
+        if len(raw):
+            notes.append(f"The assignment has {len(raw)} entries for {n} practices; the plan's members are "
+                         "not shown.")
+        raw = [0] * n
+    fed = [_key(a) for a in raw]
+    b = _dict(s.get("baseline"))
+    bfeds = _list(b.get("federations"))
+    bounds = _dict(s.get("bounds"))
+    lo, hi = bounds.get("min_population"), bounds.get("max_population")
+    status = str(s.get("status") or "").lower()
+    given = _list(s.get("federations"))
+    has_plan = status in PLAN_STATUSES or (not status and bool(given))
+    feds = _federation_rows(s, p, fed, has_plan)
+    id_label = {f["key"]: f["id"] for f in feds}
+
+    def fed_label(k):
+        return id_label.get(k, k)
+
+    members: dict = {}
+    for i, f in enumerate(fed):
+        members.setdefault(f, []).append(i)
+    known = {f["key"] for f in feds}
+    unassigned = [i for i, f in enumerate(fed) if f not in known] if feds else []
+    devs = [_deviation(f["population"], lo, hi)[0] for f in feds]
+    devs_known = [d for d in devs if d is not None]
+    in_range = sum(1 for d in devs_known if d == 0) / len(devs_known) if devs_known else None
+
+    pcn_codes = list(p.pcn_code)
+    groups = [c if c else f"no PCN: {code}" for c, code in zip(pcn_codes, p.code)]
+    baseline_hubs = [f.get("hub") for f in bfeds]
+    ctx = {
+        "s": s, "b": b, "p": p, "feds": feds, "bfeds": bfeds, "lo": lo, "hi": hi, "fed": fed,
+        "has_plan": has_plan and bool(feds), "members": members, "unassigned": unassigned, "in_range": in_range,
+        "notes": notes, "polygons": polygons if has_plan else None, "outline": outline,
+        "baseline_polygons": baseline_polygons,
+        "hub_pos": [f["hub_pos"] for f in feds if f["hub_pos"] is not None],
+        "baseline_hub_pos": [p.index(h) for h in baseline_hubs if isinstance(h, str) and h in p],
+        "pcn_key": groups, "fed_label": fed_label,
+        "split": _split_analysis(p, fed, fed_label) if has_plan and feds else None,
+        "n_practices": s.get("n_practices") if _f(s.get("n_practices")) is not None else n,
+        "population": s.get("population") if _f(s.get("population")) is not None else int(np.sum(p.list_size)),
+        "figures": _figures if isinstance(_figures, dict) else {},
+    }
+    area = s.get("area") or "planning area"
+    head = (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<title>GP federation plan: {_e(area)}</title><style>{CSS}</style></head><body>")
+    intro = (f"<header><h1>GP federation plan: {_e(area)}</h1><p class='sub'>{_num(ctx['n_practices'])} practices, "
+             f"{_num(ctx['population'])} registered patients; federations of {_bounds_text(lo, hi)}.</p>"
+             "<nav>" + "".join(f"<a href=\"#{k}\">{v}</a>" for k, v in (
+                 ("headline", "Headline"), ("map", "Maps"), ("federations", "Federations"),
+                 ("baseline", "Today's PCNs"), ("costs", "Costs"), ("solver", "Solver"),
+                 ("assumptions", "Assumptions"))) + "</nav></header><main>")
+    parts = [
+        head, intro,
+        _section_headline(ctx),
+        _section_map(ctx),
+        _section_federations(ctx),
+        _section_baseline(ctx),
+        _section_costs(ctx),
+        _section_solver(ctx, log_excerpt or ""),
+        _section_assumptions(ctx, attributions or ""),
+        "</main><footer>Made with fedplan. This file is self-contained: it works offline and loads nothing "
+        "from the network. Maps: practice positions from postcode centroids; no background map tiles.</footer>",
+        "</body></html>\n",
+    ]
+    return "\n".join(parts)
+
+
+def write_report(path, html_text: str) -> Path:
+    """Write the report as UTF-8; returns the path."""
+    path = Path(path)
+    path.write_text(html_text, encoding="utf-8")
+    return path
