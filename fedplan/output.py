@@ -96,22 +96,20 @@ def write_run(run: PlanRun, tmp: Path, argv: list[str] | None = None, started: f
 
 
 def _write_geo_and_report(run: PlanRun, summary: dict, tmp: Path) -> None:
+    import numpy as np
+
     import geo
     import reports
 
     p, res = run.practices, run.result
     outline = geo.area_outline(p)
-    polygons = baseline_polygons = None
+    polygons = None
     fed_ids = [int(f) + 1 for f in res.assignment] if res.has_plan else [0] * len(p)
     if res.has_plan:
-        import numpy as np
-
         polygons = geo.federation_polygons(p, np.asarray(fed_ids), outline)
         reports.write_federations_gpkg(tmp / "federations.gpkg", polygons, summary["federations"])
     groups = sorted(set(run.baseline.groups))
     gid = {g: i + 1 for i, g in enumerate(groups)}
-    import numpy as np
-
     baseline_polygons = geo.federation_polygons(p, np.array([gid[g] for g in run.baseline.groups]), outline)
     log = (tmp / "solver.log").read_text(errors="replace") if (tmp / "solver.log").exists() else res.log
     html = reports.render_report(summary, p, fed_ids, polygons=polygons, outline=outline,

@@ -43,18 +43,6 @@ class InputError(ValueError):
         return text
 
 
-class InfeasibleError(Exception):
-    """The planner's rules cannot all be met; the message explains which and why, in words."""
-
-    def __init__(self, message: str, *, details: list[str] | None = None) -> None:
-        self.message = message
-        self.details = list(details or [])
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        return "\n".join([self.message, *("  - " + d for d in self.details)])
-
-
 def nearest(word: str, choices: Iterable[str]) -> str | None:
     """The closest valid spelling, for 'did you mean' hints."""
     choices = list(choices)

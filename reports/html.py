@@ -84,6 +84,7 @@ STATUS_WORDS = {
     "error": "no plan: the solver stopped without one",
 }
 
+STATUS_SHORT = {"optimal": "Proven optimal", "feasible": "Feasible", "infeasible": "Infeasible", "error": "No plan"}
 
 # ---------------------------------------------------------------- formatting
 
@@ -226,7 +227,7 @@ def _status_block(s: dict) -> tuple[str, str]:
     if status == "feasible":
         if obj is not None and bound is not None and bound > 0:
             above = max(0.0, (obj - bound) / bound)
-            words = (f"up to {above:.2%} above the optimum (at most {_gbp(obj - bound)} a year more than the "
+            words = (f"up to {above:.2%} above the optimum (at most {_gbp(max(0.0, obj - bound))} a year more than the "
                      f"best possible plan)")
         elif gap is not None and gap < 1:
             words = f"up to {gap / (1 - gap):.2%} above the optimum"
@@ -274,8 +275,9 @@ def _section_headline(ctx: dict) -> str:
                     f"{share:.0%} within {_bounds_text(ctx['lo'], ctx['hi'])}"))
     out.append(_kpi("Lower bound", _gbp(s.get("bound_gbp")),
                     "gap " + ("–" if _f(s.get("gap")) is None else f"{_f(s.get('gap')):.2%}")))
-    words = STATUS_WORDS.get(str(s.get("status") or "").lower(), f"status {s.get('status') or 'unknown'}")
-    out.append(_kpi("Status", _e(words[:1].upper() + words[1:]), _e(s.get("solver") or "")))
+    st = str(s.get("status") or "").lower()
+    short = STATUS_SHORT.get(st, st.capitalize() or "Unknown")
+    out.append(_kpi("Status", _e(short), _e(STATUS_WORDS.get(st, "no proof information"))))
     split = ctx["split"]
     if split is not None:
         out.append(_kpi("PCNs split between federations", _num(split["n_split"]),
@@ -318,7 +320,9 @@ def _section_map(ctx: dict) -> str:
         n = len(ctx["baseline_polygons"])
         out.append(f"<figure>{figure_svg(bfig, 'baseline', 'Map of today’s Primary Care Networks')}"
                    f"<figcaption><b>Today's Primary Care Networks</b> ({_num(n)} groups; a practice outside any "
-                   "PCN counts as its own group; ★ marks each group's cheapest hub), drawn the same way.</figcaption>"
+                   "PCN counts as its own group"
+                   + ("; ★ marks each group's cheapest hub" if ctx["baseline_hub_pos"] else "")
+                   + "), drawn the same way.</figcaption>"
                    "</figure>")
         ctx["figures"]["baseline"] = bfig
     out.append("</div></section>")
@@ -438,13 +442,20 @@ def _section_baseline(ctx: dict) -> str:
                    f"of their current PCN partners, and <b>{_num(split['moved'])}</b> practices would leave the "
                    "federation that holds most of their PCN's patients.</p>")
         if split["rows"]:
-            out.append("<table><thead><tr><th>PCN</th><th>Code</th><th>Practice</th><th class='n'>List size</th>"
-                       "<th>Federation</th><th>Where the PCN's practices go</th></tr></thead><tbody>")
-            for i, where in split["rows"]:
-                out.append(f"<tr><td>{_pcn_text(p, i)}</td><td>{_e(p.code[i])}</td><td>{_e(p.name[i])}</td>"
-                           f"<td class='n'>{_num(int(p.list_size[i]))}</td><td>{_e(ctx['fed_label'](ctx['fed'][i]))}"
-                           f"</td><td>{where}</td></tr>")
-            out.append("</tbody></table>")
+            out.append("<table><thead><tr><th>Current PCN</th><th>Federation in the plan</th><th class='n'>PCN "
+                       "patients there</th><th>PCN practices there</th></tr></thead>")
+            sizes = np.asarray(p.list_size)
+            for g, parts in split["rows"]:
+                first = parts[0][1][0]
+                out.append("<tbody>")
+                for k, (f, ms, home) in enumerate(parts):
+                    pcn_cell = f"<td rowspan='{len(parts)}'>{_pcn_text(p, first)}</td>" if k == 0 else ""
+                    note = " <span class='note'>(most of the PCN's patients)</span>" if home else ""
+                    names = ", ".join(f"{_e(p.name[i])} ({_e(p.code[i])})" for i in ms)
+                    out.append(f"<tr>{pcn_cell}<td>{_e(ctx['fed_label'](f))}{note}</td>"
+                               f"<td class='n'>{_num(int(sizes[ms].sum()))}</td><td>{names}</td></tr>")
+                out.append("</tbody>")
+            out.append("</table>")
     out.append("</section>")
     return "\n".join(out)
 
@@ -499,7 +510,8 @@ def _section_solver(ctx: dict, log_excerpt: str) -> str:
     ]
     timings = _dict(s.get("timings_s"))
     if timings:
-        rows.append(("Timings", "; ".join(f"{_e(_label(k))} {_num(v, 1)} s" for k, v in timings.items())))
+        rows.append(("Timings", "; ".join(f"{_e(_label(str(k).removesuffix('_s')))} {_num(v, 1)} s"
+                                          for k, v in timings.items())))
     out = ["<section id=\"solver\"><h2>Solver</h2><table class='kv'><tbody>"]
     out += [f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows]
     out.append("</tbody></table><h3>Solver log (last lines)</h3>")
@@ -562,7 +574,9 @@ def _federation_rows(s: dict, p, fed: list, has_plan: bool) -> list[dict]:
     return rows
 
 
-def _split_analysis(p, fed: list, fed_label) -> dict | None:
+def _split_analysis(p, fed: list) -> dict | None:
+    """PCNs kept whole or split by the plan. ``rows``: per split PCN, its parts as (federation key,
+    positions, is_home) with the federation holding most of its patients first."""
     pcns = _pcn_partners(p, fed)
     if not pcns:
         return None
@@ -570,21 +584,17 @@ def _split_analysis(p, fed: list, fed_label) -> dict | None:
     positions: set[int] = set()
     rows = []
     moved = 0
-    n_split = 0
     for g in sorted(pcns):
         parts = pcns[g]
         home = _home_federation(parts, sizes)
         moved += sum(len(ms) for f, ms in parts.items() if f != home)
         if len(parts) < 2:
             continue
-        n_split += 1
-        order = sorted(parts, key=lambda f: (-len(parts[f]), str(f)))
-        where = ", ".join(f"{len(parts[f])} in federation {_e(fed_label(f))}" for f in order)
-        for f in order:
-            for i in sorted(parts[f], key=lambda i: p.code[i]):
-                positions.add(i)
-                rows.append((i, where))
-    return {"n_pcns": len(pcns), "n_split": n_split, "n_whole": len(pcns) - n_split, "positions": positions,
+        order = [home] + sorted((f for f in parts if f != home), key=lambda f: (-int(sizes[parts[f]].sum()), str(f)))
+        rows.append((g, [(f, sorted(parts[f], key=lambda i: (-int(sizes[i]), p.code[i])), f == home) for f in order]))
+        for f in parts:
+            positions.update(parts[f])
+    return {"n_pcns": len(pcns), "n_split": len(rows), "n_whole": len(pcns) - len(rows), "positions": positions,
             "rows": rows, "moved": moved}
 
 
@@ -644,7 +654,7 @@ def render_report(summary: dict, practices, assignment: Sequence[int], *, polygo
         "hub_pos": [f["hub_pos"] for f in feds if f["hub_pos"] is not None],
         "baseline_hub_pos": [p.index(h) for h in baseline_hubs if isinstance(h, str) and h in p],
         "pcn_key": groups, "fed_label": fed_label,
-        "split": _split_analysis(p, fed, fed_label) if has_plan and feds else None,
+        "split": _split_analysis(p, fed) if has_plan and feds else None,
         "n_practices": s.get("n_practices") if _f(s.get("n_practices")) is not None else n,
         "population": s.get("population") if _f(s.get("population")) is not None else int(np.sum(p.list_size)),
         "figures": _figures if isinstance(_figures, dict) else {},
@@ -655,7 +665,8 @@ def render_report(summary: dict, practices, assignment: Sequence[int], *, polygo
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>GP federation plan: {_e(area)}</title><style>{CSS}</style></head><body>")
     intro = (f"<header><h1>GP federation plan: {_e(area)}</h1><p class='sub'>{_num(ctx['n_practices'])} practices, "
-             f"{_num(ctx['population'])} registered patients; federations of {_bounds_text(lo, hi)}.</p>"
+             f"{_num(ctx['population'])} registered patients; "
+             + (f"federations of {_bounds_text(lo, hi)}." if bounds else "no population bounds recorded.") + "</p>"
              "<nav>" + "".join(f"<a href=\"#{k}\">{v}</a>" for k, v in (
                  ("headline", "Headline"), ("map", "Maps"), ("federations", "Federations"),
                  ("baseline", "Today's PCNs"), ("costs", "Costs"), ("solver", "Solver"),

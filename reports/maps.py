@@ -259,7 +259,7 @@ def draw_map(practices, assignment, *, polygons=None, outline=None, hubs: Sequen
         fig = Figure(figsize=(width_in, height_in), dpi=100)
         FigureCanvasAgg(fig)
         ax = fig.add_axes((0.01, 0.01, 0.98, 0.98))
-        halo = [pe.withStroke(linewidth=2.4, foreground="white")]
+        halo = [pe.withStroke(linewidth=2.8, foreground="white")]
 
         if geoms:
             simple = [shapely.simplify(g, tol, preserve_topology=True) if g is not None else None for g in geoms]
@@ -277,7 +277,7 @@ def draw_map(practices, assignment, *, polygons=None, outline=None, hubs: Sequen
                     if not parts:
                         continue
                     pt = max(parts, key=lambda p: p.area).representative_point()
-                    ax.text(pt.x / 1000, pt.y / 1000, str(fid), fontsize=8, fontweight="bold", ha="center",
+                    ax.text(pt.x / 1000, pt.y / 1000, str(fid), fontsize=10.5, fontweight="bold", ha="center",
                             va="center", color="#1a1a1a", zorder=6, path_effects=halo)
         elif finite.any():
             groups = sorted(set(fed[finite].tolist()), key=lambda v: (isinstance(v, str), str(v) if isinstance(v, str) else v))
@@ -290,7 +290,7 @@ def draw_map(practices, assignment, *, polygons=None, outline=None, hubs: Sequen
                     m = finite & np.array([v == g for v in fed])
                     mx, my = x[m].mean(), y[m].mean()
                     j = np.flatnonzero(m)[np.argmin((x[m] - mx) ** 2 + (y[m] - my) ** 2)]
-                    ax.text(x[j] / 1000, y[j] / 1000 + span / 1000 * 0.018, str(g), fontsize=8,
+                    ax.text(x[j] / 1000, y[j] / 1000 + span / 1000 * 0.018, str(g), fontsize=10.5,
                             fontweight="bold", ha="center", va="bottom", color="#1a1a1a", zorder=6,
                             path_effects=halo)
 
@@ -304,7 +304,7 @@ def draw_map(practices, assignment, *, polygons=None, outline=None, hubs: Sequen
             ax.scatter(x[finite] / 1000, y[finite] / 1000, s=5, c="#222222", linewidths=0, zorder=4)
         hub_idx = np.array([h for h in hubs if 0 <= int(h) < n and finite[int(h)]], dtype=int)
         if len(hub_idx):
-            ax.scatter(x[hub_idx] / 1000, y[hub_idx] / 1000, s=80, marker="*", c="#ffffff",
+            ax.scatter(x[hub_idx] / 1000, y[hub_idx] / 1000, s=70, marker="*", c="#ffffff",
                        edgecolors="#000000", linewidths=0.8, zorder=5)
 
         ax.set_xlim(x0 / 1000, x1 / 1000)
@@ -323,16 +323,21 @@ def draw_map(practices, assignment, *, polygons=None, outline=None, hubs: Sequen
         ax.plot([bx, bx + bar], [by, by], color="#000000", linewidth=2.2, solid_capstyle="butt", zorder=7)
         for t in (bx, bx + bar):
             ax.plot([t, t], [by - hk * 0.008, by + hk * 0.008], color="#000000", linewidth=1, zorder=7)
-        ax.text(bx + bar / 2, by + hk * 0.015, _km_label(bar), ha="center", va="bottom", fontsize=8, zorder=7,
+        ax.text(bx + bar / 2, by + hk * 0.015, _km_label(bar), ha="center", va="bottom", fontsize=10, zorder=7,
                 path_effects=halo)
 
-        handles = [Line2D([], [], marker="o", linestyle="", markersize=3, color="#222222", label="practice")]
+        if geoms or not finite.any():
+            dot = Line2D([], [], marker="o", linestyle="", markersize=3, color="#222222", label="practice")
+        else:
+            dot = Line2D([], [], marker="o", linestyle="", markersize=5, markerfacecolor="#d9d9d9",
+                         markeredgecolor="#333333", markeredgewidth=0.5, label="practice")
+        handles = [dot]
         if len(hub_idx):
             handles.append(Line2D([], [], marker="*", linestyle="", markersize=9, markerfacecolor="#ffffff",
                                   markeredgecolor="#000000", label="hub"))
         if outline_geom is not None:
             handles.append(Line2D([], [], color="#303030", linewidth=0.9, label="area outline"))
-        ax.legend(handles=handles, loc="lower right", fontsize=7, frameon=True, framealpha=0.85,
+        ax.legend(handles=handles, loc="lower right", fontsize=9, frameon=True, framealpha=0.85,
                   edgecolor="#cccccc")
         if not finite.any() and not geoms:
             ax.text(0.5, 0.5, "no practice coordinates to draw", transform=ax.transAxes, ha="center",

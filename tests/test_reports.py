@@ -1,80 +1,231 @@
-"""The HTML report: self-contained, every section present, every input string escaped."""
+"""The HTML report: self-contained, every section present, every input string escaped, robust to
+missing summary keys, and maps drawn without network or global matplotlib state."""
 from __future__ import annotations
 
 import re
 
 import numpy as np
+import pytest
 import shapely
 
 from inputs.model import Practices
-from reports import render_report
+from reports import draw_map, figure_png, figure_svg, render_report, write_report
+from reports.maps import greedy_colours
 
 EVIL = "<script>alert(1)</script>"
-
-
-def practices() -> Practices:
-    n = 12
-    rng = np.random.default_rng(0)
-    xy = np.c_[rng.uniform(250_000, 300_000, n), rng.uniform(60_000, 110_000, n)]
-    names = [f"Surgery {i}" for i in range(n)]
-    names[3] = EVIL
-    return Practices(source="t", code=tuple(f"P{i:02d}" for i in range(n)), list_size=np.full(n, 9000),
-                     lat=np.full(n, np.nan), lon=np.full(n, np.nan), easting=xy[:, 0], northing=xy[:, 1],
-                     name=tuple(names), pcn_code=tuple(["U1"] * 6 + ["U2"] * 6),
-                     pcn_name=tuple([EVIL] * 6 + ["Two PCN"] * 6))
-
-
-def summary():
-    return {"status": "feasible", "objective_gbp": 1000.0, "bound_gbp": 900.0, "gap": 0.1, "runtime_s": 1.0,
-            "solver": "cbc", "area": EVIL, "n_practices": 12, "population": 108000, "n_federations": 2,
-            "bounds": {"min_population": 25000, "max_population": 100000},
-            "federations": [{"id": 1, "population": 54000, "n_practices": 6, "hub": "P00", "hub_name": "Surgery 0",
-                             "cost_gbp": 500.0, "max_distance_km": 3.0},
-                            {"id": 2, "population": 54000, "n_practices": 6, "hub": "P03", "hub_name": EVIL,
-                             "cost_gbp": 500.0, "max_distance_km": 4.0}],
-            "baseline": {"objective_gbp": 1200.0, "n_federations": 2, "in_range_share": 1.0,
-                         "federations": [{"id": "U1", "name": EVIL, "population": 54000}],
-                         "cost_breakdown": {"access": 200.0, "federation_fixed": 1000.0}},
-            "cost_breakdown": {"access": 300.0, "federation_fixed": 700.0}, "message": EVIL, "verified": True}
-
-
+EVIL_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 SECTIONS = ("headline", "map", "federations", "baseline", "costs", "solver", "assumptions")
 
 
-def check_offline_and_escaped(html: str) -> None:
-    assert EVIL not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.I)
-    assert "<link" not in html.lower() and "<script" not in html.lower() and "@import" not in html
-    for sec in SECTIONS:
-        assert f"id='{sec}'" in html, sec
+def practices(n: int = 12) -> Practices:
+    """Two clusters of six practices in Devon-ish British National Grid coordinates."""
+    rng = np.random.default_rng(0)
+    west = np.c_[rng.uniform(252_000, 272_000, 6), rng.uniform(62_000, 108_000, 6)]
+    east = np.c_[rng.uniform(278_000, 298_000, 6), rng.uniform(62_000, 108_000, 6)]
+    xy = np.r_[west, east][:n]
+    names = [f"Surgery {i}" for i in range(n)]
+    names[3] = EVIL
+    return Practices(source="t", code=tuple(f"P{i:02d}" for i in range(n)),
+                     list_size=np.array([9000 + 100 * i for i in range(n)]),
+                     lat=np.full(n, np.nan), lon=np.full(n, np.nan), easting=xy[:, 0], northing=xy[:, 1],
+                     name=tuple(names),
+                     # PCN U1 is split by the plan below (P05 goes east), U2 stays whole, P11 has no PCN
+                     pcn_code=tuple(["U1"] * 6 + ["U2"] * 5 + [""]),
+                     pcn_name=tuple([EVIL] * 6 + ["Two PCN"] * 5 + [""]))
 
 
-def test_report_with_polygons():
+ASSIGNMENT = np.array([1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2])
+
+
+def summary() -> dict:
+    return {
+        "status": "feasible", "objective_gbp": 1000.0, "bound_gbp": 900.0, "gap": 0.1, "runtime_s": 1.5,
+        "solver": "cbc", "solver_version": "CBC 2.10", "seed": 0, "area": EVIL, "n_practices": 12,
+        "n_federations": 2, "bounds": {"min_population": 25000, "max_population": 60000},
+        "federations": [
+            {"id": 1, "population": 46000, "n_practices": 5, "hub": "P00", "hub_name": "Surgery 0",
+             "cost_gbp": 400.0, "max_distance_km": 3.04},
+            {"id": 2, "population": 63600, "n_practices": 7, "hub": "P03", "hub_name": EVIL,
+             "cost_gbp": 600.0, "max_distance_km": 4.0}],
+        "baseline": {"objective_gbp": 1200.0, "n_federations": 3, "in_range_share": 0.5, "note": EVIL,
+                     "federations": [{"id": "U1", "name": EVIL, "population": 55500, "n_practices": 6,
+                                      "hub": "P01", "hub_name": "Surgery 1", "cost_gbp": 700.0},
+                                     {"id": "U2", "name": "Two PCN", "population": 48000, "n_practices": 5,
+                                      "hub": "P07", "cost_gbp": 500.0}]},
+        "cost_breakdown": {"access": 300.0, "federation_fixed": 700.0},
+        "baseline_cost_breakdown": {"access": 150.0, "federation_fixed": 1050.0},
+        "message": EVIL, "warnings": [EVIL], "verified": True,
+        "parameters": {"federation_fixed_gbp": 252530.0, "travel_gbp_per_km": 0.348, "note": EVIL},
+    }
+
+
+def polygons():
     import geopandas as gpd
 
-    p = practices()
-    assignment = np.array([1] * 6 + [2] * 6)
-    polys = gpd.GeoDataFrame({"federation_id": [1, 2]},
-                             geometry=[shapely.box(250_000, 60_000, 275_000, 110_000),
-                                       shapely.box(275_000, 60_000, 300_000, 110_000)], crs=27700)
-    html = render_report(summary(), p, assignment, polygons=polys, outline=shapely.box(250_000, 60_000, 300_000, 110_000),
-                         baseline_polygons=polys, log_excerpt=EVIL, attributions=EVIL)
-    check_offline_and_escaped(html)
-    assert "not proven optimal" in html and "10.000%" in html
-    assert "−£200" in html  # plan minus baseline, a saving, shown with a proper minus sign
-    assert len(html) < 5_000_000
+    return gpd.GeoDataFrame({"federation_id": [1, 2]},
+                            geometry=[shapely.box(250_000, 60_000, 275_000, 110_000),
+                                      shapely.box(275_000, 60_000, 300_000, 110_000)], crs=27700)
 
 
-def test_report_renders_with_a_minimal_summary():
-    p = practices()
-    html = render_report({"status": "error"}, p, np.zeros(12, int))
-    for sec in SECTIONS:
-        assert f"id='{sec}'" in html
-    assert "<script" not in html.lower()
+OUTLINE = shapely.box(250_000, 60_000, 300_000, 110_000)
+
+
+def section(html: str, sid: str) -> str:
+    m = re.search(rf"<section id=[\"']{sid}[\"']>(.*?)</section>", html, re.S)
+    assert m, sid
+    return m.group(1)
+
+
+def check_offline_and_escaped(html: str, evil_expected: bool = True) -> None:
+    assert EVIL not in html
+    if evil_expected:
+        assert EVIL_ESCAPED in html
+    assert not re.search(r"""\b(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.I)
+    assert not re.search(r"https?://", html, re.I)  # not even namespace URLs in the inline SVG
+    low = html.lower()
+    assert "<link" not in low and "<script" not in low and "@import" not in low and "<iframe" not in low
+    assert "url(http" not in low and "<img" not in low
+    for sid in SECTIONS:
+        assert re.search(rf"<section id=[\"']{sid}[\"']>", html), sid
+    assert html.count("<section") == len(SECTIONS)
+
+
+@pytest.fixture(scope="module")
+def full_html() -> str:
+    return render_report(summary(), practices(), ASSIGNMENT, polygons=polygons(), outline=OUTLINE,
+                         baseline_polygons=polygons(), log_excerpt="line 1\n" + EVIL, attributions=EVIL)
+
+
+def test_full_report_is_offline_escaped_and_complete(full_html):
+    check_offline_and_escaped(full_html)
+    assert full_html.startswith("<!DOCTYPE html>")
+    assert "Content-Security-Policy" in full_html and "default-src 'none'" in full_html
+    assert full_html.count("<svg") == 2  # plan and today's PCNs
+    assert len(full_html) < 5_000_000
+
+
+def test_headline_wording_and_money(full_html):
+    head = section(full_html, "headline")
+    assert "not proven optimal" in head
+    # gap 10% of the plan cost: the plan is at most (1000 - 900) / 900 = 11.11% above the optimum
+    assert "up to 11.11% above the optimum" in head and "10.00%" in head
+    assert "−£200" in head and "−16.7%" in head  # saving vs today's PCNs, with a real minus sign
+    assert "50% within 25,000–60,000" in head  # federation 2 is above the maximum
+    assert "£1,000" in head and "£1,200" in head
+
+
+def test_federations_table_and_members(full_html):
+    fed = section(full_html, "federations")
+    assert "3,600 above" in fed  # 63,600 against a maximum of 60,000
+    assert "46,000" in fed and "3.0" in fed
+    assert f"{EVIL_ESCAPED} (P03)" in fed  # hub name and code
+    for code in practices().code:
+        assert code in fed
+    assert "Federation 2: 7 practices" in fed
+
+
+def test_baseline_lists_practices_split_from_their_pcn(full_html):
+    base = section(full_html, "baseline")
+    assert "U1" in base and "Two PCN" in base
+    # U1 (P00-P05) is split 5 / 1; U2 (P06-P10) is whole; P11 has no PCN
+    assert "1 of 2 PCNs with two or more practices stay whole" in base
+    assert "<b>6</b> practices are in a federation that does not contain all" in base
+    assert "<b>1</b> practices would leave" in base
+    table = base[base.index("<table", base.index("stay whole")):]
+    assert sorted(re.findall(r"\((P\d\d)\)", table)) == [f"P{i:02d}" for i in range(6)]
+    assert "(most of the PCN's patients)" in table and f"{EVIL_ESCAPED} (U1)" in table
+
+
+def test_costs_side_by_side(full_html):
+    costs = section(full_html, "costs")
+    assert "£300" in costs and "£150" in costs and "+£150" in costs  # access: plan, today, difference
+    assert "£700" in costs and "£1,050" in costs and "−£350" in costs
+    assert "£1,000" in costs and "£1,200" in costs and "−£200" in costs  # totals
+
+
+def test_solver_and_assumptions(full_html):
+    solver = section(full_html, "solver")
+    assert "cbc CBC 2.10" in solver and "1.5 s" in solver and "10.0000%" in solver
+    assert "<pre>line 1\n" + EVIL_ESCAPED + "</pre>" in solver
+    ass = section(full_html, "assumptions")
+    assert "£252,530" in ass and "0.348" in ass and "25,000" in ass
+    assert f"<pre>{EVIL_ESCAPED}</pre>" in ass
 
 
 def test_optimal_is_worded_as_proven():
     s = summary() | {"status": "optimal", "gap": 0.0, "bound_gbp": 1000.0}
-    html = render_report(s, practices(), np.array([1] * 6 + [2] * 6))
-    assert "proven optimal" in html and "not proven" not in html
+    html = render_report(s, practices(), ASSIGNMENT)
+    assert "proven optimal" in html.lower() and "not proven" not in html
+    check_offline_and_escaped(html)
+
+
+@pytest.mark.parametrize("s", [
+    {}, {"status": "error"}, {"status": "infeasible", "message": EVIL},
+    {"status": "feasible", "objective_gbp": None, "bound_gbp": None, "gap": None, "baseline": None,
+     "federations": None, "cost_breakdown": None, "bounds": None, "parameters": None, "warnings": None},
+    {"status": "feasible", "gap": float("inf"), "objective_gbp": "n/a", "federations": [{"id": 1}, "junk"],
+     "baseline": {"federations": [{}]}, "bounds": {"min_population": 25000}},
+])
+def test_report_renders_with_minimal_or_odd_summaries(s):
+    plan = s.get("status") == "feasible"
+    html = render_report(s, practices(), ASSIGNMENT if plan else np.zeros(12, int))
+    # with a plan the practice named EVIL is listed; without one, no input text may be shown raw
+    check_offline_and_escaped(html, evil_expected=plan or "message" in s)
+
+
+def test_error_status_has_no_plan_and_says_so():
+    html = render_report({"status": "error", "message": "time limit reached before any plan"}, practices(),
+                         [0] * 12, outline=OUTLINE, baseline_polygons=polygons())
+    head = section(html, "headline")
+    assert "No plan" in head and "time limit reached before any plan" in head
+    assert "No federations" in section(html, "federations")
+    assert "No baseline was recorded" in section(html, "baseline")
+    assert html.count("<svg") == 2
+
+
+def test_points_map_without_polygons_and_wrong_length_assignment():
+    html = render_report(summary(), practices(), [1, 2, 3])
+    check_offline_and_escaped(html)
+    assert "The assignment has 3 entries for 12 practices" in html
+    html = render_report(summary(), practices(), ASSIGNMENT)
+    assert html.count("<svg") == 1 and "coloured by its federation" in html
+
+
+def test_svg_ids_are_unique_across_maps(full_html):
+    ids = re.findall(r'\bid="([^"]+)"', full_html)
+    assert len(ids) == len(set(ids))
+    for ref in re.findall(r'href="#([^"]+)"', full_html):
+        assert ref in ids or ref in SECTIONS
+
+
+def test_same_inputs_same_file():
+    a = render_report(summary(), practices(), ASSIGNMENT, polygons=polygons(), outline=OUTLINE)
+    b = render_report(summary(), practices(), ASSIGNMENT, polygons=polygons(), outline=OUTLINE)
+    assert a == b
+
+
+def test_map_helpers_and_matplotlib_state(tmp_path):
+    import matplotlib
+
+    backend, rc = matplotlib.get_backend(), dict(matplotlib.rcParams)
+    fig = draw_map(practices(), ASSIGNMENT, polygons=polygons().to_crs(4326), outline=OUTLINE, hubs=[0, 3])
+    svg = figure_svg(fig, "t", label=EVIL)
+    assert svg.startswith("<svg") and EVIL not in svg and "http" not in svg
+    png = figure_png(fig, tmp_path / "m.png")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and (tmp_path / "m.png").stat().st_size == len(png)
+    assert matplotlib.get_backend() == backend
+    assert {k: v for k, v in matplotlib.rcParams.items() if k != "backend"} == \
+        {k: v for k, v in rc.items() if k != "backend"}
+
+
+def test_greedy_colouring_separates_neighbours():
+    # a wheel: centre touches all five rim cells, rim cells touch their two neighbours
+    nb = [{1, 2, 3, 4, 5}, {0, 2, 5}, {0, 1, 3}, {0, 2, 4}, {0, 3, 5}, {0, 4, 1}]
+    colours = greedy_colours(nb)
+    assert all(colours[a] != colours[b] for a in range(6) for b in nb[a])
+    assert greedy_colours([{1}, {0}], n_colours=1) == [0, 0]  # degrades, never fails
+
+
+def test_write_report(tmp_path):
+    path = write_report(tmp_path / "report.html", "<!DOCTYPE html><p>£ – ★</p>")
+    assert path.read_text(encoding="utf-8") == "<!DOCTYPE html><p>£ – ★</p>"
