@@ -94,9 +94,12 @@ def _solve(problem, solver, time_limit_s, gap, seed, threads, warm_start, log_pa
         return Result(Status.ERROR, None, out.bound, None, runtime, solver, out.version, seed,
                       message=why, log=out.log)
     if out.state == "infeasible":
-        return Result(Status.ERROR, None, None, None, runtime, solver, out.version, seed,
-                      message=f"{out.solver} reported infeasible but a feasible plan exists: solver error",
-                      log=out.log)
+        # A plan that passed the feasibility check disproves the solver's claim (seen with CBC
+        # 2.10.3, whose preprocessing can wrongly report infeasibility on large models). Keep the
+        # plan, drop the solver's bound, and say so.
+        out.bound = None
+        notes.append(f"{out.solver} wrongly reported the model infeasible; the plan is the heuristic's, "
+                     "checked feasible, and the bound is the solver-free one")
 
     objective, assignment, hubs = min(candidates, key=lambda c: c[0])
     assignment, hubs = canonical(assignment, hubs, problem.codes)

@@ -233,3 +233,21 @@ def test_cbc_proof_is_not_undone_by_a_stale_bound_in_its_log():
     assert "Optimal solution found" in res.log
     assert res.status == Status.OPTIMAL and res.gap <= 1e-6
     assert verify(pr, res.assignment_by_code(), res.hubs_by_federation(), sc, expected_cost=res.objective).ok
+
+
+def test_a_false_infeasible_from_the_solver_keeps_the_verified_plan(monkeypatch):
+    """CBC 2.10.3's preprocessing can claim 'infeasible' on large models (seen on ICB QWO)."""
+    import optimise.engine as engine
+    from optimise.solvers.base import SolverOutput
+
+    def lying_solver(name, model, opts, start=None):
+        return SolverOutput("infeasible", None, None, None, 0.1, name, "test")
+
+    monkeypatch.setattr(engine, "run_solver", lying_solver)
+    sc = Scenario(bounds=BoundsSpec(min_population=20000, max_population=40000))
+    pr = make_practices(TOWNS_XY, TOWNS_SIZES)
+    p = problem_from(pr, sc)
+    res = solve_federations(p, "cbc", time_limit_s=5)
+    assert res.status == Status.FEASIBLE and "wrongly reported" in res.message
+    assert res.bound == pytest.approx(engine.trivial_bound(p)) and res.bound <= res.objective
+    assert verify(pr, res.assignment_by_code(), res.hubs_by_federation(), sc, expected_cost=res.objective).ok
