@@ -1,4 +1,8 @@
-"""Data shipped with the package (built by scripts/build_package_data.py; see ATTRIBUTION.md)."""
+"""Data shipped with the package (built by scripts/build_package_data.py; see ATTRIBUTION.md).
+
+Files are found through ``importlib.resources`` so they resolve wherever the package is installed
+(site-packages, an editable checkout), never relative to the current directory.
+"""
 from __future__ import annotations
 
 import gzip
@@ -8,8 +12,17 @@ from pathlib import Path
 
 
 def data_path(name: str) -> Path:
-    """Path of a shipped data file (e.g. ``england_practices.csv.gz``)."""
-    return Path(str(resources.files(__name__).joinpath(name)))
+    """Path of a shipped data file (e.g. ``england_practices.csv.gz``).
+
+    Raises FileNotFoundError naming the file and the fix, so a broken install or a typo is obvious.
+    """
+    path = Path(str(resources.files(__name__).joinpath(name)))
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"shipped data file {name!r} not found in {path.parent}; "
+            "rebuild it with scripts/build_package_data.py or reinstall fedplan"
+        )
+    return path
 
 
 def open_text(name: str) -> io.TextIOBase:
