@@ -28,6 +28,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--time-limit", type=float, default=60)
     ap.add_argument("--solver", default="cbc")
+    ap.add_argument("--method", default="branch_price", choices=["branch_price", "compact"])
     ap.add_argument("--icb", nargs="*")
     ap.add_argument("--keep", help="keep run directories under this folder")
     args = ap.parse_args()
@@ -36,7 +37,7 @@ def main() -> None:
         rows = [r for r in rows if r[0] in set(args.icb)]
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="fedplan_icbs_"))
     base.mkdir(parents=True, exist_ok=True)
-    print(f"# fedplan all-ICB run: solver {args.solver}, time limit {args.time_limit:g}s, "
+    print(f"# fedplan all-ICB run: method {args.method}, solver {args.solver}, time limit {args.time_limit:g}s, "
           f"{platform.node()} ({os.cpu_count()} cores), {time.strftime('%Y-%m-%d %H:%M')}")
     print("| ICB | practices | patients | exit | status | plan £/yr | bound £/yr | gap | federations | PCNs £/yr | wall s |")
     print("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|")
@@ -44,7 +45,7 @@ def main() -> None:
         out = base / code
         t0 = time.perf_counter()
         proc = subprocess.run([sys.executable, "-m", "fedplan", "plan", "--icb", code, "--out", str(out),
-                               "--solver", args.solver, "--time-limit", str(args.time_limit), "--quiet",
+                               "--solver", args.solver, "--method", args.method, "--time-limit", str(args.time_limit), "--quiet",
                                "--overwrite"], capture_output=True, text=True)
         wall = time.perf_counter() - t0
         if proc.returncode == 0:

@@ -160,13 +160,13 @@ def run(scenario: Scenario | str | Path | None = None, *, log_path: Path | None 
     problem = build_problem(practices, sc, dist)
     baseline = cost_baseline(practices, problem)
     timings["model_s"] = time.perf_counter() - t
-    say(f"{len(practices)} practices, {practices.population:,} patients; solving with {sc.solve.solver} "
-        f"(time limit {sc.solve.time_limit_s:g}s)")
+    say(f"{len(practices)} practices, {practices.population:,} patients; solving by "
+        f"{sc.solve.method.replace('_', ' ')} with {sc.solve.solver} (time limit {sc.solve.time_limit_s:g}s)")
     t = time.perf_counter()
     result = solve_federations(
         problem, sc.solve.solver, time_limit_s=sc.solve.time_limit_s, gap=sc.solve.gap,
         seed=sc.solve.seed, threads=sc.solve.threads, warm_start=baseline_start(practices, baseline),
-        log_path=log_path, names=practices.name)
+        log_path=log_path, names=practices.name, method=sc.solve.method)
     timings["solve_s"] = time.perf_counter() - t
     check = _verify(practices, sc, result)
     return PlanRun(sc, practices, problem, dist, result, baseline, check, timings)
@@ -213,6 +213,7 @@ def make_summary(r: PlanRun) -> dict:
         "gap": None if res.gap is None else round(float(res.gap), 8),
         "runtime_s": round(res.runtime_s, 3),
         "solver": res.solver,
+        "method": r.scenario.solve.method,
         "solver_version": res.solver_version,
         "seed": res.seed,
         "area": r.scenario.area.describe(),

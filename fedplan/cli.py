@@ -26,6 +26,9 @@ def _parser() -> argparse.ArgumentParser:
     area.add_argument("--region", help="plan this NHS region (code, e.g. Y58)")
     p.add_argument("--exclude", help="comma-separated practice codes to leave out (opted out), e.g. E85124")
     p.add_argument("--solver", choices=["cbc", "cpsat", "highs", "scip"], help="override [solve] solver")
+    p.add_argument("--method", choices=["branch_price", "compact"],
+                   help="override [solve] method: branch_price (default; column generation with branching, "
+                        "the solver settles the set-partitioning IPs) or compact (the assignment MIP)")
     p.add_argument("--time-limit", dest="time_limit", type=float, help="override [solve] time_limit_s")
     p.add_argument("--seed", type=int, help="override [solve] seed")
     p.add_argument("--threads", type=int, help="override [solve] threads")
@@ -47,8 +50,10 @@ def _parser() -> argparse.ArgumentParser:
     b = sub.add_parser("bench", help="solve a standard capacitated p-median instance, print JSON")
     b.add_argument("file")
     b.add_argument("--format", required=True, choices=["orlib-pmedcap", "lorena-senne"])
-    b.add_argument("--solver", choices=["cbc", "cpsat", "highs", "scip"], default="scip",
-                   help="default scip: it proves the SJC instances fastest here (see benchmarks/RESULTS.md)")
+    b.add_argument("--solver", choices=["cbc", "cpsat", "highs", "scip"], default="cbc",
+                   help="MIP solver for the set-partitioning IPs of branch and price (default cbc)")
+    b.add_argument("--method", choices=["branch_price", "compact"], default="branch_price",
+                   help="branch_price (default) or compact (the assignment MIP, solved by --solver)")
     b.add_argument("--time-limit", dest="time_limit", type=float, default=300.0)
     b.add_argument("--seed", type=int, default=0)
 
@@ -103,7 +108,8 @@ def _scenario_from_args(args):
         extra = tuple(c.strip().upper() for c in args.exclude.split(",") if c.strip())
         sc = replace(sc, area=replace(sc.area, exclude=tuple(dict.fromkeys(sc.area.exclude + extra))))
     solve = sc.solve
-    for flag, key in (("solver", "solver"), ("time_limit", "time_limit_s"), ("seed", "seed"), ("threads", "threads")):
+    for flag, key in (("solver", "solver"), ("time_limit", "time_limit_s"), ("seed", "seed"), ("threads", "threads"),
+                      ("method", "method")):
         val = getattr(args, flag)
         if val is not None:
             solve = replace(solve, **{key: val})
@@ -241,7 +247,7 @@ def _bench(args) -> int:
         problem = cpmp_problem(inst.ids, inst.demand, inst.capacity, inst.distances(), inst.p)
     except ValueError as exc:
         raise InputError(str(exc), file=args.file, fix="give every point the same capacity.") from None
-    res = solve_cpmp(problem, args.solver, time_limit_s=args.time_limit, seed=args.seed)
+    res = solve_cpmp(problem, args.solver, time_limit_s=args.time_limit, seed=args.seed, method=args.method)
     print(json.dumps(bench_json(problem, res), indent=1))
     return EXIT_OK if res.has_plan else (EXIT_INFEASIBLE if str(res.status) == "infeasible" else EXIT_ERROR)
 

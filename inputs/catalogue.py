@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import dataclasses
+import math
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
-from ._table import bad_rows, more, parse_numbers, read_csv_strings, require_columns
+from ._table import first_bad, more, parse_numbers, read_csv_strings, require_columns
 from .data import data_path
 from .errors import InputError, nearest
 from .model import MODES, Catalogue, Service
@@ -14,88 +16,159 @@ from .model import MODES, Catalogue, Service
 NUMERIC = ("demand_per_1000_per_year", "inhouse_fixed_cost_gbp_per_team_per_year", "team_capacity_activities_per_year",
            "inhouse_variable_cost_gbp_per_activity", "buy_price_gbp_per_activity", "contract_management_gbp_per_year")
 REQUIRED = ("service", "category", *NUMERIC, "min_population_inhouse", "allowed_modes")
+# the make-or-buy model treats clinical services differently (they may be barred from in-house)
+CATEGORIES = ("clinical", "corporate")
+# fields a scenario's [services.<name>] table may change; the rest describe the service, not its cost
+OVERRIDABLE = (*NUMERIC, "min_population_inhouse", "allowed_modes")
+
+
+def _modes(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(m.strip().lower() for m in text.split(";") if m.strip()))
 
 
 def read_catalogue(path: Path | str | None = None) -> Catalogue:
-    """Read and validate a catalogue; ``None`` reads the shipped, sourced default."""
+    """Read and validate a service catalogue; ``None`` reads the shipped, sourced default.
+
+    Needs the columns of service_catalogue_defaults.csv (activity_unit, source_ids and notes are
+    optional). Refuses empty or duplicate service names, categories other than clinical /
+    corporate, negative costs or demand, a team capacity that is not above zero, and
+    allowed_modes that are empty or not ``inhouse`` / ``buy`` (separated by ';'). An empty
+    min_population_inhouse means no threshold (None).
+    """
     path = data_path("service_catalogue_defaults.csv") if path is None else Path(path)
     df = read_csv_strings(path, "service catalogue")
-    require_columns(df, path, list(REQUIRED), "service catalogue")
+    require_columns(df, path, REQUIRED, "service catalogue")
     names = df["service"]
     empty = (names == "").to_numpy()
     if empty.any():
-        row, n = bad_rows(empty)
+        i, row, n = first_bad(df, empty)
         raise InputError(f"service name is empty{more(n)}.", file=str(path), row=row, column="service",
-                         fix="name every service.")
+                         fix="name every service (e.g. back_office_finance), or delete the row.")
     dup = names.duplicated().to_numpy()
     if dup.any():
-        row, _ = bad_rows(dup)
-        raise InputError(f"service {names.iloc[row - 2]!r} appears twice.", file=str(path), row=row, column="service",
-                         fix="keep one row per service.")
-    values = {c: parse_numbers(df, c, path, c.replace("_", " ")) for c in NUMERIC}
+        i, row, n = first_bad(df, dup)
+        first = int(df.index[np.flatnonzero((names == names.iloc[i]).to_numpy())[0]])
+        raise InputError(f"service {names.iloc[i]!r} appears twice (rows {first} and {row}){more(n)}.",
+                         file=str(path), row=row, column="service", fix="keep one row per service.")
+    category = df["category"].str.lower()
+    wrong = ~category.isin(CATEGORIES).to_numpy()
+    if wrong.any():
+        i, row, n = first_bad(df, wrong)
+        hint = nearest(category.iloc[i], CATEGORIES)
+        raise InputError(f"category {df['category'].iloc[i]!r} is not known{more(n)}.", file=str(path), row=row,
+                         column="category", fix=(f"did you mean {hint!r}? " if hint else "") +
+                         "write clinical or corporate.")
+    values = {c: parse_numbers(df, c, path, c, thousands=True) for c in NUMERIC}
     for c in NUMERIC:
         neg = values[c] < 0
         if neg.any():
-            row, n = bad_rows(neg)
-            raise InputError(f"{c} is negative ({df[c].iloc[row - 2]}){more(n)}.", file=str(path), row=row, column=c,
-                             fix="costs, prices and demand cannot be negative.")
+            i, row, n = first_bad(df, neg)
+            raise InputError(f"{c} is negative ({df[c].iloc[i]}){more(n)}.", file=str(path), row=row, column=c,
+                             fix="costs, prices, capacity and demand cannot be negative.")
     zero = values["team_capacity_activities_per_year"] <= 0
     if zero.any():
-        row, _ = bad_rows(zero)
-        raise InputError("team capacity must be above zero.", file=str(path), row=row,
-                         column="team_capacity_activities_per_year", fix="give the activities one team handles per year.")
-    min_pop = parse_numbers(df, "min_population_inhouse", path, "min population in-house", allow_empty=True)
-    if np.any(min_pop[~np.isnan(min_pop)] < 0):
-        row, _ = bad_rows(~np.isnan(min_pop) & (min_pop < 0))
-        raise InputError("min_population_inhouse cannot be negative.", file=str(path), row=row,
-                         column="min_population_inhouse", fix="leave it empty for no threshold.")
+        i, row, n = first_bad(df, zero)
+        raise InputError(f"team capacity must be above zero{more(n)}.", file=str(path), row=row,
+                         column="team_capacity_activities_per_year",
+                         fix="give the activities one in-house team handles per year.")
+    min_pop = parse_numbers(df, "min_population_inhouse", path, "min_population_inhouse", allow_empty=True,
+                            thousands=True)
+    neg = ~np.isnan(min_pop) & (min_pop < 0)
+    if neg.any():
+        i, row, n = first_bad(df, neg)
+        raise InputError(f"min_population_inhouse cannot be negative{more(n)}.", file=str(path), row=row,
+                         column="min_population_inhouse", fix="give patients, or leave it empty for no threshold.")
+    modes = [_modes(text) for text in df["allowed_modes"]]
+    no_modes = np.array([not m for m in modes])
+    if no_modes.any():
+        i, row, n = first_bad(df, no_modes)
+        raise InputError(f"allowed_modes is empty{more(n)}.", file=str(path), row=row, column="allowed_modes",
+                         fix="write inhouse;buy, inhouse or buy.")
+    unknown = np.array([any(x not in MODES for x in m) for m in modes])
+    if unknown.any():
+        i, row, n = first_bad(df, unknown)
+        bad = next(x for x in modes[i] if x not in MODES)
+        hint = nearest(bad, MODES)
+        raise InputError(f"unknown mode {bad!r}{more(n)}.", file=str(path), row=row, column="allowed_modes",
+                         fix=(f"did you mean {hint!r}? " if hint else "") +
+                         "modes are inhouse and buy, separated by ';' (e.g. inhouse;buy).")
+    optional = {c: (df[c] if c in df.columns else None) for c in ("activity_unit", "source_ids", "notes")}
     services = []
     for k in range(len(df)):
-        modes = tuple(m.strip().lower() for m in df["allowed_modes"].iloc[k].split(";") if m.strip())
-        if not modes:
-            raise InputError("allowed_modes is empty.", file=str(path), row=k + 2, column="allowed_modes",
-                             fix="write inhouse;buy, inhouse or buy.")
-        for m in modes:
-            if m not in MODES:
-                hint = nearest(m, MODES)
-                raise InputError(f"unknown mode {m!r}.", file=str(path), row=k + 2, column="allowed_modes",
-                                 fix=(f"did you mean {hint!r}? " if hint else "") + "modes are inhouse and buy, separated by ';'.")
         services.append(Service(
-            service=names.iloc[k], category=df["category"].iloc[k].lower() or "corporate",
+            service=names.iloc[k], category=category.iloc[k],
             **{c: float(values[c][k]) for c in NUMERIC},
-            activity_unit=df["activity_unit"].iloc[k] if "activity_unit" in df.columns else "",
+            activity_unit=optional["activity_unit"].iloc[k] if optional["activity_unit"] is not None else "",
             min_population_inhouse=None if np.isnan(min_pop[k]) else float(min_pop[k]),
-            allowed_modes=modes,
-            source_ids=tuple(x for x in df["source_ids"].iloc[k].split(";") if x) if "source_ids" in df.columns else (),
-            notes=df["notes"].iloc[k] if "notes" in df.columns else ""))
+            allowed_modes=modes[k],
+            source_ids=(tuple(x.strip() for x in optional["source_ids"].iloc[k].split(";") if x.strip())
+                        if optional["source_ids"] is not None else ()),
+            notes=optional["notes"].iloc[k] if optional["notes"] is not None else ""))
     return Catalogue(source=str(path), services=tuple(services))
 
 
-def apply_overrides(catalogue: Catalogue, overrides, source: str = "scenario") -> Catalogue:
-    """Per-service overrides from a scenario's [services.<name>] tables."""
+def _override_value(key: str, value: object, where: str, source: str) -> object:
+    """One override value, checked like the catalogue's own cell would be."""
+    if key == "allowed_modes":
+        if isinstance(value, str):
+            modes = _modes(value)
+        elif isinstance(value, (list, tuple)) and all(isinstance(m, str) for m in value):
+            modes = tuple(dict.fromkeys(m.strip().lower() for m in value if m.strip()))
+        else:
+            raise InputError(f"{where} must be a list of modes, not {value!r}.", file=source, column=where,
+                             fix='e.g. allowed_modes = ["inhouse", "buy"].')
+        if not modes:
+            raise InputError(f"{where} is empty.", file=source, column=where,
+                             fix='allow at least one mode, e.g. allowed_modes = ["buy"].')
+        for m in modes:
+            if m not in MODES:
+                hint = nearest(m, MODES)
+                raise InputError(f"unknown mode {m!r} in {where}.", file=source, column=where,
+                                 fix=(f"did you mean {hint!r}? " if hint else "") + "modes are inhouse and buy.")
+        return modes
+    if key == "min_population_inhouse" and value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InputError(f"{where} must be a number, not {value!r}.", file=source, column=where,
+                         fix=f"write {key} = 1250 (a plain number, no quotes).")
+    if value < 0:
+        raise InputError(f"{where} cannot be negative ({value}).", file=source, column=where,
+                         fix="costs, prices, capacity, demand and population thresholds are zero or more.")
+    if key == "team_capacity_activities_per_year" and value <= 0:
+        raise InputError(f"{where} must be above zero.", file=source, column=where,
+                         fix="give the activities one in-house team handles per year.")
+    return float(value)
+
+
+def apply_overrides(catalogue: Catalogue,
+                    overrides: Mapping[str, Mapping[str, object]] | tuple[tuple[str, tuple[tuple[str, object], ...]], ...],
+                    source: str = "scenario") -> Catalogue:
+    """The catalogue with per-service changes, e.g. from a scenario's ``[services.<name>]`` tables.
+
+    ``overrides`` is ``{service: {field: value}}`` or the ``Scenario.service_overrides`` tuples.
+    An unknown service or field, or a bad value, is an InputError (file = ``source``) with a
+    'did you mean'. Only cost fields, min_population_inhouse and allowed_modes can be changed.
+    """
+    items = overrides.items() if isinstance(overrides, Mapping) else overrides
     by_name = {s.service: s for s in catalogue.services}
-    valid = [f.name for f in dataclasses.fields(Service) if f.name not in ("service", "category", "activity_unit", "source_ids", "notes")]
-    for name, items in overrides:
+    changed = False
+    for name, fields_ in items:
         if name not in by_name:
             hint = nearest(name, by_name)
             raise InputError(f"[services.{name}] names a service the catalogue does not have.", file=source,
-                             column=f"services.{name}", fix=(f"did you mean {hint!r}? " if hint else "") +
-                             f"services: {', '.join(by_name)}.")
+                             column=f"services.{name}",
+                             fix=(f"did you mean {hint!r}? " if hint else "") + f"services: {', '.join(by_name)}.")
+        pairs = fields_.items() if isinstance(fields_, Mapping) else fields_
         changes = {}
-        for key, value in items:
-            if key not in valid:
-                hint = nearest(key, valid)
-                raise InputError(f"unknown service field {key!r}.", file=source, column=f"services.{name}.{key}",
-                                 fix=f"did you mean {hint!r}?" if hint else f"fields: {', '.join(valid)}.")
-            if key == "allowed_modes":
-                bad = [m for m in value if m not in MODES]
-                if bad or not value:
-                    raise InputError(f"allowed_modes {list(value)} must be some of {list(MODES)}.", file=source,
-                                     column=f"services.{name}.allowed_modes", fix='e.g. allowed_modes = ["buy"].')
-            if key == "team_capacity_activities_per_year" and value <= 0:
-                raise InputError("team capacity must be above zero.", file=source, column=f"services.{name}.{key}",
-                                 fix="give a positive capacity.")
-            changes[key] = value
-        by_name[name] = dataclasses.replace(by_name[name], **changes)
-    return Catalogue(source=catalogue.source + (" + overrides" if overrides else ""),
+        for key, value in pairs:
+            where = f"services.{name}.{key}"
+            if key not in OVERRIDABLE:
+                hint = nearest(key, OVERRIDABLE)
+                raise InputError(f"unknown service field {key!r} in [services.{name}].", file=source, column=where,
+                                 fix=f"did you mean {hint!r}?" if hint else f"fields: {', '.join(OVERRIDABLE)}.")
+            changes[key] = _override_value(key, value, where, source)
+        if changes:
+            by_name[name] = dataclasses.replace(by_name[name], **changes)
+            changed = True
+    return Catalogue(source=catalogue.source + (" + overrides" if changed else ""),
                      services=tuple(by_name[s.service] for s in catalogue.services))

@@ -217,9 +217,13 @@ class SolveSpec:
     gap: float = 0.0
     seed: int = 0
     threads: int = 1
+    # branch_price: column generation over whole federations, branching and reduced-cost
+    # enumeration (strong bounds); compact: the assignment MIP handed to the solver as it is
+    method: str = "branch_price"
 
 
 SOLVERS = ("cbc", "cpsat", "highs", "scip")
+METHODS = ("branch_price", "compact")
 NEST_LEVELS = ("none", "sub_icb", "icb", "lad")
 
 

@@ -1,282 +1,940 @@
-r"""Column generation over candidate federations: a much stronger lower bound, and often a proof.
+r"""Exact engine by column generation over candidate federations, closed by reduced-cost enumeration.
 
-Set-partitioning master over columns *c* = (member set :math:`S_c`, hub :math:`h_c`):
+``solve_federations_cg`` has the semantics of ``engine.solve_federations``: a plan, a VALID lower
+bound, and status ``optimal`` only when proven. The maths, and why every step is sound:
+
+**Master.** A column *c* is a federation: a member set :math:`S_c` and a hub :math:`h_c \in S_c` with
+:math:`L \le w(S_c) \le U` and ``allowed[i, h_c]`` for every member; cost
+:math:`c_c = F + \sum_{i \in S_c} a_{i h_c}`. The problem is exactly the set-partitioning IP
 
 .. math::
 
-    \min \sum_c c_c \lambda_c \quad\text{s.t.}\quad \sum_{c \ni i} \lambda_c = 1 \;\forall i,\qquad
-    k_{lo} \le \sum_c \lambda_c \le k_{hi},\qquad \lambda \ge 0
+    \min \sum_c c_c \lambda_c \;\text{s.t.}\; \sum_{c \ni i} \lambda_c = 1 \;(\pi_i),\quad
+    k_{lo} \le \sum_c \lambda_c \le k_{cap} \;(\mu),\quad \lambda \in \{0, 1\}.
 
-with :math:`c_c = F + \sum_{i \in S_c} a_{i h_c}`. Its LP bound is at least as strong as the
-compact formulation's (Dantzig–Wolfe on the population rows), usually much stronger.
+:math:`[k_{lo}, k_{hi}]` is ``federation_count_range()`` (a single *k* when fixed). When every
+allowed access cost is >= 0 and *F* > 0, a plan with *k* federations costs at least *kF*, so plans
+no dearer than the incumbent *UB* have :math:`k \le k_{cap} = \lfloor UB/F \rfloor` (capped to
+:math:`[k_{lo}, k_{hi}]`); the optimum is such a plan, so the cap loses nothing that matters.
 
-Pricing, for duals :math:`\pi` (partition rows) and :math:`\mu` (count row), per hub *h*: the most
-negative reduced cost :math:`F + \sum_{i\in S}(a_{ih} - \pi_i) - \mu` over sets with
-:math:`h \in S`, :math:`L \le w(S) \le U` and allowed pairs only — a 0-1 knapsack with a lower
-bound on the weight, solved exactly by dynamic programming over integer list sizes. A hub is
-skipped only when a relaxation (all positive profits taken, capacity ignored) proves it has no
-negative column, so every pricing round is exact.
+**Reduced costs and the bound (valid at every round).** For any duals :math:`(\pi, \mu)`, define
+:math:`\bar c_c = c_c - \sum_{i \in S_c}\pi_i - \mu`. For every integer plan *x* with *k* federations
+(columns :math:`c \in x`), summing the definition over its columns gives the identity
 
-Lower bound (valid at every round, not only at convergence). For any integer plan with *k*
-federations, :math:`\text{cost} = \sum_c \bar c_c \lambda_c + \sum_i \pi_i + \mu k \ge
-\sum_i \pi_i + k(\mu + \min(0, \bar c_{\min}))`, minimised over :math:`k \in \{k_{lo}, k_{hi}\}`
-(it is linear in *k*).
+.. math::  \text{cost}(x) = \sum_i \pi_i + \mu k + \sum_{c \in x} \bar c_c
+           \;\ge\; \sum_i \pi_i + k\,(\mu + r),\qquad r = \min(0, \min_c \bar c_c),
 
-Upper bound: the master solved as an integer programme over the generated columns. When it
-meets the lower bound the plan is proven optimal; otherwise the caller keeps the bound.
+because a plan has exactly *k* columns. The right side is linear in *k*, so its minimum over
+:math:`k \in [k_{lo}, k_{cap}]` is at an end point: that is the lower bound *LB(π, μ)* — valid for
+ANY duals (LP-optimal or smoothed), as long as *r* is a true lower bound on the reduced cost of
+every column, generated or not. Pricing provides it exactly (below). At LP convergence *r* = 0 and
+the bound equals the LP optimum of the master over all columns.
 
-Status: EXPERIMENTAL, not used by ``solve_federations`` yet. Measured on Devon (116 practices):
-pricing takes about 2.3 s a round and the degenerate master converges slowly even with Wentges
-smoothing, economic starting duals and reduced-cost item pruning — after 90 s the LP stood at
-£5.824M (not converged) against CBC's compact-model bound of about £5.76M-5.78M. Next steps for
-the exact-engine issue: faster pricing (Pareto-frontier DP, heuristic pricing first), stronger
-stabilisation, then branching or reduced-cost enumeration to close the gap.
+**Pricing (exact).** :math:`\min_c \bar c_c` splits by hub: with profits
+:math:`p_i = \pi_i - a_{ih}`, :math:`\bar c = F - \mu - p_h - \max \sum_{i \ne h} p_i z_i` subject to
+:math:`L - w_h \le \sum w_i z_i \le U - w_h`, :math:`z_i = 0` where ``allowed[i, h]`` is False — a 0-1
+knapsack with a lower bound on the weight. Its LP relaxation (greedy by ratio :math:`p_i/w_i`: the
+value as a function of the total weight *W* is concave piecewise linear, so the relaxation is that
+curve at *W* clamped into the window) is an upper bound on the profit. It prunes whole hubs and
+individual items (an item is dropped when *its* profit plus the relaxation of the rest cannot reach
+a negative reduced cost). The surviving knapsack is solved exactly by depth-first branch and bound
+with the same relaxation as bound (list sizes are integers; a node limit hands over to an exact
+dynamic programme over the integer weight). So *r* is exact, and pruned hubs contribute >= 0.
+
+**Stabilisation.** Wentges smoothing: pricing at :math:`\alpha\,\text{centre} + (1-\alpha)\,\text{LP duals}`,
+centre = the duals with the best bound so far (starting from "economic" duals of the incumbent:
+each practice pays its own access cost plus its list-size share of its federation's fixed cost);
+when a smoothed round finds no column that improves the LP (a mis-price), it falls back to the LP
+duals. Validity does not depend on it: every bound is *LB(π, μ)* at the duals actually priced.
+
+**Upper bound.** Heuristic plans (``heuristics.construct`` with several seeds, ``improve``), then
+the master as an IP over the generated columns.
+
+**Closing the gap: reduced-cost enumeration.** Fix duals :math:`(\pi, \mu)` and *r* as above and a
+target *T* (the incumbent *UB*, or :math:`UB(1-\text{gap})`). A plan *x* with cost < *T* that uses a
+column *c* satisfies, from the identity, :math:`\bar c_c \le \text{cost}(x) - \sum\pi_i - \mu k -
+(k-1) r < T - \sum\pi_i - \min_k(\mu k + (k-1) r) =: \Delta`. So every plan better than *T* is built
+only from columns with :math:`\bar c_c < \Delta`. The same branch and bound (pruning by the
+relaxation) lists ALL of them per hub (aborting if there are too many); a member set listed under
+several hubs keeps only its cheapest hub (swapping a column for the same set with a cheaper hub
+never hurts). The set-partitioning IP over exactly those columns, solved to optimality by the MIP
+solver, then finds the best plan cheaper than *T* if one exists; so
+:math:`\text{opt} = \min(\text{IP optimum}, UB)` — proven. If the IP is infeasible, no plan is
+cheaper than *T*, and the incumbent is optimal (within the gap asked for). If enumeration or the
+IP runs out of time or space, the result is ``feasible`` with the best *LB*. On Devon-sized
+instances the LP gap is too wide for enumeration at the root (hundreds of thousands of columns), so
+``branch_price`` branches first and enumerates at nodes whose gap has become small.
+
+**Infeasibility.** ``diagnose`` first (raises ``ProblemInfeasible`` with reasons). If no heuristic
+plan exists, a phase-1 master (cost 1 per artificial singleton, 0 per real column) is run with
+the same exact pricing: a converged phase-1 value > 0 proves that no plan exists, even
+fractionally. Otherwise the artificial columns are switched off and phase 2 runs as usual.
 """
 from __future__ import annotations
 
+import bisect
+import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
+from .diagnose import diagnose
 from .problem import FederationProblem
+from .result import Result, Status, relative_gap
+
+PROOF_TOLERANCE = 1e-6     # as engine.PROOF_TOLERANCE: relative float noise accepted in a proof
+
+
+# --------------------------------------------------------------------------------------------------
+# Knapsack with a two-sided weight window: LP relaxation, exact branch and bound, DP fallback
+# --------------------------------------------------------------------------------------------------
+
+class _Knapsack:
+    """Items sorted by profit/weight ratio, with the prefix sums the relaxation needs.
+
+    Profit of a subset is maximised subject to lo <= weight <= hi. Items of zero weight and
+    non-positive profit never help the maximum; they are kept last (for enumeration) and left out
+    of the relaxation curve (which stays an upper bound without them).
+    """
+
+    __slots__ = ("p", "w", "idx", "ratio", "cumW", "cumP", "m", "m_curve", "npos", "lo", "hi", "tol")
+
+    def __init__(self, p: np.ndarray, w: np.ndarray, idx: np.ndarray, lo: int, hi: int):
+        p = np.asarray(p, float)
+        w = np.asarray(w, np.int64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(w > 0, p / np.where(w > 0, w, 1), np.where(p > 0, np.inf, -np.inf))
+        order = np.argsort(-ratio, kind="stable")
+        self.p = p[order].tolist()
+        self.w = w[order].tolist()
+        self.idx = np.asarray(idx)[order].tolist()
+        self.ratio = ratio[order].tolist()
+        self.m = len(self.p)
+        self.m_curve = self.m - int(np.sum((w == 0) & (p <= 0)))
+        self.cumW = [0] + np.cumsum(w[order][: self.m_curve]).tolist()
+        self.cumP = [0.0] + np.cumsum(p[order][: self.m_curve]).tolist()
+        self.npos = int(np.sum(ratio > 0))
+        self.lo, self.hi = int(lo), int(hi)
+        # float slack in comparisons; a maximum may be missed by at most this much (callers
+        # subtract it from the reduced costs they report, so bounds stay valid)
+        self.tol = 1e-10 * (1.0 + float(np.abs(p).sum()))
+
+    def bound(self, k: int, cw: int) -> float:
+        """Upper bound on the profit addable from items k.. when the current weight is cw."""
+        mc = self.m_curve
+        if k >= mc:
+            return 0.0 if cw >= self.lo else -np.inf
+        cumW = self.cumW
+        Wk = cumW[k]
+        lo_r = self.lo - cw
+        if lo_r > cumW[mc] - Wk:
+            return -np.inf
+        x = cumW[max(self.npos, k)] - Wk
+        if x < lo_r:
+            x = lo_r
+        cap = self.hi - cw
+        if cap < 0 or lo_r > cap:
+            return -np.inf
+        if x > cap:
+            x = cap
+        X = Wk + x
+        j = bisect.bisect_right(cumW, X, k, mc + 1) - 1
+        if j >= mc:
+            return self.cumP[mc] - self.cumP[k]
+        return self.cumP[j] - self.cumP[k] + (X - cumW[j]) * self.ratio[j]
+
+    def best(self, floor: float, node_limit: int = 20000, keep: int = 3):
+        """Subsets with profit > floor: the best one (exact) and up to ``keep`` incumbents found on
+        the way, best last. Returns (best profit or None, [(profit, items)...], exact flag)."""
+        p, w, hi, lo = self.p, self.w, self.hi, self.lo
+        m = self.m
+        state = {"best": floor, "nodes": 0}
+        found: list[tuple[float, list[int]]] = []
+        stack: list[int] = []
+        tol = self.tol
+
+        def dfs(k: int, cw: int, cp: float) -> bool:
+            state["nodes"] += 1
+            if state["nodes"] > node_limit:
+                return False
+            if k >= m or cp + self.bound(k, cw) <= state["best"] + tol:
+                return True
+            wk = w[k]
+            if cw + wk <= hi:
+                stack.append(k)
+                ncp, ncw = cp + p[k], cw + wk
+                if ncw >= lo and ncp > state["best"] + tol:
+                    state["best"] = ncp
+                    found.append((ncp, [self.idx[j] for j in stack]))
+                ok = dfs(k + 1, ncw, ncp)
+                stack.pop()
+                if not ok:
+                    return False
+            return dfs(k + 1, cw, cp)
+
+        if lo <= 0 <= hi and 0.0 > floor + tol:
+            state["best"] = 0.0
+            found.append((0.0, []))
+        limit = sys.getrecursionlimit()
+        if m + 50 > limit:
+            sys.setrecursionlimit(m + 100)
+        exact = dfs(0, 0, 0.0)
+        if not exact:
+            return None, [], False
+        if not found:
+            return None, [], True
+        return found[-1][0], found[-keep:], True
+
+    def enumerate(self, floor: float, limit: int):
+        """Every subset with profit >= floor (and the weight window); None if more than limit."""
+        p, w, hi, lo = self.p, self.w, self.hi, self.lo
+        m = self.m
+        out: list[tuple[float, list[int]]] = []
+        stack: list[int] = []
+        tol = self.tol
+
+        def dfs(k: int, cw: int, cp: float) -> bool:
+            if k >= m or cp + self.bound(k, cw) < floor - tol:
+                return True
+            wk = w[k]
+            if cw + wk <= hi:
+                stack.append(k)
+                ncp, ncw = cp + p[k], cw + wk
+                if ncw >= lo and ncp >= floor - tol:
+                    out.append((ncp, [self.idx[j] for j in stack]))
+                    if len(out) > limit:
+                        return False
+                ok = dfs(k + 1, ncw, ncp)
+                stack.pop()
+                if not ok:
+                    return False
+            return dfs(k + 1, cw, cp)
+
+        if lo <= 0 <= hi and 0.0 >= floor - tol:
+            out.append((0.0, []))
+        if m + 50 > sys.getrecursionlimit():
+            sys.setrecursionlimit(m + 100)
+        return out if dfs(0, 0, 0.0) else None
+
+
+def _knapsack_dp(p: np.ndarray, w: np.ndarray, idx: np.ndarray, lo: int, hi: int):
+    """Exact max profit subset with lo <= weight <= hi by DP over integer weight (fallback)."""
+    keep = (w > 0) | (p > 0)
+    p, w, idx = p[keep], w[keep], idx[keep]
+    base = float(p[w == 0].sum())
+    chosen0 = idx[w == 0].tolist()
+    p, w, idx = p[w > 0], w[w > 0], idx[w > 0]
+    cap = int(min(hi, w.sum()))
+    lo = max(0, int(lo))
+    if cap < lo:
+        return None
+    best = np.full(cap + 1, -np.inf)
+    best[0] = 0.0
+    take = np.zeros((len(p), cap + 1), dtype=bool)
+    for k in range(len(p)):
+        wk = int(w[k])
+        if wk > cap:
+            continue
+        cand = best[: cap + 1 - wk] + p[k]
+        better = cand > best[wk:]
+        best[wk:][better] = cand[better]
+        take[k, wk:] = better
+    window = best[lo:]
+    if not np.isfinite(window).any():
+        return None
+    wt = lo + int(np.argmax(window))
+    value = float(best[wt])
+    chosen = list(chosen0)
+    for k in range(len(p) - 1, -1, -1):
+        if take[k, wt]:
+            chosen.append(int(idx[k]))
+            wt -= int(w[k])
+    return value + base, chosen
+
+
+# --------------------------------------------------------------------------------------------------
+# Pricing over all hubs
+# --------------------------------------------------------------------------------------------------
+
+def _relaxation_all_hubs(P: np.ndarray, w: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """For every hub h (column h of P; -inf marks a non-item), the LP-relaxation bound of
+    max sum_i P[i,h] z_i  s.t.  lo_h <= sum_i w_i z_i <= hi_h, 0 <= z <= 1 (vectorised).
+
+    The relaxation's value as a function of the total weight W is the greedy-by-ratio curve,
+    concave, rising while ratios are positive; its maximum over the window is at W* (the weight
+    of the positive-ratio items) clamped into the window. -inf when the window is unreachable."""
+    n = P.shape[0]
+    ok = np.isfinite(P)
+    wf = np.where(ok, w[:, None], 0).astype(float)
+    pf = np.where(ok, P, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(wf > 0, pf / np.where(wf > 0, wf, 1.0), np.where(pf > 0, np.inf, -np.inf))
+    # non-items and zero-weight items of non-positive profit go last with zero weight and profit
+    useless = ~ok | ((wf == 0) & (pf <= 0))
+    order = np.argsort(np.where(useless, np.inf, -ratio), axis=0, kind="stable")
+    ws = np.take_along_axis(np.where(useless, 0.0, wf), order, 0)
+    ps = np.take_along_axis(np.where(useless, 0.0, pf), order, 0)
+    rs = np.take_along_axis(np.where(useless, 0.0, ratio), order, 0)
+    cumW = np.vstack([np.zeros(n), np.cumsum(ws, 0)])
+    cumP = np.vstack([np.zeros(n), np.cumsum(ps, 0)])
+    total = cumW[-1]
+    wstar = np.where(rs > 0, ws, 0.0).sum(0)
+    feasible = (lo <= total) & (hi >= 0)
+    X = np.minimum(np.minimum(np.maximum(wstar, np.maximum(lo, 0)), hi), total)
+    j = (cumW <= X[None, :]).sum(0) - 1          # last prefix that fits under X
+    cols = np.arange(n)
+    val = cumP[j, cols]
+    inner = j < n
+    jj = np.where(inner, j, 0)
+    with np.errstate(invalid="ignore"):
+        frac = np.where(inner, (X - cumW[j, cols]) * np.where(inner, rs[jj, cols], 0.0), 0.0)
+    return np.where(feasible, val + frac, -np.inf)
 
 
 @dataclass
-class ColumnGenerationOutcome:
-    lower_bound: float
-    lp_value: float | None
-    converged: bool
-    rounds: int
-    columns: int
-    plan: tuple[np.ndarray, tuple[int, ...]] | None
-    plan_cost: float | None
-    log: list[str] = field(default_factory=list)
+class _PricingOutcome:
+    rc_min: float                       # exact min reduced cost over all columns, capped at 0
+    columns: list[tuple[tuple[int, ...], int, float]]  # (members, hub, reduced cost), rc < -tol
+    exact_hubs: int = 0
+    dp_fallbacks: int = 0
 
 
-def _price_hub(problem: FederationProblem, h: int, profit: np.ndarray, w: np.ndarray,
-               allowed: np.ndarray | None = None) -> tuple[float, list[int]] | None:
-    """Max of sum(profit) over S containing h with L <= w(S) <= U (allowed members only)."""
-    L, U = problem.min_population, problem.max_population
-    members = np.flatnonzero(problem.allowed[:, h] if allowed is None else allowed)
-    members = members[members != h]
-    cap = U - int(w[h])
-    need = max(0, L - int(w[h]))
-    if cap < 0:
-        return None
-    items = [(int(w[i]), float(profit[i]), int(i)) for i in members if w[i] <= cap]
-    cap = min(cap, sum(wi for wi, _, _ in items))   # no weight beyond what the items can reach
-    if cap < need:
-        return None
-    NEG = -np.inf
-    best = np.full(cap + 1, NEG)
-    best[0] = 0.0
-    take = np.zeros((len(items), cap + 1), dtype=bool)
-    for k, (wi, pi, _) in enumerate(items):
-        if wi == 0:
-            if pi > 0:
-                best += pi
-                take[k, :] = True
-            continue
-        cand = best[: cap + 1 - wi] + pi
-        better = cand > best[wi:]
-        best[wi:][better] = cand[better]
-        take[k, wi:] = better
-    window = best[need:]
-    if not np.isfinite(window).any():
-        return None
-    wt = need + int(np.argmax(window))
-    value = float(best[wt])
-    chosen = [h]
-    for k in range(len(items) - 1, -1, -1):
-        if take[k, wt]:
-            wi, _, i = items[k]
-            chosen.append(i)
-            wt -= wi
-    return value + float(profit[h]), chosen
+class _Pricer:
+    def __init__(self, problem: FederationProblem, a: np.ndarray, F: float):
+        self.n = problem.n
+        self.w = problem.list_size.astype(np.int64)
+        self.a = a
+        self.F = float(F)
+        self.allowed = problem.allowed
+        self.L, self.U = int(problem.min_population), int(problem.max_population)
+        self.lo = self.L - self.w            # window for the non-hub members, per hub
+        self.hi = self.U - self.w
+
+    def _setup(self, pi: np.ndarray, mu: float, allowed: np.ndarray | None, forced: np.ndarray | None):
+        """Profits, per-hub weight windows and profit thresholds, under optional branching rules.
+
+        ``allowed`` (n x n, default the problem's) may forbid more pairs; ``forced[i, h]`` True
+        means practice i must belong to every column whose hub is h. Forced practices are folded
+        into the hub (their weight shifts the window, their profit lowers the threshold), so the
+        knapsack over the remaining items stays the same problem."""
+        n, w = self.n, self.w
+        allowed = self.allowed if allowed is None else allowed
+        P = pi[:, None] - self.a
+        P = np.where(allowed, P, -np.inf)
+        P[np.arange(n), np.arange(n)] = -np.inf   # the hub is forced in, not an item
+        diag = pi - np.diag(self.a)
+        lo, hi = self.lo, self.hi
+        fp = 0.0
+        if forced is not None and forced.any():
+            fw = (forced * w[:, None]).sum(axis=0)
+            fp = np.where(forced, pi[:, None] - self.a, 0.0).sum(axis=0)
+            lo, hi = lo - fw, hi - fw
+            P = np.where(forced, -np.inf, P)
+        need = self.F - mu - diag - fp             # others must bring profit > need for rc < 0
+        hub_ok = np.diag(allowed) & (hi >= 0)
+        return P, lo, hi, need, hub_ok
+
+    @staticmethod
+    def _with_forced(members, h: int, forced: np.ndarray | None) -> tuple[int, ...]:
+        extra = [] if forced is None else np.flatnonzero(forced[:, h]).tolist()
+        return tuple(sorted([int(h)] + [int(i) for i in members] + [int(i) for i in extra]))
+
+    def price(self, pi: np.ndarray, mu: float, tol: float, deadline: float,
+              keep: int = 2, allowed: np.ndarray | None = None,
+              forced: np.ndarray | None = None, enough: int | None = None) -> _PricingOutcome | None:
+        """Minimum reduced cost (capped at 0) and negative columns; None on timeout.
+
+        Hubs are priced exactly in order of their relaxation bound. With ``enough``, pricing
+        stops once that many hubs gave negative columns; ``rc_min`` is then the least of the
+        exact values found and the relaxation bounds of the hubs left unpriced, which is still a
+        valid lower bound on every column's reduced cost (so the Lagrangian bound stays valid)."""
+        w = self.w
+        P, lo, hi, need, hub_ok = self._setup(pi, mu, allowed, forced)
+        relax = _relaxation_all_hubs(P, w, lo, hi)
+        rc_lb = np.where(hub_ok, need - relax, np.inf)
+        rc_min = 0.0
+        cols: list[tuple[tuple[int, ...], int, float]] = []
+        out = _PricingOutcome(0.0, cols)
+        order = np.argsort(rc_lb)
+        productive = 0
+        for pos, h in enumerate(order):
+            if rc_lb[h] >= 0.0:
+                break
+            if enough is not None and productive >= enough:
+                rc_min = min(rc_min, float(rc_lb[h]))      # the rest are sorted: h bounds them all
+                break
+            if time.perf_counter() > deadline:
+                return None
+            items = self._filter(P[:, h], h, need[h], lo, hi)
+            if items is None:
+                continue
+            ks = _Knapsack(P[items, h], w[items], items, int(lo[h]), int(hi[h]))
+            out.exact_hubs += 1
+            value, sols, exact = ks.best(float(need[h]), keep=keep)
+            if not exact:
+                out.dp_fallbacks += 1
+                got = _knapsack_dp(P[items, h], w[items], items, int(lo[h]), int(hi[h]))
+                sols = [] if got is None or got[0] <= need[h] else [got]
+                value = got[0] if sols else None
+            if value is None:
+                continue
+            rc_min = min(rc_min, float(need[h] - value))
+            before = len(cols)
+            for prof, members in sols:
+                rc = float(need[h] - prof)
+                if rc < -tol:
+                    cols.append((self._with_forced(members, h, forced), int(h), rc))
+            productive += len(cols) > before
+        out.rc_min = rc_min
+        return out
+
+    def _filter(self, ph, h, need, lo_all, hi_all):
+        """Items that can belong to a column of hub h with profit > need (relaxation test);
+        None when no column of hub h can reach it."""
+        cand = np.flatnonzero(np.isfinite(ph))
+        lo_h, hi_h = float(lo_all[h]), float(hi_all[h])
+        if len(cand) == 0:
+            return cand if lo_h <= 0 <= hi_h and need < 0 else None
+        w = self.w
+        # bound with item i forced in: p_i + relaxation over all candidates in window shifted by w_i
+        # (including i itself among the candidates only loosens it, so it stays an upper bound)
+        p, ww = ph[cand], w[cand].astype(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(ww > 0, p / np.where(ww > 0, ww, 1.0), np.where(p > 0, np.inf, -np.inf))
+        useful = ~((ww == 0) & (p <= 0))
+        order = np.argsort(-ratio, kind="stable")
+        order = order[useful[order]]
+        cw = np.concatenate([[0.0], np.cumsum(ww[order])])
+        cp = np.concatenate([[0.0], np.cumsum(p[order])])
+        wstar = float(ww[order][ratio[order] > 0].sum())
+        lo_i = lo_h - ww
+        hi_i = hi_h - ww
+        X = np.minimum(np.maximum(wstar, np.maximum(lo_i, 0.0)), hi_i)
+        X = np.minimum(X, cw[-1])
+        zero_pos = cp[np.searchsorted(cw, 0.0, side="right") - 1] if len(cw) else 0.0
+        val = np.interp(X, cw, cp)
+        val = np.where(X <= 0, np.maximum(val, zero_pos), val)
+        ok = (lo_i <= cw[-1]) & (hi_i >= 0) & (p + val > need - 1e-9 * (1 + abs(need)))
+        return cand[ok]
+
+    def fixable(self, pi: np.ndarray, mu: float, delta: float) -> np.ndarray:
+        """Pairs (i, h) that can belong to a column with reduced cost < delta (relaxation test).
+        Every other pair can be forbidden for plans whose columns all price below delta."""
+        n = self.n
+        P, lo, hi, need, hub_ok = self._setup(pi, mu, None, None)
+        need = need - delta
+        relax = _relaxation_all_hubs(P, self.w, lo, hi)
+        keep = np.zeros((n, n), bool)
+        for h in range(n):
+            if not hub_ok[h] or relax[h] < need[h] - 1e-9 * (1 + abs(need[h])):
+                continue
+            items = self._filter(P[:, h], h, need[h], lo, hi)
+            if items is None:
+                continue
+            keep[items, h] = True
+            keep[h, h] = True
+        return keep
+
+    def enumerate(self, pi: np.ndarray, mu: float, delta: float, limit: int, deadline: float,
+                  allowed: np.ndarray | None = None, forced: np.ndarray | None = None):
+        """Every column with reduced cost < delta (per hub, cheapest hub per member set kept).
+        Returns {members: (hub, cost)} or None when over the limit or out of time."""
+        n, w = self.n, self.w
+        P, lo, hi, need, hub_ok = self._setup(pi, mu, allowed, forced)
+        need = need - delta                        # profit of others must be > need
+        relax = _relaxation_all_hubs(P, w, lo, hi)
+        found: dict[tuple[int, ...], tuple[int, float]] = {}
+        total = 0
+        for h in range(n):
+            if not hub_ok[h] or relax[h] < need[h] - 1e-9 * (1 + abs(need[h])):
+                continue
+            if time.perf_counter() > deadline:
+                return None
+            items = self._filter(P[:, h], h, need[h], lo, hi)
+            if items is None:
+                continue
+            ks = _Knapsack(P[items, h], w[items], items, int(lo[h]), int(hi[h]))
+            sols = ks.enumerate(float(need[h]), limit - total)
+            if sols is None:
+                return None
+            total += len(sols)
+            for _, members in sols:
+                S = self._with_forced(members, h, forced)
+                cost = self.F + float(self.a[list(S), h].sum())
+                old = found.get(S)
+                if old is None or cost < old[1]:
+                    found[S] = (h, cost)
+        return found
 
 
-def column_generation(problem: FederationProblem, *, time_limit_s: float = 60.0,
-                      start: tuple[np.ndarray, tuple[int, ...]] | None = None,
-                      extra_plans: list[tuple[np.ndarray, tuple[int, ...]]] | None = None,
-                      solve_ip: bool = True) -> ColumnGenerationOutcome:
-    from ortools.linear_solver import pywraplp
+# --------------------------------------------------------------------------------------------------
+# Restricted master LP (GLOP)
+# --------------------------------------------------------------------------------------------------
 
-    t0 = time.perf_counter()
-    n = problem.n
-    w = problem.list_size.astype(np.int64)
-    a = problem.assign_cost
-    F = problem.hub_cost
-    k_lo, k_hi = problem.federation_count_range()
-    log: list[str] = []
+class _Master:
+    """Set-partitioning LP over the column pool, with artificial singletons for phase 1."""
 
-    lp = pywraplp.Solver.CreateSolver("GLOP")
-    rows = [lp.Constraint(1.0, 1.0) for _ in range(n)]
-    count = lp.Constraint(float(k_lo), float(k_hi))
-    obj = lp.Objective()
-    obj.SetMinimization()
-    columns: list[tuple[frozenset, int, float]] = []
-    seen: set[tuple[frozenset, int]] = set()
-    lp_vars = []
+    def __init__(self, n: int, k_lo: int, k_cap: int):
+        from ortools.linear_solver import pywraplp
 
-    def add_column(members, hub) -> bool:
-        key = (frozenset(int(i) for i in members), int(hub))
-        if key in seen:
+        self._pywraplp = pywraplp
+        self.lp = pywraplp.Solver.CreateSolver("GLOP")
+        self.n = n
+        self.rows = [self.lp.Constraint(1.0, 1.0) for _ in range(n)]
+        self.count = self.lp.Constraint(float(k_lo), float(k_cap))
+        self.obj = self.lp.Objective()
+        self.obj.SetMinimization()
+        self.vars = []
+        self.members: list[tuple[int, ...]] = []
+        self.hubs: list[int] = []
+        self.costs: list[float] = []
+        self.index: dict[tuple[tuple[int, ...], int], int] = {}
+        self.art = []
+        self.phase1 = False
+
+    def add(self, members, hub: int, cost: float) -> bool:
+        key = (tuple(sorted(int(i) for i in members)), int(hub))
+        if key in self.index:
             return False
-        seen.add(key)
-        cost = F + float(a[list(key[0]), hub].sum())
-        v = lp.NumVar(0.0, lp.infinity(), "")
-        obj.SetCoefficient(v, cost)
+        v = self.lp.NumVar(0.0, self.lp.infinity(), "")
+        self.obj.SetCoefficient(v, 0.0 if self.phase1 else float(cost))
         for i in key[0]:
-            rows[i].SetCoefficient(v, 1.0)
-        count.SetCoefficient(v, 1.0)
-        columns.append((key[0], key[1], cost))
-        lp_vars.append(v)
+            self.rows[i].SetCoefficient(v, 1.0)
+        self.count.SetCoefficient(v, 1.0)
+        self.index[key] = len(self.vars)
+        self.vars.append(v)
+        self.members.append(key[0])
+        self.hubs.append(key[1])
+        self.costs.append(float(cost))
         return True
 
-    def add_plan(plan):
-        labels, hubs = plan
-        for f, hub in enumerate(hubs):
-            add_column(np.flatnonzero(np.asarray(labels) == f), hub)
+    def start_phase1(self) -> None:
+        """Artificial singleton per practice, cost 1, outside the count row; real columns cost 0."""
+        self.phase1 = True
+        for v in self.vars:
+            self.obj.SetCoefficient(v, 0.0)
+        for i in range(self.n):
+            v = self.lp.NumVar(0.0, self.lp.infinity(), "")
+            self.obj.SetCoefficient(v, 1.0)
+            self.rows[i].SetCoefficient(v, 1.0)
+            self.art.append(v)
+        # the count row must not make phase 1 infeasible: relax it (artificials stand in)
+        self._count_bounds = (self.count.lb(), self.count.ub())
+        self.count.SetBounds(0.0, self.count.ub())
 
-    # Artificial columns keep the LP feasible whatever the starting columns; their cost is so high
-    # that no optimal LP solution uses them once real columns can cover the practices.
-    # With no starting plan they are needed; with one they only pollute the duals (a basic
-    # artificial at zero level prices every practice at the big cost), so they are left out.
-    if start is None:
-        big = 10.0 * (F * max(1, k_hi) + float(np.abs(a).max()) * n + 1.0)
-        for i in range(n):
-            v = lp.NumVar(0.0, lp.infinity(), "")
-            obj.SetCoefficient(v, big)
-            rows[i].SetCoefficient(v, 1.0)
-    if start is not None:
-        add_plan(start)
-    for plan in extra_plans or []:
-        add_plan(plan)
+    def end_phase1(self) -> None:
+        self.phase1 = False
+        for v in self.art:
+            v.SetUb(0.0)
+            self.obj.SetCoefficient(v, 0.0)
+        for v, c in zip(self.vars, self.costs):
+            self.obj.SetCoefficient(v, c)
+        self.count.SetBounds(*self._count_bounds)
 
-    lower = -np.inf
-    lp_value = None
-    converged = False
-    rounds = 0
-    centre = None          # duals that gave the best Lagrangian bound (stabilisation centre)
-    alpha = 0.8            # Wentges smoothing weight on the centre
+    def set_count(self, k_lo: int, k_cap: int) -> None:
+        if self.phase1:
+            self._count_bounds = (float(k_lo), float(k_cap))
+            self.count.SetBounds(0.0, float(k_cap))
+        else:
+            self.count.SetBounds(float(k_lo), float(k_cap))
 
-    def price(pi, mu, deadline):
-        """Exact pricing at (pi, mu): (best reduced cost, columns with negative reduced cost)."""
-        best_rc, found = 0.0, []
-        for h in range(n):
-            if time.perf_counter() > deadline:
-                return None, found
-            profit = pi - a[:, h]
-            allowed = problem.allowed[:, h].copy()
-            others = allowed & (np.arange(n) != h)
-            optimistic = profit[h] + profit[others & (profit > 0)].sum()
-            if F - mu - optimistic >= -1e-9:
-                continue   # even taking every profitable practice cannot give a negative column
-            # a practice whose profit is so negative that no column holding it can have a
-            # negative reduced cost is irrelevant to both the columns and the bound
-            allowed &= ~(F - mu - (optimistic + np.minimum(profit, 0.0)) >= -1e-9)
-            allowed[h] = True
-            priced = _price_hub(problem, h, profit, w, allowed)
+    def solve(self):
+        """(status ok, objective, pi, mu, primal values)."""
+        status = self.lp.Solve()
+        if status != self._pywraplp.Solver.OPTIMAL:
+            return False, None, None, None, None
+        pi = np.array([r.dual_value() for r in self.rows])
+        mu = float(self.count.dual_value())
+        x = np.array([v.solution_value() for v in self.vars])
+        return True, float(self.obj.Value()), pi, mu, x
+
+
+# --------------------------------------------------------------------------------------------------
+# Set-partitioning IP over a column list, through the project's solver adapters
+# --------------------------------------------------------------------------------------------------
+
+def _partition_ip(problem: FederationProblem, columns: list[tuple[tuple[int, ...], int, float]],
+                  k_lo: int, k_cap: int, time_limit_s: float, solver: str, seed: int, threads: int,
+                  start_plan=None, gap: float = 0.0):
+    """Solve min sum c x over the columns as an IP. Returns (state, plan or None, solver bound)."""
+    from .formulations.linear import LinearModel
+    from .solvers import SolveOptions, run_solver
+
+    n = problem.n
+    model = LinearModel(name="set_partition")
+    by_row: list[list[int]] = [[] for _ in range(n)]
+    for j, (members, hub, cost) in enumerate(columns):
+        model.add_var(f"c{j}", obj=cost)
+        for i in members:
+            by_row[i].append(j)
+    for i in range(n):
+        model.add_row(by_row[i], np.ones(len(by_row[i])), 1.0, 1.0, f"p{i}")
+    model.add_row(np.arange(len(columns)), np.ones(len(columns)), float(k_lo), float(k_cap), "count")
+    x0 = None
+    if start_plan is not None:
+        labels, hubs = start_plan
+        pos = {(m, h): j for j, (m, h, _) in enumerate(columns)}
+        x0 = np.zeros(len(columns))
+        for f, h in enumerate(hubs):
+            j = pos.get((tuple(int(i) for i in np.flatnonzero(labels == f)), int(h)))
+            if j is None:
+                x0 = None
+                break
+            x0[j] = 1.0
+    out = run_solver(solver, model, SolveOptions(time_limit_s=max(1.0, time_limit_s), gap=gap, seed=seed,
+                                                 threads=threads), start=x0)
+    plan = None
+    if out.x is not None:
+        chosen = np.flatnonzero(out.x > 0.5)
+        labels = np.full(n, -1, dtype=np.int64)
+        hubs = []
+        for f, j in enumerate(chosen):
+            labels[list(columns[j][0])] = f
+            hubs.append(columns[j][1])
+        if (labels >= 0).all() and problem.is_feasible(labels, tuple(hubs)):
+            plan = (labels, tuple(int(h) for h in hubs))
+    return out.state, plan, out.bound, out
+
+
+# --------------------------------------------------------------------------------------------------
+# The solver
+# --------------------------------------------------------------------------------------------------
+
+def _plan_columns(problem: FederationProblem, plan):
+    labels, hubs = plan
+    a, F = problem.assign_cost, problem.hub_cost
+    out = []
+    for f, h in enumerate(hubs):
+        S = tuple(int(i) for i in np.flatnonzero(np.asarray(labels) == f))
+        out.append((S, int(h), F + float(a[list(S), h].sum())))
+    return out
+
+
+def _nearest_columns(problem: FederationProblem, per_hub: int = 6):
+    """Cheap seed columns: each hub with its nearest allowed practices (by access cost per patient),
+    every prefix whose population lies in the window, at most ``per_hub`` of them per hub."""
+    n = problem.n
+    w = problem.list_size
+    a = problem.assign_cost
+    L, U, F = problem.min_population, problem.max_population, problem.hub_cost
+    per_patient = a / np.maximum(w, 1)[:, None]
+    out = []
+    for h in range(n):
+        if not problem.allowed[h, h]:
+            continue
+        cand = np.flatnonzero(problem.allowed[:, h] & (np.arange(n) != h))
+        cand = cand[np.argsort(per_patient[cand, h], kind="stable")]
+        pops = w[h] + np.concatenate([[0], np.cumsum(w[cand])])
+        good = np.flatnonzero((pops >= L) & (pops <= U))
+        if len(good) > per_hub:
+            good = good[np.linspace(0, len(good) - 1, per_hub).round().astype(int)]
+        for t in good:
+            S = tuple(sorted([h] + [int(i) for i in cand[:t]]))
+            out.append((S, h, F + float(a[list(S), h].sum())))
+    return out
+
+
+@dataclass
+class _Log:
+    t0: float
+    path: Path | None
+    lines: list[str] = field(default_factory=list)
+
+    def __call__(self, msg: str) -> None:
+        line = f"[{time.perf_counter() - self.t0:7.2f}s] {msg}"
+        self.lines.append(line)
+        if self.path is not None:
+            with open(self.path, "a") as f:
+                f.write(line + "\n")
+
+    def text(self) -> str:
+        return "\n".join(self.lines) + ("\n" if self.lines else "")
+
+
+def solve_federations_cg(
+    problem: FederationProblem,
+    *,
+    time_limit_s: float = 300.0,
+    gap: float = 0.0,
+    seed: int = 0,
+    threads: int = 1,
+    warm_start: tuple[np.ndarray, tuple[int, ...]] | None = None,
+    log_path: Path | None = None,
+    mip_solver: str = "cbc",
+    names: tuple[str, ...] | None = None,
+) -> Result:
+    """Best plan within the time limit with a valid lower bound; ``optimal`` only when proven.
+
+    Same contract as ``engine.solve_federations``; raises ``ProblemInfeasible`` when ``diagnose``
+    finds reasons. See the module docstring for the method and its proof.
+    """
+    from .engine import ProblemInfeasible
+
+    t0 = time.perf_counter()
+    reasons = diagnose(problem, names)
+    if reasons:
+        raise ProblemInfeasible(reasons)
+    log = _Log(t0, Path(log_path) if log_path is not None else None)
+    res = _Solver(problem, time_limit_s, gap, seed, threads, warm_start, mip_solver, log, t0).run()
+    return res.replace(practice_codes=problem.codes, log=log.text())
+
+
+class _Solver:
+
+    def __init__(self, problem, time_limit_s, gap, seed, threads, warm_start, mip_solver, log, t0):
+        self.p = problem
+        self.t0 = t0
+        self.deadline = t0 + float(time_limit_s)
+        self.time_limit_s = float(time_limit_s)
+        self.gap = max(0.0, float(gap))
+        self.seed = seed
+        self.threads = threads
+        self.warm_start = warm_start
+        self.mip_solver = mip_solver
+        self.SOLVER_NAME = mip_solver
+        # partial pricing: enough hubs with new columns per round (full scans only to converge)
+        self.enough = max(25, problem.n // 8)
+        self.log = log
+        self.n = problem.n
+        self.k_lo, self.k_hi = problem.federation_count_range()
+        self.nonneg = bool(problem.hub_cost > 0 and np.all(problem.assign_cost[problem.allowed] >= 0))
+        self.plan = None
+        self.ub = np.inf
+        self.lb = -np.inf
+        self.notes: list[str] = []
+        self.version = ""
+
+    # -- helpers -----------------------------------------------------------------------------
+    def left(self) -> float:
+        return self.deadline - time.perf_counter()
+
+    def offer(self, plan, source: str) -> bool:
+        if plan is None:
+            return False
+        labels, hubs = np.asarray(plan[0], dtype=np.int64), tuple(int(h) for h in plan[1])
+        if not self.p.is_feasible(labels, hubs):
+            return False
+        c = self.p.cost(labels, hubs)
+        if c < self.ub - 1e-9 * max(1.0, abs(self.ub) if np.isfinite(self.ub) else 1.0):
+            self.ub, self.plan = c, (labels, hubs)
+            self.log(f"incumbent £{c:,.2f} ({source})")
+            if hasattr(self, "master"):
+                self.master.set_count(self.k_lo, self.k_cap())
+            return True
+        return False
+
+    def k_cap(self) -> int:
+        if self.nonneg and np.isfinite(self.ub):
+            return int(max(self.k_lo, min(self.k_hi, np.floor(self.ub / self.p.hub_cost + 1e-9))))
+        return self.k_hi
+
+    def target(self) -> float:
+        """Plans at or above this cost need not be found (the incumbent is within the gap)."""
+        return self.ub * (1 - self.gap) if self.ub >= 0 else self.ub * (1 + self.gap)
+
+    def lagrangian(self, pi: np.ndarray, mu: float, r: float) -> float:
+        s = float(pi.sum())
+        return s + min(k * (mu + r) for k in (self.k_lo, self.k_cap()))
+
+    def proven(self) -> bool:
+        if self.plan is None or not np.isfinite(self.lb):
+            return False
+        g = relative_gap(self.ub, min(self.lb, self.ub))
+        return g is not None and g <= self.gap + PROOF_TOLERANCE
+
+    # -- phases ------------------------------------------------------------------------------
+    def run(self) -> Result:
+        from .heuristics import construct, improve
+
+        p = self.p
+        budget = 0.12 * self.time_limit_s
+        for s in range(3):
+            if s > 0 and time.perf_counter() - self.t0 > budget:
+                break
+            self.offer(construct(p, seed=self.seed + s, starts=6,
+                                 time_budget_s=max(0.05, budget / 3)), f"construct seed {self.seed + s}")
+        if self.warm_start is not None:
+            self.offer(improve(p, self.warm_start[0], self.warm_start[1], seed=self.seed), "warm start")
+        self.lb = self._trivial_bound()
+
+        self.master = _Master(self.n, self.k_lo, self.k_cap())
+        self.pricer = _Pricer(p, p.assign_cost, p.hub_cost)
+        if self.plan is not None:
+            for col in _plan_columns(p, self.plan):
+                self.master.add(*col)
+        for col in _nearest_columns(p):
+            self.master.add(*col)
+        self.log(f"master seeded with {len(self.master.vars)} columns; k in [{self.k_lo}, {self.k_cap()}]")
+
+        if self.plan is None:
+            state = self._phase1()
+            if state == "infeasible":
+                return self._result(Status.INFEASIBLE, "column generation proved that no plan meets "
+                                                       "the rules (phase-1 master LP value > 0)")
+            if state != "feasible":
+                return self._finish()
+        converged, duals = self._phase2()
+        if self.proven():
+            return self._finish()
+        # a better incumbent from the generated columns narrows the enumeration window
+        self._restricted_ip(min(10.0, 0.05 * max(0.0, self.left())))
+        if converged and not self.proven() and duals is not None and self.left() > 0:
+            from .branch_price import BranchAndPrice
+
+            tree = BranchAndPrice(self, duals)
+            tree.run(self.lb)
+            st = tree.stats
+            self.notes.append(f"branch and price: {st.nodes} nodes, {st.closed_by_enumeration} closed by "
+                              f"enumeration, {st.fixed_pairs} practice-hub pairs fixed by reduced cost")
+            self.log(self.notes[-1])
+        return self._finish()
+
+    def _trivial_bound(self) -> float:
+        a = np.where(self.p.allowed, self.p.assign_cost, np.inf)
+        return float(a.min(axis=1).sum() + self.p.hub_cost * self.k_lo)
+
+    def _phase1(self) -> str:
+        """Find a fractional cover (or prove there is none); then a plan from the IP over columns."""
+        m = self.master
+        m.start_phase1()
+        zero_pricer = _Pricer(self.p, np.zeros_like(self.p.assign_cost), 0.0)
+        rounds = 0
+        while self.left() > 0:
+            rounds += 1
+            ok, z, pi, mu, _ = m.solve()
+            if not ok:
+                self.log("phase 1: master LP failed")
+                return "error"
+            tol = 1e-9
+            if z <= 1e-9:
+                break
+            priced = zero_pricer.price(pi, mu, tol, self.deadline)
             if priced is None:
-                continue
-            value, members = priced
-            rc = F - mu - value
-            best_rc = min(best_rc, rc)
-            if rc < -1e-6:
-                found.append((members, h))
-        return best_rc, found
-
-    # A plan cheaper than the incumbent has at most UB / F federations (access costs are >= 0).
-    k_cap = k_hi
-    if start is not None and F > 0 and float(a.min()) >= 0:
-        k_cap = max(k_lo, min(k_hi, int(np.floor(problem.cost(*start) / F + 1e-9))))
-
-    def lagrangian(pi, mu, best_rc):
-        """Valid for plans at least as good as the incumbent (others cannot matter)."""
-        return float(pi.sum() + min(k * (mu + min(0.0, best_rc)) for k in (k_lo, k_cap)))
-
-    if start is not None:
-        # Economic duals as the first centre: each practice pays its own access cost plus a share
-        # of its federation's fixed cost in proportion to its list size. LP duals of the first,
-        # highly degenerate masters are far from this and make the bound climb slowly.
-        labels, hubs = start
-        pops = np.bincount(labels, weights=w, minlength=len(hubs))
-        pi0 = a[np.arange(n), np.asarray(hubs)[labels]] + F * w / pops[labels]
-        centre = (pi0, 0.0)
-
-    deadline = t0 + time_limit_s
-    while time.perf_counter() < deadline:
-        rounds += 1
-        status = lp.Solve()
-        if status != pywraplp.Solver.OPTIMAL:
-            log.append(f"round {rounds}: master LP status {status}; stopping")
-            break
-        lp_value = obj.Value()
-        pi_lp = np.array([r.dual_value() for r in rows])
-        mu_lp = count.dual_value()
-        added = 0
-        while True:   # mis-pricing loop: smoothed duals first, plain LP duals if they find nothing
-            if centre is None:
-                pi, mu = pi_lp, mu_lp
-            else:
-                pi = alpha * centre[0] + (1 - alpha) * pi_lp
-                mu = alpha * centre[1] + (1 - alpha) * mu_lp
-            best_rc, found = price(pi, mu, deadline)
-            if best_rc is None:
+                return "timeout"
+            # Lagrangian bound on the phase-1 value: sum(pi) + k(mu + r) over k in [0, k_hi]
+            bound = float(pi.sum()) + min(0.0, self.k_hi * (mu + priced.rc_min))
+            if bound > 1e-7:
+                self.log(f"phase 1: infeasibility value >= {bound:.6f} > 0")
+                return "infeasible"
+            added = sum(m.add(S, h, self.p.hub_cost + float(self.p.assign_cost[list(S), h].sum()))
+                        for S, h, _ in priced.columns)
+            self.log(f"phase 1 round {rounds}: artificial mass {z:.6f}, +{added} columns")
+            if added == 0:
+                if z > 1e-7:
+                    return "infeasible"
                 break
-            bound = lagrangian(pi, mu, best_rc)
-            if bound > lower:
-                lower, centre = bound, (pi, mu)
-            added = sum(add_column(m, h) for m, h in found)
-            if added or centre is None or (pi is pi_lp):
+        else:
+            return "timeout"
+        m.end_phase1()
+        state, plan, _, _ = _partition_ip(self.p, list(zip(m.members, m.hubs, m.costs)), self.k_lo,
+                                          self.k_hi, min(self.left(), 0.2 * self.time_limit_s),
+                                          self.mip_solver, self.seed, self.threads)
+        self.offer(plan, "phase-1 columns IP")
+        return "feasible"
+
+    def _phase2(self):
+        """Stabilised column generation. Returns (converged, (pi, mu, r) with the best bound)."""
+        m = self.master
+        pr = self.pricer
+        p = self.p
+        alpha = 0.5
+        centre = None
+        best = None          # (lb, pi, mu, r)
+        if self.plan is not None:
+            labels, hubs = self.plan
+            w = p.list_size.astype(float)
+            pops = np.bincount(labels, weights=w, minlength=len(hubs))
+            share = np.where(pops[labels] > 0, w / np.where(pops[labels] > 0, pops[labels], 1.0), 0.0)
+            pi0 = p.assign_cost[np.arange(self.n), np.asarray(hubs)[labels]] + p.hub_cost * share
+            centre = (pi0, 0.0)
+        scale = max(1.0, abs(self.ub) if np.isfinite(self.ub) else p.hub_cost)
+        tol = 1e-7 * scale
+        rounds = 0
+        converged = False
+        while self.left() > 0:
+            rounds += 1
+            ok, z, pi_lp, mu_lp, x = m.solve()
+            if not ok:
+                self.log(f"round {rounds}: master LP failed; stopping")
                 break
-            centre = None   # smoothed duals priced out nothing: fall back to the LP duals
-        if best_rc is None:
-            log.append(f"round {rounds}: time limit during pricing (bound from earlier rounds kept)")
-            break
-        log.append(f"round {rounds}: LP {lp_value:,.2f}, best bound {lower:,.2f}, +{added} columns "
-                   f"({len(columns)} total), {time.perf_counter() - t0:.1f}s")
-        if added == 0:
-            converged = True
-            lower = max(lower, lp_value)
-            break
+            smoothed = centre is not None
+            while True:
+                if smoothed:
+                    pi = alpha * centre[0] + (1 - alpha) * pi_lp
+                    mu = alpha * centre[1] + (1 - alpha) * mu_lp
+                else:
+                    pi, mu = pi_lp, mu_lp
+                priced = pr.price(pi, mu, tol, self.deadline, enough=self.enough)
+                if priced is None:
+                    break
+                r = priced.rc_min
+                lb = self.lagrangian(pi, mu, r)
+                if best is None or lb > best[0]:
+                    best = (lb, pi, mu, r)
+                    centre = (pi, mu)
+                    if lb > self.lb:
+                        self.lb = lb
+                # columns that improve the LP (negative at the LP duals)
+                added = 0
+                for S, h, _ in priced.columns:
+                    cost = p.hub_cost + float(p.assign_cost[list(S), h].sum())
+                    rc_lp = cost - float(pi_lp[list(S)].sum()) - mu_lp
+                    if rc_lp < -tol or not smoothed:
+                        added += m.add(S, h, cost)
+                if added or not smoothed:
+                    break
+                smoothed = False      # mis-price: the smoothed point gave nothing for the LP
+            if priced is None:
+                self.log(f"round {rounds}: time limit during pricing")
+                break
+            self.log(f"round {rounds}: LP £{z:,.2f}  LB £{self.lb:,.2f}  UB £{self.ub:,.2f}  "
+                     f"+{added} cols ({len(m.vars)})  priced {priced.exact_hubs} hubs"
+                     + (f", {priced.dp_fallbacks} DP" if priced.dp_fallbacks else ""))
+            if self.proven():
+                break
+            if added == 0:
+                converged = True
+                lb = self.lagrangian(pi_lp, mu_lp, priced.rc_min)
+                self.lb = max(self.lb, lb)
+                best = (lb, pi_lp, mu_lp, priced.rc_min) if best is None or lb >= best[0] else best
+                self.log(f"LP converged after {rounds} rounds: £{z:,.2f}")
+                break
+        self.rounds = rounds
+        return converged, (best[1:] if best is not None else None)
 
-    plan, plan_cost = None, None
-    if solve_ip and columns and time.perf_counter() - t0 < time_limit_s:
-        plan, plan_cost = _restricted_master_ip(problem, columns, k_lo, k_hi,
-                                                max(1.0, time_limit_s - (time.perf_counter() - t0)), log)
-    return ColumnGenerationOutcome(lower if np.isfinite(lower) else -np.inf, lp_value, converged, rounds,
-                                   len(columns), plan, plan_cost, log)
+    def _restricted_ip(self, limit: float) -> None:
+        if self.plan is None or limit < 0.5:
+            return
+        m = self.master
+        cols = list(zip(m.members, m.hubs, m.costs))
+        state, plan, _, out = _partition_ip(self.p, cols, self.k_lo, self.k_cap(), limit, self.mip_solver,
+                                            self.seed, self.threads, start_plan=self.plan)
+        self.version = out.version
+        self.log(f"restricted master IP over {len(cols)} columns: {state}"
+                 + (f", £{self.p.cost(*plan):,.2f}" if plan is not None else ""))
+        self.offer(plan, "restricted master IP")
 
+    # -- result ------------------------------------------------------------------------------
+    def _result(self, status: Status, message: str) -> Result:
+        return Result(status, None, None, None, time.perf_counter() - self.t0, self.SOLVER_NAME,
+                      self.version, self.seed, message=message)
 
-def _restricted_master_ip(problem, columns, k_lo, k_hi, time_limit_s, log):
-    from ortools.linear_solver import pywraplp
+    def _finish(self) -> Result:
+        from .engine import canonical
 
-    s = pywraplp.Solver.CreateSolver("SCIP")
-    if s is None:
-        return None, None
-    xs = [s.BoolVar("") for _ in columns]
-    for i in range(problem.n):
-        s.Add(sum(x for x, (m, _, _) in zip(xs, columns) if i in m) == 1)
-    s.Add(sum(xs) >= k_lo)
-    s.Add(sum(xs) <= k_hi)
-    s.Minimize(sum(c * x for x, (_, _, c) in zip(xs, columns)))
-    s.SetTimeLimit(int(time_limit_s * 1000))
-    status = s.Solve()
-    if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-        log.append(f"restricted master IP: status {status}")
-        return None, None
-    labels = np.full(problem.n, -1, dtype=np.int64)
-    hubs = []
-    for x, (m, h, _) in zip(xs, columns):
-        if x.solution_value() > 0.5:
-            for i in m:
-                labels[i] = len(hubs)
-            hubs.append(h)
-    if (labels < 0).any() or not problem.is_feasible(labels, tuple(hubs)):
-        log.append("restricted master IP: solution failed the feasibility check; ignored")
-        return None, None
-    cost = problem.cost(labels, tuple(hubs))
-    log.append(f"restricted master IP over {len(columns)} columns: £{cost:,.2f}")
-    return (labels, tuple(hubs)), cost
+        runtime = time.perf_counter() - self.t0
+        if self.plan is None:
+            return Result(Status.ERROR, None, self.lb if np.isfinite(self.lb) else None, None, runtime,
+                          self.SOLVER_NAME, self.version, self.seed,
+                          message="no plan found within the time limit; bound from column generation")
+        objective = self.p.cost(*self.plan)
+        bound = min(self.lb, objective)
+        g = relative_gap(objective, bound)
+        status = Status.OPTIMAL if g is not None and g <= self.gap + PROOF_TOLERANCE else Status.FEASIBLE
+        assignment, hubs = canonical(self.plan[0], self.plan[1], self.p.codes)
+        msg = "; ".join([f"column generation ({getattr(self, 'rounds', 0)} rounds, "
+                         f"{len(self.master.vars) if hasattr(self, 'master') else 0} columns)"] + self.notes)
+        return Result(status, objective, bound, g, runtime, self.SOLVER_NAME, self.version, self.seed,
+                      assignment=assignment, hubs=hubs, message=msg)

@@ -44,12 +44,25 @@ def solve_federations(
     warm_start: tuple[np.ndarray, tuple[int, ...]] | None = None,
     log_path: Path | None = None,
     names: tuple[str, ...] | None = None,
+    method: str = "branch_price",
 ) -> Result:
     """Best plan found within the time limit, with a valid lower bound.
 
-    Status is ``optimal`` only when the solver proved it and the recomputed gap agrees.
-    Raises ``ProblemInfeasible`` when a necessary condition fails (explained in words).
+    ``method`` "branch_price" (``colgen`` + ``branch_price``: set partitioning over whole
+    federations; ``solver`` settles its integer programmes) or "compact" (the assignment MIP of
+    ``formulations``, solved by ``solver``). Status is ``optimal`` only when proven and the
+    recomputed gap agrees. Raises ``ProblemInfeasible`` when a necessary condition fails
+    (explained in words).
     """
+    if solver not in SOLVERS:
+        raise ValueError(f"unknown solver {solver!r}; choose one of {', '.join(SOLVERS)}")
+    if method == "branch_price":
+        from .colgen import solve_federations_cg
+
+        return solve_federations_cg(problem, time_limit_s=time_limit_s, gap=gap, seed=seed, threads=threads,
+                                    warm_start=warm_start, log_path=log_path, mip_solver=solver, names=names)
+    if method != "compact":
+        raise ValueError(f"unknown method {method!r}; choose branch_price or compact")
     result = _solve(problem, solver, time_limit_s, gap, seed, threads, warm_start, log_path, names)
     return result.replace(practice_codes=problem.codes)
 

@@ -1,53 +1,155 @@
-"""The experimental column-generation bound is valid: never above the true optimum."""
+"""Column generation and branch and price: exact pricing, valid bounds, proven optima."""
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from optimise.colgen import _price_hub, column_generation
-from optimise.heuristics import construct
+from optimise.branch_price import Node
+from optimise.colgen import _Pricer, solve_federations_cg
+from optimise.engine import ProblemInfeasible
 from optimise.problem import FederationProblem
-from test_optimise import brute_force
+from optimise.result import Status
+from inputs.model import BoundsSpec, ConstraintsSpec, CostsSpec, Scenario
+from optimise.verify import verify
+from test_optimise import brute_force, make_practices, problem_from
 
 
-def instance(xy, sizes, L=15000, U=45000, F=50000.0):
-    xy = np.asarray(xy, float)
-    w = np.asarray(sizes)
-    d = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1))
-    return FederationProblem(tuple(f"P{i}" for i in range(len(w))), w, 0.348 * w[:, None] * d, F, L, U)
+def scenario(L=15000, U=45000, F=50000.0, k=None) -> Scenario:
+    return Scenario(bounds=BoundsSpec(min_population=L, max_population=U),
+                    constraints=ConstraintsSpec(n_federations=k), costs=CostsSpec(federation_fixed_gbp=F))
 
 
-def test_pricing_is_exact_against_enumeration():
-    rng = np.random.default_rng(4)
-    p = instance(rng.uniform(0, 30, (7, 2)), rng.integers(3000, 15000, 7))
-    profit = rng.normal(0, 20000, 7)
-    for h in range(7):
-        best = -np.inf
-        for mask in range(1 << 7):
-            s = [i for i in range(7) if mask >> i & 1]
-            if h in s and p.min_population <= p.list_size[s].sum() <= p.max_population:
-                best = max(best, profit[s].sum())
-        got = _price_hub(p, h, profit, p.list_size)
-        if not np.isfinite(best):
-            assert got is None
-        else:
-            assert got[0] == pytest.approx(best)
-            assert profit[got[1]].sum() == pytest.approx(best)
-
-
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.integers(0, 10_000))
-def test_bound_never_exceeds_the_optimum(seed):
+def practices(seed: int, n: int):
     rng = np.random.default_rng(seed)
-    n = int(rng.integers(4, 7))
-    p = instance(rng.uniform(0, 30, (n, 2)), rng.integers(3000, 15000, n))
+    return make_practices(rng.uniform(0, 30, (n, 2)), rng.integers(3000, 15000, n))
+
+
+def instance(seed: int, n: int, **rules) -> FederationProblem:
+    return problem_from(practices(seed, n), scenario(**rules))
+
+
+def check_with_verify(seed, n, sc, res):
+    pr = practices(seed, n)
+    out = verify(pr, res.assignment_by_code(), res.hubs_by_federation(), sc, expected_cost=res.objective)
+    assert out.ok, out.problems
+
+
+def every_column(p: FederationProblem, allowed, forced):
+    """(members, hub) of every column obeying the population window and the rules."""
+    n = p.n
+    for h in range(n):
+        if not allowed[h, h]:
+            continue
+        for r in range(n):
+            for S in itertools.combinations(range(n), r + 1):
+                if h not in S or not allowed[list(S), h].all():
+                    continue
+                if forced is not None and not set(np.flatnonzero(forced[:, h])) <= set(S):
+                    continue
+                if p.min_population <= p.list_size[list(S)].sum() <= p.max_population:
+                    yield S, h
+
+
+@pytest.mark.parametrize("rules", ["none", "branching"])
+@pytest.mark.parametrize("seed", range(6))
+def test_pricing_finds_the_exact_minimum_reduced_cost(seed, rules):
+    p = instance(seed, 7)
+    rng = np.random.default_rng(100 + seed)
+    pi = rng.normal(40000, 30000, p.n)
+    mu = float(rng.normal(0, 20000))
+    allowed, forced = p.allowed.copy(), None
+    if rules == "branching":
+        node = Node().child_one(1, 2, 0.0).child_zero(3, 3, 0.0).child_zero(4, 5, 0.0)
+        allowed, forced = node.masks(p.allowed)
+    best = min((p.hub_cost + p.assign_cost[list(S), h].sum() - pi[list(S)].sum() - mu
+                for S, h in every_column(p, allowed, forced)), default=np.inf)
+    pricer = _Pricer(p, p.assign_cost, p.hub_cost)
+    out = pricer.price(pi, mu, 1e-9, np.inf, allowed=allowed, forced=forced)
+    assert out.rc_min == pytest.approx(min(0.0, best), abs=1e-6)
+    for S, h, rc in out.columns:
+        assert (S, h) in set(every_column(p, allowed, forced))
+        assert rc == pytest.approx(p.hub_cost + p.assign_cost[list(S), h].sum() - pi[list(S)].sum() - mu)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_partial_pricing_still_bounds_every_reduced_cost(seed):
+    """Stopping after one productive hub must report rc_min <= the exact minimum (a valid bound)."""
+    p = instance(seed, 8)
+    rng = np.random.default_rng(200 + seed)
+    pi, mu = rng.normal(60000, 30000, p.n), float(rng.normal(0, 10000))
+    pricer = _Pricer(p, p.assign_cost, p.hub_cost)
+    exact = pricer.price(pi, mu, 1e-9, np.inf)
+    partial = pricer.price(pi, mu, 1e-9, np.inf, enough=1)
+    assert partial.rc_min <= exact.rc_min + 1e-6
+    if exact.rc_min < -1e-6:        # a negative column exists: partial pricing must find one
+        assert partial.columns and min(rc for _, _, rc in partial.columns) < 0
+
+
+def test_enumeration_lists_every_column_below_the_threshold():
+    p = instance(3, 7)
+    rng = np.random.default_rng(7)
+    pi, mu, delta = rng.normal(40000, 20000, p.n), 1000.0, 30000.0
+    cols = {}
+    for S, h in every_column(p, p.allowed, None):
+        c = p.hub_cost + p.assign_cost[list(S), h].sum()
+        if c - pi[list(S)].sum() - mu < delta and (S not in cols or c < cols[S][1]):
+            cols[S] = (h, c)
+    got = _Pricer(p, p.assign_cost, p.hub_cost).enumerate(pi, mu, delta, 10**6, np.inf)
+    assert set(got) == set(cols)
+    for S in cols:
+        assert got[S][1] == pytest.approx(cols[S][1])
+
+
+def test_node_rules_forbid_and_force_pairs():
+    p = instance(0, 6)
+    node = Node().child_one(1, 2, 0.0).child_zero(3, 4, 0.0)
+    ok, forced = node.masks(p.allowed)
+    assert ok[1, 2] and not ok[1, [0, 1, 3, 4, 5]].any()     # practice 1 only with hub 2
+    assert ok[2, 2] and not ok[2, [0, 1, 3, 4, 5]].any()     # hub 2 is its own hub
+    assert not ok[3, 4] and ok[3, 3]
+    assert forced[1, 2] and forced.sum() == 1
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), n=st.integers(4, 8), fixed_k=st.booleans())
+def test_branch_and_price_proves_the_brute_force_optimum(seed, n, fixed_k):
+    k = None
+    if fixed_k:
+        lo, hi = instance(seed, n).federation_count_range()
+        k = int(np.random.default_rng(seed).integers(lo, max(lo, hi) + 1))
+    sc = scenario(k=k)
+    p = problem_from(practices(seed, n), sc)
     opt = brute_force(p)
-    start = construct(p, seed=0)
-    if start is None:
-        return
-    out = column_generation(p, time_limit_s=20, start=start)
-    assert out.lower_bound <= opt + 1e-6
-    if out.plan is not None:
-        assert p.is_feasible(*out.plan) and out.plan_cost >= opt - 1e-6
+    if not np.isfinite(opt):
+        return                      # infeasible instances are diagnosed elsewhere
+    try:
+        res = solve_federations_cg(p, time_limit_s=60)
+    except ProblemInfeasible:
+        pytest.fail("a feasible instance was called infeasible")
+    assert res.status is Status.OPTIMAL
+    assert res.objective == pytest.approx(opt, rel=1e-9)
+    assert res.bound <= opt + 1e-6
+    check_with_verify(seed, n, sc, res)
+
+
+def test_the_tree_alone_proves_the_optimum(monkeypatch):
+    """Reduced-cost enumeration switched off: branching on practice-hub pairs must close the gap."""
+    from optimise import branch_price
+
+    monkeypatch.setattr(branch_price.BranchAndPrice, "ENUM_LIMIT", 0)
+    branched = 0
+    for seed in range(12):
+        sc = scenario(L=20000, U=32000, F=80000.0)
+        p = problem_from(practices(seed, 9), sc)
+        opt = brute_force(p)
+        if not np.isfinite(opt):
+            continue
+        res = solve_federations_cg(p, time_limit_s=60)
+        assert res.status is Status.OPTIMAL and res.objective == pytest.approx(opt, rel=1e-9)
+        check_with_verify(seed, 9, sc, res)
+        branched += "branch and price" in res.message and "branch and price: 1 nodes" not in res.message
+    assert branched >= 1

@@ -72,12 +72,13 @@ TOWNS_XY = [(0, 0), (1, 0), (0, 2), (40, 0), (41, 1), (40, 3)]
 TOWNS_SIZES = [12000, 9000, 8000, 15000, 7000, 6000]
 
 
+@pytest.mark.parametrize("method", ["branch_price", "compact"])
 @pytest.mark.parametrize("solver", SOLVERS)
-def test_every_solver_proves_the_brute_force_optimum_and_passes_verify(solver):
+def test_every_solver_proves_the_brute_force_optimum_and_passes_verify(solver, method):
     sc = Scenario(bounds=BoundsSpec(min_population=20000, max_population=40000))
     pr = make_practices(TOWNS_XY, TOWNS_SIZES)
     p = problem_from(pr, sc)
-    res = solve_federations(p, solver, time_limit_s=30)
+    res = solve_federations(p, solver, time_limit_s=30, method=method)
     assert res.status == Status.OPTIMAL
     assert res.objective == pytest.approx(brute_force(p), rel=1e-9)
     assert res.bound <= res.objective + 1e-6 and res.gap <= 1e-6
@@ -229,7 +230,7 @@ def test_cbc_proof_is_not_undone_by_a_stale_bound_in_its_log():
     sc = Scenario(area=AreaSpec(icb="QT6"))
     pr = geo.project_practices(inputs.select_area(inputs.load_national_practices(), sc.area))
     p = build_problem(pr, sc, geo.distance_km(pr))
-    res = solve_federations(p, "cbc", time_limit_s=60)
+    res = solve_federations(p, "cbc", time_limit_s=60, method="compact")
     assert "Optimal solution found" in res.log
     assert res.status == Status.OPTIMAL and res.gap <= 1e-6
     assert verify(pr, res.assignment_by_code(), res.hubs_by_federation(), sc, expected_cost=res.objective).ok
@@ -247,7 +248,7 @@ def test_a_false_infeasible_from_the_solver_keeps_the_verified_plan(monkeypatch)
     sc = Scenario(bounds=BoundsSpec(min_population=20000, max_population=40000))
     pr = make_practices(TOWNS_XY, TOWNS_SIZES)
     p = problem_from(pr, sc)
-    res = solve_federations(p, "cbc", time_limit_s=5)
+    res = solve_federations(p, "cbc", time_limit_s=5, method="compact")
     assert res.status == Status.FEASIBLE and "wrongly reported" in res.message
     assert res.bound == pytest.approx(engine.trivial_bound(p)) and res.bound <= res.objective
     assert verify(pr, res.assignment_by_code(), res.hubs_by_federation(), sc, expected_cost=res.objective).ok

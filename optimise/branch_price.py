@@ -1,0 +1,403 @@
+r"""Branch and price on the set-partitioning master: closes the gap column generation leaves.
+
+The root of ``colgen`` gives the master LP bound (about 1 % under the best plans on Devon). This
+module branches on the practice-to-hub assignment implied by the master solution,
+
+.. math::  x_{ih} = \sum_{c:\, i \in S_c,\; h_c = h} \lambda_c ,
+
+which is complete: if every :math:`x_{ih}` is 0 or 1, each hub *h* with :math:`x_{hh} = 1` has a
+fixed member set :math:`S_h = \{i : x_{ih} = 1\}`, every hub-*h* column in the support contains
+all of :math:`S_h` (its weight on row *i* must equal the total weight of hub-*h* columns), so the
+support is exactly one column per hub and :math:`\lambda` is integral.
+
+Branches, both kept by the knapsack pricing as item rules:
+
+* :math:`x_{ih} = 0`: pair (i, h) forbidden (for i = h, hub h closed).
+* :math:`x_{ih} = 1`: practice i may only join hub h, and h must be its own hub; i is then a
+  forced member of every hub-h column (folded into the hub: its weight shifts the population
+  window, its profit lowers the threshold).
+
+Each node solves its master LP by exact pricing under its rules. The master carries an
+artificial column per practice and a slack on the count row, cost *M*, so every node LP is
+feasible; an infeasible node shows up as an LP value of at least *M* > incumbent and is pruned.
+The Lagrangian bound of ``colgen`` holds at every node and every round (for plans obeying the
+node's rules), so a node is pruned as soon as it reaches the incumbent, before convergence.
+
+A node whose gap is small is closed by reduced-cost enumeration under its rules (every column that
+can appear in a plan cheaper than the incumbent, then the set-partitioning IP over them); the
+IP's answer, or its proof that nothing is cheaper, settles the node.
+
+Global reduced-cost fixing: with the root duals, a pair (i, h) that cannot belong to any column of
+reduced cost below :math:`UB - LB_{root}` cannot appear in a cheaper plan and is forbidden
+everywhere; repeated whenever the incumbent improves.
+
+Node order: best bound first, plunging into the :math:`x = 1` child after each branch (it finds
+plans early). The global bound is the least bound over open nodes, so a stop at the time limit
+still reports a valid bound.
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+import time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from .colgen import _Master, _partition_ip, _Pricer
+from .problem import FederationProblem
+
+
+@dataclass(frozen=True)
+class Node:
+    """Branching rules: ``ones`` practice -> hub it must join; ``zeros`` forbidden (practice, hub);
+    ``k_lo``/``k_hi`` limits on the number of federations (None: the problem's own)."""
+
+    ones: tuple[tuple[int, int], ...] = ()
+    zeros: tuple[tuple[int, int], ...] = ()
+    bound: float = -np.inf
+    depth: int = 0
+    k_lo: int | None = None
+    k_hi: int | None = None
+
+    def child_one(self, i: int, h: int, bound: float) -> "Node":
+        ones = dict(self.ones)
+        ones[i] = h
+        ones[h] = h
+        return replace(self, ones=tuple(sorted(ones.items())), bound=bound, depth=self.depth + 1)
+
+    def child_zero(self, i: int, h: int, bound: float) -> "Node":
+        return replace(self, zeros=tuple(sorted(set(self.zeros) | {(i, h)})), bound=bound,
+                       depth=self.depth + 1)
+
+    def child_count(self, lo: int | None, hi: int | None, bound: float) -> "Node":
+        return replace(self, k_lo=lo if lo is not None else self.k_lo,
+                       k_hi=hi if hi is not None else self.k_hi, bound=bound, depth=self.depth + 1)
+
+    def count_range(self, k_lo: int, k_hi: int) -> tuple[int, int]:
+        return (max(k_lo, self.k_lo) if self.k_lo is not None else k_lo,
+                min(k_hi, self.k_hi) if self.k_hi is not None else k_hi)
+
+    def masks(self, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """(allowed pairs, forced members per hub) under this node's rules."""
+        n = allowed.shape[0]
+        ok = allowed.copy()
+        forced = None
+        if self.zeros:
+            z = np.array(self.zeros)
+            ok[z[:, 0], z[:, 1]] = False
+        if self.ones:
+            forced = np.zeros((n, n), bool)
+            for i, h in self.ones:
+                keep = ok[i, h]
+                ok[i, :] = False
+                ok[i, h] = keep
+                if i != h:
+                    forced[i, h] = True
+        return ok, forced
+
+
+class _NodeMaster(_Master):
+    """The set-partitioning LP with big-M artificials, and columns switched on and off per node."""
+
+    def __init__(self, n: int, k_lo: int, k_cap: int, big_m: float):
+        super().__init__(n, k_lo, k_cap)
+        inf = self.lp.infinity()
+        for i in range(n):
+            v = self.lp.NumVar(0.0, inf, "")
+            self.obj.SetCoefficient(v, big_m)
+            self.rows[i].SetCoefficient(v, 1.0)
+            self.art.append(v)
+        self.slack = self.lp.NumVar(0.0, inf, "")
+        self.obj.SetCoefficient(self.slack, big_m)
+        self.count.SetCoefficient(self.slack, 1.0)
+        self.off = np.zeros(0, bool)
+        self._entries: list[int] = []
+        self._owner: list[int] = []
+        self._csr: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def add(self, members, hub: int, cost: float) -> bool:
+        if not super().add(members, hub, cost):
+            return False
+        j = len(self.vars) - 1
+        self._entries.extend(self.members[j])
+        self._owner.extend([j] * len(self.members[j]))
+        self.off = np.append(self.off, False)
+        self._csr = None
+        return True
+
+    def csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(member practice, owning column, hub of that column) per membership entry."""
+        if self._csr is None or len(self._csr[0]) != len(self._entries):
+            owner = np.asarray(self._owner, dtype=np.int64)
+            self._csr = (np.asarray(self._entries, dtype=np.int64), owner,
+                         np.asarray(self.hubs, dtype=np.int64)[owner])
+        return self._csr
+
+    def restrict(self, ok: np.ndarray, forced: np.ndarray | None) -> None:
+        """Switch off every column that breaks the node's rules; switch the rest back on."""
+        m = len(self.vars)
+        if m == 0:
+            return
+        entries, owner, hub = self.csr()
+        bad = np.bincount(owner, weights=~ok[entries, hub], minlength=m) > 0
+        if forced is not None:
+            need = forced.sum(axis=0)
+            have = np.bincount(owner, weights=forced[entries, hub], minlength=m)
+            bad |= have < need[np.asarray(self.hubs)]
+        for j in np.flatnonzero(bad != self.off):
+            self.vars[j].SetUb(0.0 if bad[j] else self.lp.infinity())
+        self.off = bad
+
+    def assignment_weights(self, x: np.ndarray) -> np.ndarray:
+        """x[i, h]: the LP's weight of practice i on hub h."""
+        entries, owner, hub = self.csr()
+        X = np.zeros((self.n, self.n))
+        np.add.at(X, (entries, hub), x[owner])
+        return X
+
+    def artificial_mass(self) -> float:
+        return float(sum(v.solution_value() for v in self.art) + self.slack.solution_value())
+
+
+@dataclass
+class BranchStats:
+    nodes: int = 0
+    pruned: int = 0
+    closed_by_enumeration: int = 0
+    integral: int = 0
+    open_bound: float = np.inf
+    fixed_pairs: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+class BranchAndPrice:
+    """Drive the tree. ``solver`` is the colgen ``_Solver`` (incumbent, bound, deadline, log)."""
+
+    ENUM_LIMIT = 4000
+    RULE = "hub"
+
+    def __init__(self, solver, root_duals):
+        self.s = solver
+        self.p: FederationProblem = solver.p
+        self.pricer: _Pricer = solver.pricer
+        self.root_duals = root_duals
+        self.stats = BranchStats()
+        self.base_allowed = self.p.allowed.copy()
+        self._fixed_at_ub = None
+        ub = solver.ub if np.isfinite(solver.ub) else self._crude_upper()
+        self.big_m = float(max(ub, 1.0)) * 2.0
+        self.master = _NodeMaster(self.p.n, solver.k_lo, solver.k_cap(), self.big_m)
+        for S, h, c in zip(solver.master.members, solver.master.hubs, solver.master.costs):
+            self.master.add(S, h, c)
+        solver.master = self.master            # new incumbents update this master's count row
+        self.tol = 1e-7 * max(1.0, ub)
+
+    def _crude_upper(self) -> float:
+        a = np.where(self.p.allowed, self.p.assign_cost, -np.inf)
+        return float(np.abs(a[np.isfinite(a)]).sum() + self.p.hub_cost * self.p.n)
+
+    # -- thresholds ----------------------------------------------------------------------------
+    def threshold(self) -> float:
+        """Nodes whose bound reaches this cannot hold a plan better than the incumbent (within gap)."""
+        s = self.s
+        if not np.isfinite(s.ub):
+            return np.inf
+        return s.target() - 1e-9 * max(1.0, abs(s.ub))
+
+    def fix_globally(self) -> None:
+        """Reduced-cost fixing from the root duals against the current incumbent."""
+        if self.root_duals is None or not np.isfinite(self.s.ub) or self._fixed_at_ub == self.s.ub:
+            return
+        pi, mu, r = self.root_duals
+        T = self.s.target()
+        ks = (self.s.k_lo, self.s.k_cap())
+        delta = T - float(pi.sum()) - min(mu * k + (k - 1) * r for k in ks)
+        delta += 1e-7 * max(1.0, abs(T))
+        keep = self.pricer.fixable(pi, mu, delta)
+        self.base_allowed = self.base_allowed & keep
+        self.pricer.allowed = self.base_allowed
+        self._fixed_at_ub = self.s.ub
+        self.stats.fixed_pairs = int(self.p.allowed.sum() - self.base_allowed.sum())
+
+    # -- one node ------------------------------------------------------------------------------
+    def process(self, node: Node):
+        """Returns ('pruned', bound) | ('integral', bound) | ('branch', bound, (i, h), x_ih)."""
+        s, p, m = self.s, self.p, self.master
+        ok, forced = node.masks(self.base_allowed)
+        k_lo, k_hi = node.count_range(s.k_lo, s.k_cap())
+        if k_lo > k_hi:
+            return ("pruned", np.inf)
+        m.restrict(ok, forced)
+        m.set_count(k_lo, k_hi)
+        bound = node.bound
+        while True:
+            if s.left() <= 0:
+                return ("timeout", bound)
+            good, z, pi, mu, x = m.solve()
+            if not good:
+                s.log(f"node LP failed at depth {node.depth}; kept open")
+                return ("timeout", bound)
+            priced = self.pricer.price(pi, mu, self.tol, s.deadline, keep=3, allowed=ok, forced=forced,
+                                       enough=s.enough)
+            if priced is None:
+                return ("timeout", bound)
+            lagrangian = float(pi.sum()) + min(k * (mu + priced.rc_min) for k in (k_lo, k_hi))
+            bound = max(bound, lagrangian)
+            if bound >= self.threshold():
+                return ("pruned", bound)
+            added = 0
+            for S, h, _ in priced.columns:
+                added += m.add(S, h, p.hub_cost + float(p.assign_cost[list(S), h].sum()))
+            if not added:
+                break
+        # converged: the last Lagrangian bound is the node's LP value (up to the pricing tolerance,
+        # which it accounts for exactly through rc_min)
+        r_last = priced.rc_min
+        if bound >= self.threshold():
+            return ("pruned", bound)
+        X = m.assignment_weights(x)
+        frac = np.minimum(X, 1.0 - X)
+        kx = float(x.sum())
+        if abs(kx - round(kx)) > 1e-6:
+            # the number of federations first: cheap, and it moves the bound most
+            self._round(x)
+            return ("branch_count", bound, int(np.floor(kx)), kx)
+        if frac.max() <= 1e-6:
+            plan = self._plan_from(x)
+            if plan is None:
+                # integral but partly artificial: z >= M would have pruned it; keep it safe anyway
+                s.log(f"node at depth {node.depth}: integral LP not covered by real columns")
+                return ("timeout", bound)
+            s.offer(plan, f"integral node at depth {node.depth}")
+            return ("integral", bound)
+        self._round(x)
+        if self._close_by_enumeration(node, pi, mu, r_last, ok, forced, (k_lo, k_hi)):
+            return ("pruned", bound)
+        # hubs first: opening decisions move the bound most; then assignments
+        hub_frac = np.diag(frac)
+        if self.RULE != "pair" and hub_frac.max() > 1e-6:
+            if self.RULE == "hub_max":
+                score = np.where(hub_frac > 1e-6, np.diag(X), -1.0)
+                h = int(np.argmax(score))
+            else:
+                h = int(np.argmax(hub_frac))
+            return ("branch", bound, (h, h), X[h, h])
+        i, h = np.unravel_index(int(np.argmax(frac)), frac.shape)
+        return ("branch", bound, (int(i), int(h)), X[i, h])
+
+    def _plan_from(self, x: np.ndarray):
+        m, n = self.master, self.p.n
+        labels = np.full(n, -1, dtype=np.int64)
+        hubs = []
+        for j in np.flatnonzero(x > 0.5):
+            labels[list(m.members[j])] = len(hubs)
+            hubs.append(m.hubs[j])
+        if (labels < 0).any():
+            return None
+        return labels, tuple(hubs)
+
+    def _round(self, x: np.ndarray) -> None:
+        """Greedy rounding of the LP: take columns by weight while they stay disjoint; finish with
+        local search when some practices are left over."""
+        m, n = self.master, self.p.n
+        labels = np.full(n, -1, dtype=np.int64)
+        hubs = []
+        for j in np.argsort(-x):
+            if x[j] <= 1e-6:
+                break
+            S = list(m.members[j])
+            if (labels[S] < 0).all():
+                labels[S] = len(hubs)
+                hubs.append(m.hubs[j])
+        if (labels >= 0).all():
+            self.s.offer((labels, tuple(hubs)), "LP rounding")
+
+    def _close_by_enumeration(self, node, pi, mu, r, ok, forced, ks) -> bool:
+        """Every column that can appear in a plan of this node cheaper than the target, then the
+        IP over them. True when the node is settled (its best plan found or none cheaper)."""
+        s = self.s
+        if not np.isfinite(s.ub):
+            return False
+        T = s.target()
+        delta = T - float(pi.sum()) - min(mu * k + (k - 1) * r for k in ks)
+        delta += 1e-7 * max(1.0, abs(T))
+        if delta <= 0:
+            return True
+        found = self.pricer.enumerate(pi, mu, delta, self.ENUM_LIMIT, s.deadline, allowed=ok, forced=forced)
+        if found is None:
+            return False
+        cols = [(S, h, c) for S, (h, c) in found.items()]
+        if not cols:
+            self.stats.closed_by_enumeration += 1
+            return True
+        state, plan, _, out = _partition_ip(self.p, cols, ks[0], ks[1], max(1.0, s.left()),
+                                            s.mip_solver, s.seed, s.threads)
+        s.version = out.version or s.version
+        if state in ("optimal", "infeasible"):
+            if plan is not None:
+                s.offer(plan, f"enumerated IP at depth {node.depth} ({len(cols)} columns)")
+            self.stats.closed_by_enumeration += 1
+            return True
+        if plan is not None:
+            s.offer(plan, f"enumerated IP at depth {node.depth} (not proven)")
+        return False
+
+    # -- the tree ------------------------------------------------------------------------------
+    def run(self, root_bound: float) -> None:
+        s = self.s
+        self.fix_globally()
+        counter = itertools.count()
+        heap: list[tuple[float, int, Node]] = [(root_bound, next(counter), Node(bound=root_bound))]
+        current: Node | None = None
+        last_report = time.perf_counter()
+        while heap or current is not None:
+            if current is None:
+                b, _, current = heapq.heappop(heap)
+                if b >= self.threshold():
+                    current = None
+                    heap.clear()
+                    break
+            if s.left() <= 0:
+                heapq.heappush(heap, (current.bound, next(counter), current))
+                current = None
+                break
+            self.stats.nodes += 1
+            out = self.process(current)
+            kind, bound = out[0], out[1]
+            if kind == "timeout":
+                heapq.heappush(heap, (max(bound, current.bound), next(counter), current))
+                current = None
+                break
+            if kind in ("pruned", "integral"):
+                self.stats.pruned += kind == "pruned"
+                self.stats.integral += kind == "integral"
+                current = None
+            elif kind == "branch_count":
+                fl, kx = out[2], out[3]
+                down, up = current.child_count(None, fl, bound), current.child_count(fl + 1, None, bound)
+                first, other = (up, down) if kx - fl >= 0.5 else (down, up)
+                heapq.heappush(heap, (bound, next(counter), other))
+                current = first
+            else:
+                (i, h), xih = out[2], out[3]
+                one, zero = current.child_one(i, h, bound), current.child_zero(i, h, bound)
+                # plunge the way the LP leans; the other child waits in the queue
+                first, other = (one, zero) if xih >= 0.5 else (zero, one)
+                heapq.heappush(heap, (bound, next(counter), other))
+                current = first
+            self.fix_globally()
+            open_bound = min([b for b, _, _ in heap] + ([current.bound] if current is not None else []),
+                             default=np.inf)
+            self.stats.open_bound = open_bound
+            s.lb = max(s.lb, min(open_bound, s.ub))
+            if time.perf_counter() - last_report > 5.0:
+                last_report = time.perf_counter()
+                s.log(f"branch and price: {self.stats.nodes} nodes, {len(heap)} open, "
+                      f"bound £{s.lb:,.2f}, incumbent £{s.ub:,.2f}, {len(self.master.vars)} columns, "
+                      f"{self.stats.fixed_pairs} pairs fixed")
+            if s.proven():
+                break
+        open_bound = min([b for b, _, _ in heap], default=np.inf)
+        self.stats.open_bound = open_bound
+        s.lb = max(s.lb, min(open_bound, s.ub))
