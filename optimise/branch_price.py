@@ -27,6 +27,22 @@ A node whose gap is small is closed by reduced-cost enumeration under its rules 
 can appear in a plan cheaper than the incumbent, then the set-partitioning IP over them); the
 IP's answer, or its proof that nothing is cheaper, settles the node.
 
+Subset-row cuts (root). For three practices *R*, at most one federation of a plan can hold two of
+them (each practice is in exactly one federation), so
+
+.. math::  \sum_c [\,|S_c \cap R| \ge 2\,]\, \lambda_c \le 1
+
+holds for every plan; the fractional master violates many of them (federations packed to the
+100,000 ceiling overlap in odd cycles). Their duals :math:`\sigma_R \le 0` become penalties in
+pricing: a column pays :math:`-\sigma_R` once it holds two practices of *R*. The knapsack search
+tracks the counts; its relaxation ignores penalties (they only lower profit), so it stays an upper
+bound and pricing stays exact. For every plan :math:`\sum_R \sigma_R\,\mathrm{lhs}_R \ge \sum_R
+\sigma_R`, so the Lagrangian bound becomes :math:`\sum_i\pi_i + \sum_R\sigma_R + \min_k k(\mu + r)`
+and the enumeration window shrinks by the same term. Cuts are separated at the root until the LP
+stops rising or ``MAX_CUTS`` are in, and kept (they are valid everywhere) in the tree. Because
+penalties slow the exact search, each round first tries a short search per hub and runs the exact
+one only when that finds nothing.
+
 Global reduced-cost fixing: with the root duals, a pair (i, h) that cannot belong to any column of
 reduced cost below :math:`UB - LB_{root}` cannot appear in a cheaper plan and is forbidden
 everywhere; repeated whenever the incumbent improves.
@@ -181,7 +197,9 @@ class BranchAndPrice:
         self.s = solver
         self.p: FederationProblem = solver.p
         self.pricer: _Pricer = solver.pricer
-        self.root_duals = root_duals
+        self.root_duals = None if root_duals is None else (*root_duals, 0.0)
+        self.cut_rounds = 0
+        self.cut_history: list[float] = []
         self.stats = BranchStats()
         self.base_allowed = self.p.allowed.copy()
         self._fixed_at_ub = None
@@ -205,14 +223,15 @@ class BranchAndPrice:
             return np.inf
         return s.target() - 1e-9 * max(1.0, abs(s.ub))
 
-    def fix_globally(self) -> None:
+    def fix_globally(self, force: bool = False) -> None:
         """Reduced-cost fixing from the root duals against the current incumbent."""
-        if self.root_duals is None or not np.isfinite(self.s.ub) or self._fixed_at_ub == self.s.ub:
+        if self.root_duals is None or not np.isfinite(self.s.ub) or (self._fixed_at_ub == self.s.ub and not force):
             return
-        pi, mu, r = self.root_duals
+        pi, mu, r, sigma_sum = self.root_duals
         T = self.s.target()
         ks = (self.s.k_lo, self.s.k_cap())
-        delta = T - float(pi.sum()) - min(mu * k + (k - 1) * r for k in ks)
+        # the relaxation ignores cut penalties (an upper bound on profit), so the test stays valid
+        delta = T - float(pi.sum()) - sigma_sum - min(mu * k + (k - 1) * r for k in ks)
         delta += 1e-7 * max(1.0, abs(T))
         keep = self.pricer.fixable(pi, mu, delta)
         self.base_allowed = self.base_allowed & keep
@@ -238,19 +257,41 @@ class BranchAndPrice:
             if not good:
                 s.log(f"node LP failed at depth {node.depth}; kept open")
                 return ("timeout", bound)
+            cuts = _Pricer.cut_data(np.asarray(m.cut_sets, dtype=np.int64).reshape(-1, 3), m.sigma)
+            if cuts is not None:
+                # cut penalties make exact pricing slow: try a short search first, exact only when
+                # it finds nothing (the bound needs the exact value)
+                quick = self.pricer.price(pi, mu, self.tol, s.deadline, keep=3, allowed=ok, forced=forced,
+                                          enough=s.enough, cuts=cuts, heuristic=True)
+                if quick is None:
+                    return ("timeout", bound)
+                if sum(m.add(S, h, p.hub_cost + float(p.assign_cost[list(S), h].sum()))
+                       for S, h, _ in quick.columns):
+                    continue
             priced = self.pricer.price(pi, mu, self.tol, s.deadline, keep=3, allowed=ok, forced=forced,
-                                       enough=s.enough)
+                                       enough=s.enough, cuts=cuts)
             if priced is None:
                 return ("timeout", bound)
-            lagrangian = float(pi.sum()) + min(k * (mu + priced.rc_min) for k in (k_lo, k_hi))
+            # cut rows are <= 1 in every plan and their duals are <= 0: they add sum(sigma)
+            sigma_sum = float(m.sigma.sum())
+            lagrangian = float(pi.sum()) + sigma_sum + min(k * (mu + priced.rc_min) for k in (k_lo, k_hi))
             bound = max(bound, lagrangian)
             if bound >= self.threshold():
                 return ("pruned", bound)
             added = 0
             for S, h, _ in priced.columns:
                 added += m.add(S, h, p.hub_cost + float(p.assign_cost[list(S), h].sum()))
-            if not added:
-                break
+            if added:
+                continue
+            if node.depth == 0:
+                self._round(x)
+            if node.depth == 0 and self._add_cuts(x, z):
+                self.root_duals = (pi, mu, priced.rc_min, sigma_sum)
+                continue
+            break
+        if node.depth == 0:
+            self.root_duals = (pi, mu, priced.rc_min, sigma_sum)
+            self.fix_globally(force=True)
         # converged: the last Lagrangian bound is the node's LP value (up to the pricing tolerance,
         # which it accounts for exactly through rc_min)
         r_last = priced.rc_min
@@ -272,7 +313,7 @@ class BranchAndPrice:
             s.offer(plan, f"integral node at depth {node.depth}")
             return ("integral", bound)
         self._round(x)
-        if self._close_by_enumeration(node, pi, mu, r_last, ok, forced, (k_lo, k_hi)):
+        if self._close_by_enumeration(node, pi, mu, r_last, sigma_sum, cuts, ok, forced, (k_lo, k_hi)):
             return ("pruned", bound)
         # hubs first: opening decisions move the bound most; then assignments
         hub_frac = np.diag(frac)
@@ -285,6 +326,27 @@ class BranchAndPrice:
             return ("branch", bound, (h, h), X[h, h])
         i, h = np.unravel_index(int(np.argmax(frac)), frac.shape)
         return ("branch", bound, (int(i), int(h)), X[i, h])
+
+    MAX_CUT_ROUNDS = 40
+    CUTS_PER_ROUND = 30
+    MAX_CUTS = 120          # more raise the root bound a little but slow every pricing round
+
+    def _add_cuts(self, x: np.ndarray, z: float) -> bool:
+        """Separate violated subset-row cuts on three practices at the root; False when done
+        (none violated, the cut budget spent, or the LP no longer rising)."""
+        m = self.master
+        self.cut_history.append(z)
+        if (self.cut_rounds >= self.MAX_CUT_ROUNDS or len(m.cut_sets) >= self.MAX_CUTS or self.s.left() <= 0
+                or (len(self.cut_history) >= 3 and self.cut_history[-1] - self.cut_history[-3] < 1e-5 * abs(z))):
+            return False
+        found = separate_subset_rows(m.members, x, self.p.n, set(m.cut_sets), self.CUTS_PER_ROUND)
+        if not found:
+            return False
+        for R in found:
+            m.add_cut(R)
+        self.cut_rounds += 1
+        self.s.log(f"root: LP £{z:,.2f}; +{len(found)} subset-row cuts ({len(m.cut_sets)})")
+        return True
 
     def _plan_from(self, x: np.ndarray):
         m, n = self.master, self.p.n
@@ -310,21 +372,34 @@ class BranchAndPrice:
             if (labels[S] < 0).all():
                 labels[S] = len(hubs)
                 hubs.append(m.hubs[j])
-        if (labels >= 0).all():
-            self.s.offer((labels, tuple(hubs)), "LP rounding")
+        if not hubs:
+            return
+        left = np.flatnonzero(labels < 0)
+        if len(left):
+            # leftovers join the federation whose hub is cheapest for them; local search repairs
+            a = np.where(self.p.allowed[np.ix_(left, hubs)], self.p.assign_cost[np.ix_(left, hubs)], np.inf)
+            labels[left] = np.argmin(a, axis=1)
+        if len(left) == 0 and self.s.offer((labels, tuple(hubs)), "LP rounding"):
+            return
+        from .heuristics import improve
 
-    def _close_by_enumeration(self, node, pi, mu, r, ok, forced, ks) -> bool:
+        plan = improve(self.p, labels, tuple(hubs), seed=self.s.seed)
+        if plan is not None:
+            self.s.offer(plan, "LP rounding + local search")
+
+    def _close_by_enumeration(self, node, pi, mu, r, sigma_sum, cuts, ok, forced, ks) -> bool:
         """Every column that can appear in a plan of this node cheaper than the target, then the
         IP over them. True when the node is settled (its best plan found or none cheaper)."""
         s = self.s
         if not np.isfinite(s.ub):
             return False
         T = s.target()
-        delta = T - float(pi.sum()) - min(mu * k + (k - 1) * r for k in ks)
+        delta = T - float(pi.sum()) - sigma_sum - min(mu * k + (k - 1) * r for k in ks)
         delta += 1e-7 * max(1.0, abs(T))
         if delta <= 0:
             return True
-        found = self.pricer.enumerate(pi, mu, delta, self.ENUM_LIMIT, s.deadline, allowed=ok, forced=forced)
+        found = self.pricer.enumerate(pi, mu, delta, self.ENUM_LIMIT, s.deadline, allowed=ok, forced=forced,
+                                      cuts=cuts)
         if found is None:
             return False
         cols = [(S, h, c) for S, (h, c) in found.items()]
@@ -401,3 +476,43 @@ class BranchAndPrice:
         open_bound = min([b for b, _, _ in heap], default=np.inf)
         self.stats.open_bound = open_bound
         s.lb = max(s.lb, min(open_bound, s.ub))
+
+
+def separate_subset_rows(members: list[tuple[int, ...]], x: np.ndarray, n: int, existing: set,
+                         limit: int, eps: float = 1e-3) -> list[tuple[int, int, int]]:
+    """Most violated subset-row cuts on three practices R: sum of the LP weights of the columns
+    holding two or more of R exceeds 1. Valid for every plan: at most one federation can hold two
+    practices of R, since a practice is in exactly one federation."""
+    sup = np.flatnonzero((x > 1e-6) & (x < 1 - 1e-6))
+    if len(sup) < 2:
+        return []
+    A = np.zeros((n, len(sup)))
+    for c, j in enumerate(sup):
+        A[list(members[j]), c] = 1.0
+    lam = x[sup]
+    rows = np.flatnonzero(A.sum(axis=1) > 0)
+    out: list[tuple[float, tuple[int, int, int]]] = []
+    for a_pos, i in enumerate(rows):
+        for b_pos in range(a_pos + 1, len(rows)):
+            j = rows[b_pos]
+            rest = rows[b_pos + 1:]
+            if len(rest) == 0:
+                continue
+            pair = A[i] + A[j]
+            v = ((pair[None, :] + A[rest]) >= 2) @ lam
+            for k in np.flatnonzero(v > 1 + eps):
+                R = (int(i), int(j), int(rest[k]))
+                if R not in existing:
+                    out.append((float(v[k]), R))
+    out.sort(key=lambda t: -t[0])
+    chosen, used = [], {}
+    for v, R in out:
+        # spread the cuts: at most a few per practice in one round
+        if any(used.get(i, 0) >= 3 for i in R):
+            continue
+        chosen.append(R)
+        for i in R:
+            used[i] = used.get(i, 0) + 1
+        if len(chosen) >= limit:
+            break
+    return chosen

@@ -47,8 +47,8 @@ each practice pays its own access cost plus its list-size share of its federatio
 when a smoothed round finds no column that improves the LP (a mis-price), it falls back to the LP
 duals. Validity does not depend on it: every bound is *LB(π, μ)* at the duals actually priced.
 
-**Upper bound.** Heuristic plans (``heuristics.construct`` with several seeds, ``improve``), then
-the master as an IP over the generated columns.
+**Upper bound.** Heuristic plans (``heuristics.construct`` with several seeds, ``improve``); in the
+tree, integral node LPs, LP rounding repaired by local search, and the enumerated IPs.
 
 **Closing the gap: reduced-cost enumeration.** Fix duals :math:`(\pi, \mu)` and *r* as above and a
 target *T* (the incumbent *UB*, or :math:`UB(1-\text{gap})`). A plan *x* with cost < *T* that uses a
@@ -99,9 +99,14 @@ class _Knapsack:
     of the relaxation curve (which stays an upper bound without them).
     """
 
-    __slots__ = ("p", "w", "idx", "ratio", "cumW", "cumP", "m", "m_curve", "npos", "lo", "hi", "tol")
+    __slots__ = ("p", "w", "idx", "ratio", "cumW", "cumP", "m", "m_curve", "npos", "lo", "hi", "tol",
+                 "icuts", "pen", "base")
 
-    def __init__(self, p: np.ndarray, w: np.ndarray, idx: np.ndarray, lo: int, hi: int):
+    def __init__(self, p: np.ndarray, w: np.ndarray, idx: np.ndarray, lo: int, hi: int, cuts=None):
+        """``cuts`` = (cut ids per item, penalty per cut, count per cut already in the column):
+        a column pays a cut's penalty once it holds two of the cut's three practices (subset-row
+        cuts). Penalties only lower a subset's profit, so the relaxation without them stays an
+        upper bound and the search stays exact."""
         p = np.asarray(p, float)
         w = np.asarray(w, np.int64)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -120,6 +125,24 @@ class _Knapsack:
         # float slack in comparisons; a maximum may be missed by at most this much (callers
         # subtract it from the reduced costs they report, so bounds stay valid)
         self.tol = 1e-10 * (1.0 + float(np.abs(p).sum()))
+        if cuts is None:
+            self.icuts = None
+        else:
+            item_cuts, self.pen, self.base = cuts
+            self.icuts = [item_cuts[j] or None for j in order.tolist()]
+
+    def _take(self, k: int, cnt: list[int]) -> float:
+        """Count item k into the cuts; the penalty this costs."""
+        loss = 0.0
+        for c in self.icuts[k]:
+            cnt[c] += 1
+            if cnt[c] == 2:
+                loss += self.pen[c]
+        return loss
+
+    def _drop(self, k: int, cnt: list[int]) -> None:
+        for c in self.icuts[k]:
+            cnt[c] -= 1
 
     def bound(self, k: int, cw: int) -> float:
         """Upper bound on the profit addable from items k.. when the current weight is cw."""
@@ -154,6 +177,8 @@ class _Knapsack:
         found: list[tuple[float, list[int]]] = []
         stack: list[int] = []
         tol = self.tol
+        cuts = self.icuts is not None
+        cnt = list(self.base) if cuts else None
 
         def dfs(k: int, cw: int, cp: float) -> bool:
             state["nodes"] += 1
@@ -164,12 +189,15 @@ class _Knapsack:
             wk = w[k]
             if cw + wk <= hi:
                 stack.append(k)
-                ncp, ncw = cp + p[k], cw + wk
+                ic = cuts and self.icuts[k]
+                ncp, ncw = cp + p[k] - (self._take(k, cnt) if ic else 0.0), cw + wk
                 if ncw >= lo and ncp > state["best"] + tol:
                     state["best"] = ncp
                     found.append((ncp, [self.idx[j] for j in stack]))
                 ok = dfs(k + 1, ncw, ncp)
                 stack.pop()
+                if ic:
+                    self._drop(k, cnt)
                 if not ok:
                     return False
             return dfs(k + 1, cw, cp)
@@ -181,11 +209,10 @@ class _Knapsack:
         if m + 50 > limit:
             sys.setrecursionlimit(m + 100)
         exact = dfs(0, 0, 0.0)
-        if not exact:
-            return None, [], False
         if not found:
-            return None, [], True
-        return found[-1][0], found[-keep:], True
+            return None, [], exact
+        # when not exact the value is only the best found, not the maximum
+        return found[-1][0], found[-keep:], exact
 
     def enumerate(self, floor: float, limit: int):
         """Every subset with profit >= floor (and the weight window); None if more than limit."""
@@ -194,6 +221,8 @@ class _Knapsack:
         out: list[tuple[float, list[int]]] = []
         stack: list[int] = []
         tol = self.tol
+        cuts = self.icuts is not None
+        cnt = list(self.base) if cuts else None
 
         def dfs(k: int, cw: int, cp: float) -> bool:
             if k >= m or cp + self.bound(k, cw) < floor - tol:
@@ -201,13 +230,16 @@ class _Knapsack:
             wk = w[k]
             if cw + wk <= hi:
                 stack.append(k)
-                ncp, ncw = cp + p[k], cw + wk
+                ic = cuts and self.icuts[k]
+                ncp, ncw = cp + p[k] - (self._take(k, cnt) if ic else 0.0), cw + wk
                 if ncw >= lo and ncp >= floor - tol:
                     out.append((ncp, [self.idx[j] for j in stack]))
                     if len(out) > limit:
                         return False
                 ok = dfs(k + 1, ncw, ncp)
                 stack.pop()
+                if ic:
+                    self._drop(k, cnt)
                 if not ok:
                     return False
             return dfs(k + 1, cw, cp)
@@ -293,6 +325,13 @@ def _relaxation_all_hubs(P: np.ndarray, w: np.ndarray, lo: np.ndarray, hi: np.nd
     return np.where(feasible, val + frac, -np.inf)
 
 
+class _DefaultList(dict):
+    """practice -> cut ids, empty for practices in no cut."""
+
+    def __missing__(self, key):
+        return []
+
+
 @dataclass
 class _PricingOutcome:
     rc_min: float                       # exact min reduced cost over all columns, capped at 0
@@ -336,6 +375,41 @@ class _Pricer:
         hub_ok = np.diag(allowed) & (hi >= 0)
         return P, lo, hi, need, hub_ok
 
+    def _cut_view(self, cuts, h: int, items: np.ndarray, forced: np.ndarray | None):
+        """(extra threshold, knapsack cut data) for hub h: cuts whose pair is already inside the
+        column's fixed part (hub and forced members) are paid up front; the others per item."""
+        if cuts is None:
+            return 0.0, None
+        R, pen, of_item = cuts
+        base_mask = np.zeros(self.n, bool)
+        base_mask[h] = True
+        if forced is not None:
+            base_mask[forced[:, h]] = True
+        base = base_mask[R].sum(axis=1)
+        upfront = float(pen[base >= 2].sum())
+        return upfront, ([of_item[int(i)] for i in items], pen.tolist(), base.tolist())
+
+    @staticmethod
+    def cut_data(cut_sets: np.ndarray, sigma: np.ndarray):
+        """Penalty per cut (-dual, >= 0) and the cuts each practice appears in (penalised only)."""
+        if len(cut_sets) == 0 or not np.any(sigma < 0):
+            return None
+        pen = np.maximum(0.0, -np.asarray(sigma, float))
+        of_item: dict[int, list[int]] = {}
+        for c in np.flatnonzero(pen > 0):
+            for i in cut_sets[c]:
+                of_item.setdefault(int(i), []).append(int(c))
+        return cut_sets, pen, _DefaultList(of_item)
+
+    def column_rc(self, S, h: int, pi: np.ndarray, mu: float, cuts) -> float:
+        rc = self.F + float(self.a[list(S), h].sum()) - float(pi[list(S)].sum()) - mu
+        if cuts is not None:
+            R, pen, _ = cuts
+            inside = np.zeros(self.n, bool)
+            inside[list(S)] = True
+            rc += float(pen[inside[R].sum(axis=1) >= 2].sum())
+        return rc
+
     @staticmethod
     def _with_forced(members, h: int, forced: np.ndarray | None) -> tuple[int, ...]:
         extra = [] if forced is None else np.flatnonzero(forced[:, h]).tolist()
@@ -343,8 +417,12 @@ class _Pricer:
 
     def price(self, pi: np.ndarray, mu: float, tol: float, deadline: float,
               keep: int = 2, allowed: np.ndarray | None = None,
-              forced: np.ndarray | None = None, enough: int | None = None) -> _PricingOutcome | None:
+              forced: np.ndarray | None = None, enough: int | None = None,
+              cuts=None, heuristic: bool = False) -> _PricingOutcome | None:
         """Minimum reduced cost (capped at 0) and negative columns; None on timeout.
+
+        ``cuts`` (from ``cut_data``) adds the subset-row penalties to the reduced costs.
+        ``heuristic``: a short search per hub; columns only, ``rc_min`` is then -inf (no bound).
 
         Hubs are priced exactly in order of their relaxation bound. With ``enough``, pricing
         stops once that many hubs gave negative columns; ``rc_min`` is then the least of the
@@ -370,24 +448,43 @@ class _Pricer:
             items = self._filter(P[:, h], h, need[h], lo, hi)
             if items is None:
                 continue
-            ks = _Knapsack(P[items, h], w[items], items, int(lo[h]), int(hi[h]))
+            upfront, kcuts = self._cut_view(cuts, h, items, forced)
+            need_h = float(need[h]) + upfront
+            ks = _Knapsack(P[items, h], w[items], items, int(lo[h]), int(hi[h]), cuts=kcuts)
             out.exact_hubs += 1
-            value, sols, exact = ks.best(float(need[h]), keep=keep)
+            if heuristic:
+                _, sols, _ = ks.best(need_h, node_limit=1500, keep=keep)
+                before = len(cols)
+                for prof, members in sols:
+                    rc = float(need_h - prof)
+                    if rc < -tol:
+                        cols.append((self._with_forced(members, h, forced), int(h), rc))
+                productive += len(cols) > before
+                continue
+            value, sols, exact = ks.best(need_h, keep=keep)
+            if not exact and kcuts is not None:
+                # the DP below cannot see cut penalties; a longer exact search usually settles it
+                value, sols, exact = ks.best(need_h, node_limit=400_000, keep=keep)
             if not exact:
+                sols, value = [], None
+                # the DP ignores cut penalties: its value bounds the penalised profit from above
                 out.dp_fallbacks += 1
                 got = _knapsack_dp(P[items, h], w[items], items, int(lo[h]), int(hi[h]))
-                sols = [] if got is None or got[0] <= need[h] else [got]
+                sols = [] if got is None or got[0] <= need_h else [got]
                 value = got[0] if sols else None
+                if kcuts is not None and sols:
+                    S = self._with_forced(sols[0][1], h, forced)
+                    sols = [(-self.column_rc(S, h, pi, mu, cuts) + need_h, sols[0][1])]
             if value is None:
                 continue
-            rc_min = min(rc_min, float(need[h] - value))
+            rc_min = min(rc_min, float(need_h - value))
             before = len(cols)
             for prof, members in sols:
-                rc = float(need[h] - prof)
+                rc = float(need_h - prof)
                 if rc < -tol:
                     cols.append((self._with_forced(members, h, forced), int(h), rc))
             productive += len(cols) > before
-        out.rc_min = rc_min
+        out.rc_min = -np.inf if heuristic else rc_min
         return out
 
     def _filter(self, ph, h, need, lo_all, hi_all):
@@ -438,7 +535,7 @@ class _Pricer:
         return keep
 
     def enumerate(self, pi: np.ndarray, mu: float, delta: float, limit: int, deadline: float,
-                  allowed: np.ndarray | None = None, forced: np.ndarray | None = None):
+                  allowed: np.ndarray | None = None, forced: np.ndarray | None = None, cuts=None):
         """Every column with reduced cost < delta (per hub, cheapest hub per member set kept).
         Returns {members: (hub, cost)} or None when over the limit or out of time."""
         n, w = self.n, self.w
@@ -455,8 +552,9 @@ class _Pricer:
             items = self._filter(P[:, h], h, need[h], lo, hi)
             if items is None:
                 continue
-            ks = _Knapsack(P[items, h], w[items], items, int(lo[h]), int(hi[h]))
-            sols = ks.enumerate(float(need[h]), limit - total)
+            upfront, kcuts = self._cut_view(cuts, h, items, forced)
+            ks = _Knapsack(P[items, h], w[items], items, int(lo[h]), int(hi[h]), cuts=kcuts)
+            sols = ks.enumerate(float(need[h]) + upfront, limit - total)
             if sols is None:
                 return None
             total += len(sols)
@@ -493,6 +591,8 @@ class _Master:
         self.index: dict[tuple[tuple[int, ...], int], int] = {}
         self.art = []
         self.phase1 = False
+        self.cut_rows = []
+        self.cut_sets: list[tuple[int, int, int]] = []
 
     def add(self, members, hub: int, cost: float) -> bool:
         key = (tuple(sorted(int(i) for i in members)), int(hub))
@@ -503,6 +603,11 @@ class _Master:
         for i in key[0]:
             self.rows[i].SetCoefficient(v, 1.0)
         self.count.SetCoefficient(v, 1.0)
+        if self.cut_rows:
+            S = set(key[0])
+            for row, R in zip(self.cut_rows, self.cut_sets):
+                if (R[0] in S) + (R[1] in S) + (R[2] in S) >= 2:
+                    row.SetCoefficient(v, 1.0)
         self.index[key] = len(self.vars)
         self.vars.append(v)
         self.members.append(key[0])
@@ -540,14 +645,25 @@ class _Master:
         else:
             self.count.SetBounds(float(k_lo), float(k_cap))
 
+    def add_cut(self, R: tuple[int, int, int]) -> None:
+        """Subset-row cut on practices R: sum over columns holding two or more of them <= 1."""
+        row = self.lp.Constraint(-self.lp.infinity(), 1.0)
+        Rs = set(R)
+        for v, S in zip(self.vars, self.members):
+            if len(Rs.intersection(S)) >= 2:
+                row.SetCoefficient(v, 1.0)
+        self.cut_rows.append(row)
+        self.cut_sets.append(tuple(int(i) for i in R))
+
     def solve(self):
-        """(status ok, objective, pi, mu, primal values)."""
+        """(status ok, objective, pi, mu, primal values); cut duals (<= 0) in ``self.sigma``."""
         status = self.lp.Solve()
         if status != self._pywraplp.Solver.OPTIMAL:
             return False, None, None, None, None
         pi = np.array([r.dual_value() for r in self.rows])
         mu = float(self.count.dual_value())
         x = np.array([v.solution_value() for v in self.vars])
+        self.sigma = np.minimum(0.0, np.array([r.dual_value() for r in self.cut_rows]))
         return True, float(self.obj.Value()), pi, mu, x
 
 
@@ -778,8 +894,6 @@ class _Solver:
         converged, duals = self._phase2()
         if self.proven():
             return self._finish()
-        # a better incumbent from the generated columns narrows the enumeration window
-        self._restricted_ip(min(10.0, 0.05 * max(0.0, self.left())))
         if converged and not self.proven() and duals is not None and self.left() > 0:
             from .branch_price import BranchAndPrice
 
@@ -903,18 +1017,6 @@ class _Solver:
                 break
         self.rounds = rounds
         return converged, (best[1:] if best is not None else None)
-
-    def _restricted_ip(self, limit: float) -> None:
-        if self.plan is None or limit < 0.5:
-            return
-        m = self.master
-        cols = list(zip(m.members, m.hubs, m.costs))
-        state, plan, _, out = _partition_ip(self.p, cols, self.k_lo, self.k_cap(), limit, self.mip_solver,
-                                            self.seed, self.threads, start_plan=self.plan)
-        self.version = out.version
-        self.log(f"restricted master IP over {len(cols)} columns: {state}"
-                 + (f", £{self.p.cost(*plan):,.2f}" if plan is not None else ""))
-        self.offer(plan, "restricted master IP")
 
     # -- result ------------------------------------------------------------------------------
     def _result(self, status: Status, message: str) -> Result:

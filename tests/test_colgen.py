@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from optimise.branch_price import Node
+from optimise.branch_price import Node, separate_subset_rows
 from optimise.colgen import _Pricer, solve_federations_cg
 from optimise.engine import ProblemInfeasible
 from optimise.problem import FederationProblem
@@ -73,6 +73,40 @@ def test_pricing_finds_the_exact_minimum_reduced_cost(seed, rules):
     for S, h, rc in out.columns:
         assert (S, h) in set(every_column(p, allowed, forced))
         assert rc == pytest.approx(p.hub_cost + p.assign_cost[list(S), h].sum() - pi[list(S)].sum() - mu)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_pricing_with_subset_row_penalties_is_exact(seed):
+    p = instance(seed, 7)
+    rng = np.random.default_rng(300 + seed)
+    pi, mu = rng.normal(40000, 30000, p.n), float(rng.normal(0, 10000))
+    cut_sets = np.array([(0, 1, 2), (1, 3, 5), (2, 4, 6), (0, 5, 6)])
+    sigma = -rng.uniform(0, 30000, len(cut_sets))
+    pricer = _Pricer(p, p.assign_cost, p.hub_cost)
+    cuts = _Pricer.cut_data(cut_sets, sigma)
+
+    def rc(S, h):
+        pen = sum(-sg for R, sg in zip(cut_sets, sigma) if len(set(R) & set(S)) >= 2)
+        return p.hub_cost + p.assign_cost[list(S), h].sum() - pi[list(S)].sum() - mu + pen
+
+    best = min(rc(S, h) for S, h in every_column(p, p.allowed, None))
+    out = pricer.price(pi, mu, 1e-9, np.inf, cuts=cuts)
+    assert out.rc_min == pytest.approx(min(0.0, best), abs=1e-6)
+    for S, h, r in out.columns:
+        assert r == pytest.approx(rc(S, h))
+    delta = 20000.0
+    want = {S for S, h in every_column(p, p.allowed, None) if rc(S, h) < delta}
+    got = pricer.enumerate(pi, mu, delta, 10**6, np.inf, cuts=cuts)
+    assert set(got) == want
+
+
+def test_subset_row_separation_finds_the_odd_cycle():
+    members = [(0, 1), (1, 2), (0, 2), (3,)]
+    x = np.array([0.5, 0.5, 0.5, 1.0])
+    assert separate_subset_rows(members, x, 4, set(), 10) == [(0, 1, 2)]
+    assert separate_subset_rows(members, x, 4, {(0, 1, 2)}, 10) == []
+    # an integral solution violates no cut
+    assert separate_subset_rows([(0, 1), (2, 3)], np.array([1.0, 1.0]), 4, set(), 10) == []
 
 
 @pytest.mark.parametrize("seed", range(4))
