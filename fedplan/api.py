@@ -67,6 +67,25 @@ def load_practices(scenario: Scenario) -> Practices:
     return geo.project_practices(inputs.select_area(table, scenario.area))
 
 
+def hub_candidate_mask(practices: Practices, scenario: Scenario) -> np.ndarray:
+    """True for practices allowed to host a federation; every listed code must be participating."""
+    wanted = scenario.constraints.hub_candidates
+    known = {c: i for i, c in enumerate(practices.code)}
+    missing = [c for c in wanted if c not in known]
+    if missing:
+        from inputs.errors import nearest
+
+        hint = nearest(missing[0], tuple(known))
+        raise InputError(f"hub candidate {missing[0]} is not among the {len(known)} participating practices"
+                         + (f" (did you mean {hint}?)" if hint else "") + ".",
+                         file=scenario.source or "scenario", column="constraints.hub_candidates",
+                         fix="list practice codes from the selected area, or remove them from hub_candidates "
+                             "(an excluded practice cannot host).")
+    mask = np.zeros(len(practices), bool)
+    mask[[known[c] for c in wanted]] = True
+    return mask
+
+
 def build_problem(practices: Practices, scenario: Scenario, distance_km: np.ndarray) -> FederationProblem:
     """Annual £ costs from distances and the scenario's parameters (DESIGN.md §3, terms 2 and 4)."""
     c = scenario.costs
@@ -79,6 +98,8 @@ def build_problem(practices: Practices, scenario: Scenario, distance_km: np.ndar
     if k.nest_within != "none":
         codes = np.array(getattr(practices, NEST_ATTR[k.nest_within]))
         allowed &= codes[:, None] == codes[None, :]
+    if k.hub_candidates:
+        allowed &= hub_candidate_mask(practices, scenario)[None, :]
     return FederationProblem(
         codes=practices.code, list_size=practices.list_size,
         assign_cost=per_km * w[:, None] * distance_km, hub_cost=c.federation_fixed_gbp,

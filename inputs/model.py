@@ -195,6 +195,8 @@ class ConstraintsSpec:
     nest_within: str = "none"            # none | sub_icb | icb | lad
     n_federations: int | None = None     # None = free
     max_distance_km: float | None = None # hub → member, straight line
+    # practices allowed to host a federation (its hub); empty = every practice
+    hub_candidates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -194,6 +194,8 @@ def _constraints(c: dict, source: str) -> ConstraintsSpec:
                                maximum=100_000) if "n_federations" in c else None),
         max_distance_km=(_number(c["max_distance_km"], "constraints.max_distance_km", source, positive=True)
                          if "max_distance_km" in c else None),
+        hub_candidates=(_codes(c["hub_candidates"], "constraints.hub_candidates", source)
+                        if "hub_candidates" in c else ()),
     )
 
 

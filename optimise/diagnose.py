@@ -67,6 +67,6 @@ def diagnose(problem: FederationProblem, names: tuple[str, ...] | None = None,
     if stuck:
         out.append(
             f"{_names(problem, stuck, names)} cannot reach a federation of {_fmt(L)} patients with the "
-            "practices they are allowed to join (distance limit or nesting); relax max_distance_km or "
-            "nest_within, or use soft bounds.")
+            "practices they are allowed to join (distance limit, nesting or hub candidates); relax "
+            "max_distance_km or nest_within, add hub candidates near them, or use soft bounds.")
     return out

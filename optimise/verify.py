@@ -83,7 +83,10 @@ def verify(
     for fid in members:
         if fid not in hubs:
             problems.append(f"federation {fid} has no hub")
+    candidates = set(getattr(scenario.constraints, "hub_candidates", ()) or ())
     for fid, hub in hubs.items():
+        if candidates and hub not in candidates:
+            problems.append(f"hub {hub} of federation {fid} is not among the hub candidates")
         if fid not in members:
             problems.append(f"hub {hub} is given for federation {fid}, which has no members")
         elif hub not in members[fid]:

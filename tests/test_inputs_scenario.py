@@ -124,6 +124,7 @@ def test_empty_scenario_is_the_default(tmp_path):
     ("[solve]\nsolver = \"gurobi\"\n", ["solve.solver", "gurobi", "cbc, cpsat, highs, scip"]),
     ("[solve]\nsolver = \"cpsta\"\n", ["did you mean 'cpsat'"]),
     ("[solve]\nmethod = \"branch-price\"\n", ["solve.method", "did you mean 'branch_price'"]),
+    ("[constraints]\nhub_candidates = \"L83001\"\n", ["constraints.hub_candidates", "list of practice codes"]),
     ("[solve]\nmethod = \"lagrange\"\n", ["solve.method", "branch_price, compact"]),
     ("[solve]\ntime_limit_s = -1\n", ["solve.time_limit_s", "positive"]),
     ("[solve]\ntime_limit_s = 0\n", ["positive"]),
@@ -205,3 +206,8 @@ def test_random_scenario_data_gives_a_scenario_or_input_error(tmp_path, data, se
         assert s.solve.solver in ("cbc", "cpsat", "highs", "scip") and 0 <= s.solve.gap < 1
         json.dumps(inputs.scenario_to_dict(s))
         hash(s)
+
+
+def test_hub_candidates_are_read_as_upper_case_codes(tmp_path):
+    p = write(tmp_path, "s.toml", '[constraints]\nhub_candidates = ["l83001", " L83002 "]\n')
+    assert inputs.load_scenario(p).constraints.hub_candidates == ("L83001", "L83002")

@@ -115,6 +115,47 @@ def test_max_distance_forbids_far_hubs():
     assert split.objective == pytest.approx(brute_force(near))
 
 
+@pytest.mark.parametrize("method", ["branch_price", "compact"])
+def test_hub_candidates_bite(method):
+    """Only the listed practices may host: the optimum moves, costs more, and passes verify."""
+    from dataclasses import replace as dc_replace
+
+    from fedplan.api import build_problem
+    from inputs.model import ConstraintsSpec
+
+    sc = Scenario(bounds=BoundsSpec(min_population=20000, max_population=40000))
+    pr = make_practices(TOWNS_XY, TOWNS_SIZES)
+    xy = np.c_[pr.easting, pr.northing] / 1000
+    d = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1))
+    free = solve_federations(build_problem(pr, sc, d), "cbc", time_limit_s=30, method=method)
+    # the free optimum hosts at the central practices; allow only the outlying P02 and P05
+    assert {free.practice_codes[h] for h in free.hubs} != {"P02", "P05"}
+    limited_sc = dc_replace(sc, constraints=ConstraintsSpec(hub_candidates=("P02", "P05")))
+    p = build_problem(pr, limited_sc, d)
+    res = solve_federations(p, "cbc", time_limit_s=30, method=method)
+    assert res.status == Status.OPTIMAL
+    assert {res.practice_codes[h] for h in res.hubs} == {"P02", "P05"}
+    assert res.objective == pytest.approx(brute_force(p)) and res.objective > free.objective
+    check = verify(pr, res.assignment_by_code(), res.hubs_by_federation(), limited_sc, expected_cost=res.objective)
+    assert check.ok, check.problems
+    bad = verify(pr, free.assignment_by_code(), free.hubs_by_federation(), limited_sc)
+    assert not bad.ok and any("hub candidates" in m for m in bad.problems)
+
+
+def test_unknown_hub_candidate_is_refused_with_a_suggestion():
+    from dataclasses import replace as dc_replace
+
+    from fedplan.api import build_problem
+    from inputs import InputError
+    from inputs.model import ConstraintsSpec
+
+    pr = make_practices(TOWNS_XY, TOWNS_SIZES)
+    sc = dc_replace(Scenario(), constraints=ConstraintsSpec(hub_candidates=("P0X",)))
+    with pytest.raises(InputError) as err:
+        build_problem(pr, sc, np.zeros((6, 6)))
+    assert "P0X" in str(err.value) and "constraints.hub_candidates" in str(err.value)
+
+
 def test_area_too_small_is_explained_in_words():
     sc = Scenario()
     pr = make_practices([(0, 0), (1, 1)], [3000, 4500])

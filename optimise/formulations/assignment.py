@@ -68,8 +68,8 @@ def build_assignment_model(problem: FederationProblem) -> AssignmentModel:
     w = problem.list_size.astype(float)
     L, U = float(problem.min_population), float(problem.max_population)
     m = LinearModel(name="federations_assignment")
+    # allowed[j, j] False means j may not host (hub candidates); it never blocks anything else
     allowed = problem.allowed.copy()
-    np.fill_diagonal(allowed, True)
     # A practice larger than U can never be a member; one whose allowed partners cannot reach L
     # can never be a hub. Dropping those columns is exact and shrinks the model.
     reach = allowed.T.astype(float) @ w       # population that could join hub j
