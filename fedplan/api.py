@@ -86,6 +86,32 @@ def hub_candidate_mask(practices: Practices, scenario: Scenario) -> np.ndarray:
     return mask
 
 
+def link_pairs(practices: Practices, scenario: Scenario) -> tuple[tuple, tuple]:
+    """The together / apart pairs as practice positions; unknown codes and contradictions refused."""
+    known = {c: i for i, c in enumerate(practices.code)}
+    src = scenario.source or "scenario"
+    out = []
+    for key in ("together", "apart"):
+        pairs = getattr(scenario.constraints, key)
+        for n, pair in enumerate(pairs, start=1):
+            for code in pair:
+                if code not in known:
+                    from inputs.errors import nearest
+
+                    hint = nearest(code, tuple(known))
+                    raise InputError(f"pair {n} of {key} names {code}, which is not among the {len(known)} "
+                                     "participating practices" + (f" (did you mean {hint}?)" if hint else "") + ".",
+                                     file=src, column=f"constraints.{key}",
+                                     fix="use practice codes from the selected area; drop pairs with opted-out practices.")
+        out.append(tuple((known[a], known[b]) for a, b in pairs))
+    both = set(scenario.constraints.together) & set(scenario.constraints.apart)
+    if both:
+        a, b = sorted(both)[0]
+        raise InputError(f"practices {a} and {b} are listed both in together and in apart.", file=src,
+                         column="constraints.apart", fix="keep the pair in one list only.")
+    return out[0], out[1]
+
+
 def build_problem(practices: Practices, scenario: Scenario, distance_km: np.ndarray) -> FederationProblem:
     """Annual £ costs from distances and the scenario's parameters (DESIGN.md §3, terms 2 and 4)."""
     c = scenario.costs
@@ -100,11 +126,12 @@ def build_problem(practices: Practices, scenario: Scenario, distance_km: np.ndar
         allowed &= codes[:, None] == codes[None, :]
     if k.hub_candidates:
         allowed &= hub_candidate_mask(practices, scenario)[None, :]
+    together, apart = link_pairs(practices, scenario)
     return FederationProblem(
         codes=practices.code, list_size=practices.list_size,
         assign_cost=per_km * w[:, None] * distance_km, hub_cost=c.federation_fixed_gbp,
         min_population=scenario.bounds.min_population, max_population=scenario.bounds.max_population,
-        n_federations=k.n_federations, allowed=allowed)
+        n_federations=k.n_federations, allowed=allowed, together=together, apart=apart)
 
 
 @dataclass(frozen=True)

@@ -197,6 +197,9 @@ class ConstraintsSpec:
     max_distance_km: float | None = None # hub → member, straight line
     # practices allowed to host a federation (its hub); empty = every practice
     hub_candidates: tuple[str, ...] = ()
+    # like-minded practices: pairs of codes that must share a federation / must not
+    together: tuple[tuple[str, str], ...] = ()
+    apart: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,21 @@ def _choice(v: Any, key: str, source: str, choices: tuple[str, ...], what: str) 
     return text
 
 
+def _pairs(v: Any, key: str, source: str) -> tuple[tuple[str, str], ...]:
+    ok = isinstance(v, list) and all(
+        isinstance(p, list) and len(p) == 2 and all(isinstance(c, str) and c.strip() for c in p) for p in v)
+    if not ok:
+        raise _err(source, key, f"{key} must be a list of pairs of practice codes.",
+                   f'write {_short(key)} = [["L83001", "L83002"], ["L83003", "L83004"]]')
+    out = []
+    for n, (a, b) in enumerate(v, start=1):
+        a, b = a.strip().upper(), b.strip().upper()
+        if a == b:
+            raise _err(source, key, f"pair {n} of {key} names {a} twice.", "give two different practices.")
+        out.append(tuple(sorted((a, b))))
+    return tuple(dict.fromkeys(out))
+
+
 def _codes(v: Any, key: str, source: str) -> tuple[str, ...]:
     if not isinstance(v, list) or not all(isinstance(c, str) and c.strip() for c in v):
         raise _err(source, key, f"{key} must be a list of practice codes in quotes.",
@@ -196,6 +211,8 @@ def _constraints(c: dict, source: str) -> ConstraintsSpec:
                          if "max_distance_km" in c else None),
         hub_candidates=(_codes(c["hub_candidates"], "constraints.hub_candidates", source)
                         if "hub_candidates" in c else ()),
+        together=_pairs(c["together"], "constraints.together", source) if "together" in c else (),
+        apart=_pairs(c["apart"], "constraints.apart", source) if "apart" in c else (),
     )
 
 

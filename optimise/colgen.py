@@ -100,13 +100,15 @@ class _Knapsack:
     """
 
     __slots__ = ("p", "w", "idx", "ratio", "cumW", "cumP", "m", "m_curve", "npos", "lo", "hi", "tol",
-                 "icuts", "pen", "base")
+                 "icuts", "pen", "base", "conf")
 
-    def __init__(self, p: np.ndarray, w: np.ndarray, idx: np.ndarray, lo: int, hi: int, cuts=None):
+    def __init__(self, p: np.ndarray, w: np.ndarray, idx: np.ndarray, lo: int, hi: int, cuts=None,
+                 conflicts=None):
         """``cuts`` = (cut ids per item, penalty per cut, count per cut already in the column):
         a column pays a cut's penalty once it holds two of the cut's three practices (subset-row
         cuts). Penalties only lower a subset's profit, so the relaxation without them stays an
-        upper bound and the search stays exact."""
+        upper bound and the search stays exact. ``conflicts[k]`` lists the items (input positions)
+        that may not be taken together with item k (apart pairs); the relaxation ignores them too."""
         p = np.asarray(p, float)
         w = np.asarray(w, np.int64)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -125,6 +127,12 @@ class _Knapsack:
         # float slack in comparisons; a maximum may be missed by at most this much (callers
         # subtract it from the reduced costs they report, so bounds stay valid)
         self.tol = 1e-10 * (1.0 + float(np.abs(p).sum()))
+        if conflicts is None:
+            self.conf = None
+        else:
+            rank = np.empty(len(order), dtype=np.int64)
+            rank[order] = np.arange(len(order))
+            self.conf = [[int(rank[c]) for c in conflicts[j]] or None for j in order.tolist()]
         if cuts is None:
             self.icuts = None
         else:
@@ -179,6 +187,8 @@ class _Knapsack:
         tol = self.tol
         cuts = self.icuts is not None
         cnt = list(self.base) if cuts else None
+        conf = self.conf
+        blocked = [0] * m if conf is not None else None
 
         def dfs(k: int, cw: int, cp: float) -> bool:
             state["nodes"] += 1
@@ -187,7 +197,11 @@ class _Knapsack:
             if k >= m or cp + self.bound(k, cw) <= state["best"] + tol:
                 return True
             wk = w[k]
-            if cw + wk <= hi:
+            ck = conf[k] if conf is not None and not blocked[k] else None
+            if cw + wk <= hi and (conf is None or not blocked[k]):
+                if ck:
+                    for c in ck:
+                        blocked[c] += 1
                 stack.append(k)
                 ic = cuts and self.icuts[k]
                 ncp, ncw = cp + p[k] - (self._take(k, cnt) if ic else 0.0), cw + wk
@@ -198,6 +212,9 @@ class _Knapsack:
                 stack.pop()
                 if ic:
                     self._drop(k, cnt)
+                if ck:
+                    for c in ck:
+                        blocked[c] -= 1
                 if not ok:
                     return False
             return dfs(k + 1, cw, cp)
@@ -223,12 +240,18 @@ class _Knapsack:
         tol = self.tol
         cuts = self.icuts is not None
         cnt = list(self.base) if cuts else None
+        conf = self.conf
+        blocked = [0] * m if conf is not None else None
 
         def dfs(k: int, cw: int, cp: float) -> bool:
             if k >= m or cp + self.bound(k, cw) < floor - tol:
                 return True
             wk = w[k]
-            if cw + wk <= hi:
+            ck = conf[k] if conf is not None and not blocked[k] else None
+            if cw + wk <= hi and (conf is None or not blocked[k]):
+                if ck:
+                    for c in ck:
+                        blocked[c] += 1
                 stack.append(k)
                 ic = cuts and self.icuts[k]
                 ncp, ncw = cp + p[k] - (self._take(k, cnt) if ic else 0.0), cw + wk
@@ -240,6 +263,9 @@ class _Knapsack:
                 stack.pop()
                 if ic:
                     self._drop(k, cnt)
+                if ck:
+                    for c in ck:
+                        blocked[c] -= 1
                 if not ok:
                     return False
             return dfs(k + 1, cw, cp)
@@ -350,6 +376,13 @@ class _Pricer:
         self.L, self.U = int(problem.min_population), int(problem.max_population)
         self.lo = self.L - self.w            # window for the non-hub members, per hub
         self.hi = self.U - self.w
+        # like-minded practices: together-groups become single knapsack items, apart pairs conflicts
+        self.links = bool(problem.together or problem.apart)
+        self.group = problem.groups()
+        self.apart_of: dict[int, set[int]] = {}
+        for i, j in problem.apart:
+            self.apart_of.setdefault(i, set()).add(j)
+            self.apart_of.setdefault(j, set()).add(i)
 
     def _setup(self, pi: np.ndarray, mu: float, allowed: np.ndarray | None, forced: np.ndarray | None):
         """Profits, per-hub weight windows and profit thresholds, under optional branching rules.
@@ -375,19 +408,76 @@ class _Pricer:
         hub_ok = np.diag(allowed) & (hi >= 0)
         return P, lo, hi, need, hub_ok
 
-    def _cut_view(self, cuts, h: int, items: np.ndarray, forced: np.ndarray | None):
-        """(extra threshold, knapsack cut data) for hub h: cuts whose pair is already inside the
-        column's fixed part (hub and forced members) are paid up front; the others per item."""
-        if cuts is None:
-            return 0.0, None
-        R, pen, of_item = cuts
-        base_mask = np.zeros(self.n, bool)
-        base_mask[h] = True
-        if forced is not None:
-            base_mask[forced[:, h]] = True
-        base = base_mask[R].sum(axis=1)
-        upfront = float(pen[base >= 2].sum())
-        return upfront, ([of_item[int(i)] for i in items], pen.tolist(), base.tolist())
+    def _hub_view(self, h: int, Ph: np.ndarray, items: np.ndarray, lo_h: int, hi_h: int, need_h: float,
+                  forced: np.ndarray | None, cuts):
+        """The knapsack of hub h: (item profits, item weights, members per item, fixed members,
+        lo, hi, threshold, cut data, conflicts), or None when hub h can take no column.
+
+        Fixed members are the hub, its forced members and everyone in their together-groups; the
+        forced ones are already folded into the window and threshold by ``_setup``, the group
+        partners are folded here. Other together-groups become one item each (all members must be
+        candidate items, else the group cannot join), and apart pairs become conflicts."""
+        base = [int(h)] + ([] if forced is None else np.flatnonzero(forced[:, h]).tolist())
+        if not self.links:
+            item_members = [(int(i),) for i in items]
+            p_items, w_items, conflicts = Ph[items], self.w[items], None
+        else:
+            g = self.group
+            base_groups = {int(g[i]) for i in base}
+            in_base = set(base)
+            extra = [i for i in np.flatnonzero(np.isin(g, list(base_groups))).tolist() if i not in in_base]
+            for i in extra:
+                if not np.isfinite(Ph[i]):
+                    return None                      # a partner of the hub may not join it
+                need_h -= float(Ph[i])
+                lo_h -= int(self.w[i])
+                hi_h -= int(self.w[i])
+            base = base + extra
+            if hi_h < 0:
+                return None
+            banned = set()
+            for i in base:
+                banned |= self.apart_of.get(i, set())
+            if banned & set(base):
+                return None                          # the fixed part already breaks an apart pair
+            candidates = set(int(i) for i in items)
+            by_group: dict[int, list[int]] = {}
+            for i in items:
+                by_group.setdefault(int(g[i]), []).append(int(i))
+            item_members = []
+            for gid, ms in by_group.items():
+                if gid in base_groups:
+                    continue
+                full = np.flatnonzero(g == gid).tolist()
+                if any(m not in candidates for m in full) or banned.intersection(full):
+                    continue
+                item_members.append(tuple(full))
+            p_items = np.array([Ph[list(ms)].sum() for ms in item_members], dtype=float)
+            w_items = np.array([self.w[list(ms)].sum() for ms in item_members], dtype=np.int64)
+            pos = {m: k for k, ms in enumerate(item_members) for m in ms}
+            conflicts = [sorted({pos[j] for m in ms for j in self.apart_of.get(m, ()) if j in pos})
+                         for ms in item_members]
+            if not any(conflicts):
+                conflicts = None
+        kcuts = None
+        if cuts is not None:
+            R, pen, of_item = cuts
+            base_mask = np.zeros(self.n, bool)
+            base_mask[base] = True
+            counts = base_mask[R].sum(axis=1)
+            need_h += float(pen[counts >= 2].sum())
+            kcuts = ([[c for m in ms for c in of_item[m]] for ms in item_members], pen.tolist(), counts.tolist())
+        return (np.asarray(p_items, float), np.asarray(w_items, np.int64), item_members, base,
+                int(lo_h), int(hi_h), float(need_h), kcuts, conflicts)
+
+    def _valid(self, S) -> bool:
+        """No apart pair inside S (together-groups are whole by construction)."""
+        inside = set(S)
+        return not any(self.apart_of.get(i, set()) & inside for i in S)
+
+    @staticmethod
+    def _column(base: list[int], item_members, chosen) -> tuple[int, ...]:
+        return tuple(sorted(base + [m for k in chosen for m in item_members[k]]))
 
     @staticmethod
     def cut_data(cut_sets: np.ndarray, sigma: np.ndarray):
@@ -409,11 +499,6 @@ class _Pricer:
             inside[list(S)] = True
             rc += float(pen[inside[R].sum(axis=1) >= 2].sum())
         return rc
-
-    @staticmethod
-    def _with_forced(members, h: int, forced: np.ndarray | None) -> tuple[int, ...]:
-        extra = [] if forced is None else np.flatnonzero(forced[:, h]).tolist()
-        return tuple(sorted([int(h)] + [int(i) for i in members] + [int(i) for i in extra]))
 
     def price(self, pi: np.ndarray, mu: float, tol: float, deadline: float,
               keep: int = 2, allowed: np.ndarray | None = None,
@@ -448,41 +533,46 @@ class _Pricer:
             items = self._filter(P[:, h], h, need[h], lo, hi)
             if items is None:
                 continue
-            upfront, kcuts = self._cut_view(cuts, h, items, forced)
-            need_h = float(need[h]) + upfront
-            ks = _Knapsack(P[items, h], w[items], items, int(lo[h]), int(hi[h]), cuts=kcuts)
+            view = self._hub_view(h, P[:, h], items, lo[h], hi[h], need[h], forced, cuts)
+            if view is None:
+                continue
+            ip, iw, members_of, base, lo_h, hi_h, need_h, kcuts, conflicts = view
+            ks = _Knapsack(ip, iw, np.arange(len(ip)), lo_h, hi_h, cuts=kcuts, conflicts=conflicts)
             out.exact_hubs += 1
             if heuristic:
                 _, sols, _ = ks.best(need_h, node_limit=1500, keep=keep)
                 before = len(cols)
-                for prof, members in sols:
+                for prof, chosen in sols:
                     rc = float(need_h - prof)
                     if rc < -tol:
-                        cols.append((self._with_forced(members, h, forced), int(h), rc))
+                        cols.append((self._column(base, members_of, chosen), int(h), rc))
                 productive += len(cols) > before
                 continue
             value, sols, exact = ks.best(need_h, keep=keep)
-            if not exact and kcuts is not None:
-                # the DP below cannot see cut penalties; a longer exact search usually settles it
+            if not exact and (kcuts is not None or conflicts is not None):
+                # the DP below cannot see penalties or conflicts; a longer exact search usually settles it
                 value, sols, exact = ks.best(need_h, node_limit=400_000, keep=keep)
             if not exact:
-                sols, value = [], None
-                # the DP ignores cut penalties: its value bounds the penalised profit from above
+                # the DP ignores penalties and conflicts: its value bounds the true profit from above;
+                # its set becomes a column only if it is valid, with its true reduced cost
                 out.dp_fallbacks += 1
-                got = _knapsack_dp(P[items, h], w[items], items, int(lo[h]), int(hi[h]))
-                sols = [] if got is None or got[0] <= need_h else [got]
-                value = got[0] if sols else None
-                if kcuts is not None and sols:
-                    S = self._with_forced(sols[0][1], h, forced)
-                    sols = [(-self.column_rc(S, h, pi, mu, cuts) + need_h, sols[0][1])]
+                got = _knapsack_dp(ip, iw, np.arange(len(ip)), lo_h, hi_h)
+                sols, value = [], None
+                if got is not None and got[0] > need_h:
+                    value = got[0]
+                    S = self._column(base, members_of, got[1])
+                    if self._valid(S):
+                        rc_true = self.column_rc(S, h, pi, mu, cuts)
+                        if rc_true < -tol:
+                            cols.append((S, int(h), rc_true))
             if value is None:
                 continue
             rc_min = min(rc_min, float(need_h - value))
             before = len(cols)
-            for prof, members in sols:
+            for prof, chosen in sols:
                 rc = float(need_h - prof)
                 if rc < -tol:
-                    cols.append((self._with_forced(members, h, forced), int(h), rc))
+                    cols.append((self._column(base, members_of, chosen), int(h), rc))
             productive += len(cols) > before
         out.rc_min = -np.inf if heuristic else rc_min
         return out
@@ -552,14 +642,17 @@ class _Pricer:
             items = self._filter(P[:, h], h, need[h], lo, hi)
             if items is None:
                 continue
-            upfront, kcuts = self._cut_view(cuts, h, items, forced)
-            ks = _Knapsack(P[items, h], w[items], items, int(lo[h]), int(hi[h]), cuts=kcuts)
-            sols = ks.enumerate(float(need[h]) + upfront, limit - total)
+            view = self._hub_view(h, P[:, h], items, lo[h], hi[h], need[h], forced, cuts)
+            if view is None:
+                continue
+            ip, iw, members_of, base, lo_h, hi_h, need_h, kcuts, conflicts = view
+            ks = _Knapsack(ip, iw, np.arange(len(ip)), lo_h, hi_h, cuts=kcuts, conflicts=conflicts)
+            sols = ks.enumerate(need_h, limit - total)
             if sols is None:
                 return None
             total += len(sols)
-            for _, members in sols:
-                S = self._with_forced(members, h, forced)
+            for _, chosen in sols:
+                S = self._column(base, members_of, chosen)
                 cost = self.F + float(self.a[list(S), h].sum())
                 old = found.get(S)
                 if old is None or cost < old[1]:

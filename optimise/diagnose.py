@@ -69,4 +69,30 @@ def diagnose(problem: FederationProblem, names: tuple[str, ...] | None = None,
             f"{_names(problem, stuck, names)} cannot reach a federation of {_fmt(L)} patients with the "
             "practices they are allowed to join (distance limit, nesting or hub candidates); relax "
             "max_distance_km or nest_within, add hub candidates near them, or use soft bounds.")
+    out.extend(_link_reasons(problem, names))
+    return out
+
+
+def _link_reasons(problem: FederationProblem, names) -> list[str]:
+    """Together-groups too large, or asked to be apart from themselves."""
+    if not problem.together and not problem.apart:
+        return []
+    out = []
+    g = problem.groups()
+    w = problem.list_size
+    for root in np.unique(g):
+        members = np.flatnonzero(g == root)
+        if len(members) > 1 and w[members].sum() > problem.max_population:
+            out.append(f"{_names(problem, members, names)} must share a federation (together pairs) but total "
+                       f"{_fmt(w[members].sum())} patients, above the maximum {_fmt(problem.max_population)}; "
+                       "remove a together pair or raise max_population.")
+        if len(members) > 1:
+            hubs = [h for h in range(problem.n) if problem.allowed[members, h].all()]
+            if not hubs:
+                out.append(f"{_names(problem, members, names)} must share a federation (together pairs) but no "
+                           "practice may host all of them (distance limit, nesting or hub candidates).")
+    for i, j in problem.apart:
+        if g[i] == g[j]:
+            out.append(f"{_names(problem, [i, j], names)} are asked to be apart, but together pairs put them in "
+                       "the same federation; drop one of the pairs.")
     return out

@@ -23,6 +23,36 @@ class _State:
         self.hubs = list(hubs)
         self.M = penalty
         self.pops = np.bincount(self.labels, weights=self.w, minlength=len(self.hubs))
+        # like-minded practices: a broken pair costs more than any access saving could be worth
+        self.with_: dict[int, list[int]] = {}
+        self.not_with: dict[int, list[int]] = {}
+        for i, j in problem.together:
+            self.with_.setdefault(i, []).append(j)
+            self.with_.setdefault(j, []).append(i)
+        for i, j in problem.apart:
+            self.not_with.setdefault(i, []).append(j)
+            self.not_with.setdefault(j, []).append(i)
+        self.linked = set(self.with_) | set(self.not_with)
+
+    @property
+    def M_link(self) -> float:
+        return self.M * float(self.w.max() if len(self.w) else 1.0)
+
+    def link_viol(self) -> int:
+        lab = self.labels
+        return (sum(lab[i] != lab[j] for i, j in self.p.together)
+                + sum(lab[i] == lab[j] for i, j in self.p.apart))
+
+    def link_delta(self, i: int, nf: int) -> np.ndarray:
+        """Change in broken pairs when practice i moves to each of the nf federations."""
+        lab = self.labels
+        f = lab[i]
+        d = np.zeros(nf)
+        for j in self.with_.get(i, ()):
+            d += (np.arange(nf) != lab[j]).astype(float) - float(f != lab[j])
+        for j in self.not_with.get(i, ()):
+            d += (np.arange(nf) == lab[j]).astype(float) - float(f == lab[j])
+        return d
 
     def viol(self, pop):
         L, U = self.p.min_population, self.p.max_population
@@ -31,7 +61,8 @@ class _State:
     def cost(self) -> float:
         hub_of = np.asarray(self.hubs)[self.labels]
         return float(self.a[np.arange(len(self.labels)), hub_of].sum()
-                     + self.p.hub_cost * len(self.hubs) + self.M * self.viol(self.pops).sum())
+                     + self.p.hub_cost * len(self.hubs) + self.M * self.viol(self.pops).sum()
+                     + (self.M_link * self.link_viol() if self.linked else 0.0))
 
     def feasible(self) -> bool:
         return self.p.is_feasible(self.labels, self.hubs)
@@ -49,6 +80,8 @@ class _State:
             cand = self.a[i, hubs] - self.a[i, hubs[f]]
             cand = cand + self.M * (self.viol(self.pops + self.w[i]) - self.viol(self.pops))
             cand += self.M * (self.viol(self.pops[f] - self.w[i]) - self.viol(self.pops[f]))
+            if i in self.linked:
+                cand = cand + self.M_link * self.link_delta(i, len(hubs))
             cand[f] = 0.0
             cand[~self.ok[i, hubs]] = np.inf
             g = int(np.argmin(cand))
@@ -64,6 +97,8 @@ class _State:
         hubs = np.asarray(self.hubs)
         is_hub = np.zeros(len(self.labels), bool)
         is_hub[hubs] = True
+        # swaps keep populations and are blind to pairs: linked practices move by relocation only
+        is_hub[list(self.linked)] = True
         movable = np.flatnonzero(~is_hub)
         for i in rng.permutation(movable):
             f = self.labels[i]

@@ -30,6 +30,9 @@ class FederationProblem:
     max_population: int
     n_federations: int | None = None
     allowed: np.ndarray | None = None
+    # like-minded practices: pairs that must share a federation / must not
+    together: tuple[tuple[int, int], ...] = ()
+    apart: tuple[tuple[int, int], ...] = ()
 
     def __post_init__(self) -> None:
         n = len(self.codes)
@@ -43,6 +46,25 @@ class FederationProblem:
             raise ValueError("FederationProblem.allowed must be n x n")
         if not np.all(np.isfinite(self.assign_cost[self.allowed])):
             raise ValueError("assign_cost must be finite wherever assignment is allowed")
+        for name in ("together", "apart"):
+            pairs = tuple(tuple(sorted((int(i), int(j)))) for i, j in getattr(self, name))
+            if any(i == j or not 0 <= i < n or not 0 <= j < n for i, j in pairs):
+                raise ValueError(f"FederationProblem.{name} holds a pair that is not two distinct practices")
+            object.__setattr__(self, name, tuple(sorted(set(pairs))))
+
+    def groups(self) -> np.ndarray:
+        """Group id per practice: practices linked by ``together`` pairs (transitively) share one."""
+        parent = list(range(self.n))
+
+        def root(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        for i, j in self.together:
+            parent[root(i)] = root(j)
+        return np.array([root(i) for i in range(self.n)], dtype=np.int64)
 
     @property
     def n(self) -> int:
@@ -82,5 +104,9 @@ class FederationProblem:
             return False
         hubs = np.asarray(hubs)
         if np.any(assignment[hubs] != np.arange(k)):
+            return False
+        if any(assignment[i] != assignment[j] for i, j in self.together):
+            return False
+        if any(assignment[i] == assignment[j] for i, j in self.apart):
             return False
         return bool(np.all(self.allowed[np.arange(self.n), hubs[assignment]]))

@@ -92,6 +92,13 @@ def verify(
         elif hub not in members[fid]:
             problems.append(f"hub {hub} of federation {fid} is not one of its members")
     c = scenario.constraints
+    fed_of = dict(assignment)
+    for a, b in getattr(c, "together", ()):
+        if a in fed_of and b in fed_of and fed_of[a] != fed_of[b]:
+            problems.append(f"practices {a} and {b} must share a federation but are in {fed_of[a]} and {fed_of[b]}")
+    for a, b in getattr(c, "apart", ()):
+        if a in fed_of and b in fed_of and fed_of[a] == fed_of[b]:
+            problems.append(f"practices {a} and {b} must not share a federation but are both in {fed_of[a]}")
     if c.n_federations is not None and len(members) != c.n_federations:
         problems.append(f"{len(members)} federations, but the scenario fixes {c.n_federations}")
     costs = scenario.costs

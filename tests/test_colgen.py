@@ -123,6 +123,27 @@ def test_partial_pricing_still_bounds_every_reduced_cost(seed):
         assert partial.columns and min(rc for _, _, rc in partial.columns) < 0
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_pricing_respects_together_and_apart_pairs(seed):
+    p = instance(seed, 7).replace(together=((1, 2), (2, 5)), apart=((0, 3), (4, 5)))
+    rng = np.random.default_rng(400 + seed)
+    pi, mu = rng.normal(40000, 30000, p.n), float(rng.normal(0, 10000))
+
+    def ok(S):
+        S = set(S)
+        return all((i in S) == (j in S) for i, j in p.together) and not any(i in S and j in S for i, j in p.apart)
+
+    cols = [(S, h) for S, h in every_column(p, p.allowed, None) if ok(S)]
+    rc = {(S, h): p.hub_cost + p.assign_cost[list(S), h].sum() - pi[list(S)].sum() - mu for S, h in cols}
+    pricer = _Pricer(p, p.assign_cost, p.hub_cost)
+    out = pricer.price(pi, mu, 1e-9, np.inf)
+    assert out.rc_min == pytest.approx(min(0.0, min(rc.values(), default=np.inf)), abs=1e-6)
+    for S, h, r in out.columns:
+        assert (S, h) in rc and r == pytest.approx(rc[(S, h)])
+    got = pricer.enumerate(pi, mu, 25000.0, 10**6, np.inf)
+    assert set(got) == {S for (S, h), r in rc.items() if r < 25000.0}
+
+
 def test_enumeration_lists_every_column_below_the_threshold():
     p = instance(3, 7)
     rng = np.random.default_rng(7)
@@ -187,3 +208,18 @@ def test_the_tree_alone_proves_the_optimum(monkeypatch):
         check_with_verify(seed, 9, sc, res)
         branched += "branch and price" in res.message and "branch and price: 1 nodes" not in res.message
     assert branched >= 1
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), n=st.integers(5, 8))
+def test_branch_and_price_with_linked_practices_matches_brute_force(seed, n):
+    rng = np.random.default_rng(seed)
+    i, j, k, l = (int(v) for v in rng.choice(n, 4, replace=False))
+    p = instance(seed, n).replace(together=((i, j),), apart=((k, l),))
+    opt = brute_force(p)
+    if not np.isfinite(opt):
+        return
+    res = solve_federations_cg(p, time_limit_s=60)
+    assert res.status is Status.OPTIMAL and res.objective == pytest.approx(opt, rel=1e-9)
+    a = res.assignment
+    assert a[i] == a[j] and a[k] != a[l]

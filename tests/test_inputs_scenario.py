@@ -125,6 +125,9 @@ def test_empty_scenario_is_the_default(tmp_path):
     ("[solve]\nsolver = \"cpsta\"\n", ["did you mean 'cpsat'"]),
     ("[solve]\nmethod = \"branch-price\"\n", ["solve.method", "did you mean 'branch_price'"]),
     ("[constraints]\nhub_candidates = \"L83001\"\n", ["constraints.hub_candidates", "list of practice codes"]),
+    ("[constraints]\ntogether = [\"L83001\", \"L83002\"]\n", ["constraints.together", "pairs of practice codes"]),
+    ("[constraints]\napart = [[\"L83001\", \"L83002\", \"L83003\"]]\n", ["constraints.apart", "pairs"]),
+    ("[constraints]\napart = [[\"L83001\", \"l83001\"]]\n", ["names L83001 twice"]),
     ("[solve]\nmethod = \"lagrange\"\n", ["solve.method", "branch_price, compact"]),
     ("[solve]\ntime_limit_s = -1\n", ["solve.time_limit_s", "positive"]),
     ("[solve]\ntime_limit_s = 0\n", ["positive"]),
@@ -211,3 +214,9 @@ def test_random_scenario_data_gives_a_scenario_or_input_error(tmp_path, data, se
 def test_hub_candidates_are_read_as_upper_case_codes(tmp_path):
     p = write(tmp_path, "s.toml", '[constraints]\nhub_candidates = ["l83001", " L83002 "]\n')
     assert inputs.load_scenario(p).constraints.hub_candidates == ("L83001", "L83002")
+
+
+def test_together_and_apart_pairs_are_read(tmp_path):
+    p = write(tmp_path, "s.toml", '[constraints]\ntogether = [["l83002", "L83001"]]\napart = [["A1", "B2"], ["B2", "A1"]]\n')
+    c = inputs.load_scenario(p).constraints
+    assert c.together == (("L83001", "L83002"),) and c.apart == (("A1", "B2"),)

@@ -34,6 +34,10 @@ def brute_force(p: FederationProblem) -> float:
     for part in partitions(list(range(p.n))):
         if p.n_federations is not None and len(part) != p.n_federations:
             continue
+        block_of = {i: b for b, block in enumerate(part) for i in block}
+        if any(block_of[i] != block_of[j] for i, j in p.together) or \
+                any(block_of[i] == block_of[j] for i, j in p.apart):
+            continue
         total = p.hub_cost * len(part)
         for block in part:
             pop = p.list_size[block].sum()
@@ -140,6 +144,61 @@ def test_hub_candidates_bite(method):
     assert check.ok, check.problems
     bad = verify(pr, free.assignment_by_code(), free.hubs_by_federation(), limited_sc)
     assert not bad.ok and any("hub candidates" in m for m in bad.problems)
+
+
+@pytest.mark.parametrize("method", ["branch_price", "compact"])
+def test_together_and_apart_pairs_bite(method):
+    """Like-minded practices: a together pair across the towns and an apart pair inside one."""
+    from dataclasses import replace as dc_replace
+
+    from fedplan.api import build_problem
+    from inputs.model import ConstraintsSpec
+
+    sc = Scenario(bounds=BoundsSpec(min_population=20000, max_population=40000))
+    pr = make_practices(TOWNS_XY, TOWNS_SIZES)
+    xy = np.c_[pr.easting, pr.northing] / 1000
+    d = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1))
+    free = solve_federations(build_problem(pr, sc, d), "cbc", time_limit_s=30, method=method)
+    lab = free.assignment
+    assert lab[0] != lab[3] and lab[0] == lab[1]          # the towns split; P00 and P01 together
+    for rules in ({"together": (("P00", "P03"),)}, {"apart": (("P00", "P01"),)}):
+        linked = dc_replace(sc, constraints=ConstraintsSpec(**rules))
+        p = build_problem(pr, linked, d)
+        res = solve_federations(p, "cbc", time_limit_s=30, method=method)
+        assert res.status == Status.OPTIMAL, res.message
+        assert res.objective == pytest.approx(brute_force(p)) and res.objective > free.objective
+        a = res.assignment
+        assert (a[0] == a[3]) if "together" in rules else (a[0] != a[1])
+        check = verify(pr, res.assignment_by_code(), res.hubs_by_federation(), linked, expected_cost=res.objective)
+        assert check.ok, check.problems
+        assert not verify(pr, free.assignment_by_code(), free.hubs_by_federation(), linked).ok
+
+
+def test_contradictory_pairs_are_explained():
+    from dataclasses import replace as dc_replace
+
+    from fedplan.api import build_problem
+    from inputs import InputError
+    from inputs.model import ConstraintsSpec
+
+    sc = Scenario(bounds=BoundsSpec(min_population=20000, max_population=40000))
+    pr = make_practices(TOWNS_XY, TOWNS_SIZES)
+    d = np.zeros((6, 6))
+    with pytest.raises(InputError) as err:
+        build_problem(pr, dc_replace(sc, constraints=ConstraintsSpec(together=(("P00", "P01"),),
+                                                                     apart=(("P00", "P01"),))), d)
+    assert "both in together and in apart" in str(err.value)
+    with pytest.raises(InputError) as err:
+        build_problem(pr, dc_replace(sc, constraints=ConstraintsSpec(apart=(("P00", "P9"),))), d)
+    assert "P9" in str(err.value) and "constraints.apart" in str(err.value)
+    # a chain of together pairs above the maximum, and an apart pair inside a together-group
+    chain = ConstraintsSpec(together=(("P00", "P03"), ("P03", "P01"), ("P01", "P04")),
+                            apart=(("P00", "P04"),))
+    p = build_problem(pr, dc_replace(sc, constraints=chain), d)
+    with pytest.raises(ProblemInfeasible) as err:
+        solve_federations(p, "cbc", time_limit_s=5)
+    text = str(err.value)
+    assert "43,000 patients, above the maximum 40,000" in text and "asked to be apart" in text
 
 
 def test_unknown_hub_candidate_is_refused_with_a_suggestion():

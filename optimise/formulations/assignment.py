@@ -63,6 +63,9 @@ def build_assignment_model(problem: FederationProblem) -> AssignmentModel:
     sizes, *P* their total, *L*/*U* the population bounds. Pairs with ``allowed[i, j]`` False are
     left out. The disaggregated :math:`x_{ij} \le y_j` rows make the LP much stronger than the
     aggregated form.
+
+    Like-minded practices: :math:`x_{ih} = x_{kh}\;\forall h` for a together pair (i, k), and
+    :math:`x_{ih} + x_{kh} \le y_h\;\forall h` for an apart pair.
     """
     n = problem.n
     w = problem.list_size.astype(float)
@@ -109,4 +112,26 @@ def build_assignment_model(problem: FederationProblem) -> AssignmentModel:
         m.add_row(idx, hi_coef, hi=0.0, name=f"max_pop_{j}")
     k_lo, k_hi = problem.federation_count_range()
     m.add_row(hub_var, np.ones(n), k_lo, k_hi, name="n_federations")
+    if problem.together or problem.apart:
+        var_of = {(int(i), int(j)): v for v, (i, j) in enumerate(pairs)}
+        for i, k in problem.together:
+            # same hub for both: x_ih = x_kh for every hub h (absent variables are zero)
+            for h in range(n):
+                vi, vk = var_of.get((i, h)), var_of.get((k, h))
+                if vi is None and vk is None:
+                    continue
+                idx = [v for v in (vi, vk) if v is not None]
+                coef = [1.0 if v == vi else -1.0 for v in idx]
+                m.add_row(idx, coef, 0.0, 0.0, name=f"together_{i}_{k}_{h}")
+        for i, k in problem.apart:
+            # never both with the same hub: x_ih + x_kh <= y_h
+            for h in range(n):
+                vi, vk = var_of.get((i, h)), var_of.get((k, h))
+                if vi is None or vk is None:
+                    continue
+                y = hub_var[h]
+                if y in (vi, vk):
+                    m.add_row([vi, vk], [1.0, 1.0], hi=1.0, name=f"apart_{i}_{k}_{h}")
+                else:
+                    m.add_row([vi, vk, y], [1.0, 1.0, -1.0], hi=0.0, name=f"apart_{i}_{k}_{h}")
     return AssignmentModel(model=m, pairs=pairs, hub_var=hub_var)
