@@ -86,6 +86,38 @@ def hub_candidate_mask(practices: Practices, scenario: Scenario) -> np.ndarray:
     return mask
 
 
+def lock_mask(practices: Practices, scenario: Scenario) -> np.ndarray:
+    """Pairs still allowed under the locks: a locked practice may join only its hub, and that hub
+    must host (it may join no other hub)."""
+    known = {c: i for i, c in enumerate(practices.code)}
+    src = scenario.source or "scenario"
+    n = len(practices)
+    ok = np.ones((n, n), bool)
+    hub_of: dict[str, str] = {}
+    for code, hub in scenario.constraints.locks:
+        for c in (code, hub):
+            if c not in known:
+                from inputs.errors import nearest
+
+                hint = nearest(c, tuple(known))
+                raise InputError(f"lock {code} = {hub} names {c}, which is not among the {n} participating "
+                                 "practices" + (f" (did you mean {hint}?)" if hint else "") + ".",
+                                 file=src, column="constraints.locks",
+                                 fix="use practice codes from the selected area.")
+        hub_of[code] = hub
+    for code, hub in hub_of.items():
+        if hub_of.get(hub, hub) != hub:
+            raise InputError(f"{code} is locked to hub {hub}, but {hub} is itself locked to {hub_of[hub]}.",
+                             file=src, column="constraints.locks",
+                             fix=f"lock {code} to {hub_of[hub]}, or remove one of the two locks.")
+        for c in (code, hub):
+            i, h = known[c], known[hub]
+            keep = ok[i, h]
+            ok[i, :] = False
+            ok[i, h] = keep
+    return ok
+
+
 def link_pairs(practices: Practices, scenario: Scenario) -> tuple[tuple, tuple]:
     """The together / apart pairs as practice positions; unknown codes and contradictions refused."""
     known = {c: i for i, c in enumerate(practices.code)}
@@ -126,10 +158,17 @@ def build_problem(practices: Practices, scenario: Scenario, distance_km: np.ndar
         allowed &= codes[:, None] == codes[None, :]
     if k.hub_candidates:
         allowed &= hub_candidate_mask(practices, scenario)[None, :]
+    if k.locks:
+        allowed &= lock_mask(practices, scenario)
     together, apart = link_pairs(practices, scenario)
+    assign = per_km * w[:, None] * distance_km
+    if c.disruption_gbp_per_patient > 0:
+        pcn = np.array(practices.pcn_code, dtype=object) if practices.pcn_code else np.full(len(w), "", object)
+        away = (pcn[:, None] != pcn[None, :]) & (pcn[:, None] != "")
+        assign = assign + c.disruption_gbp_per_patient * w[:, None] * away
     return FederationProblem(
         codes=practices.code, list_size=practices.list_size,
-        assign_cost=per_km * w[:, None] * distance_km, hub_cost=c.federation_fixed_gbp,
+        assign_cost=assign, hub_cost=c.federation_fixed_gbp,
         min_population=scenario.bounds.min_population, max_population=scenario.bounds.max_population,
         n_federations=k.n_federations, allowed=allowed, together=together, apart=apart)
 
@@ -171,7 +210,8 @@ def cost_baseline(practices: Practices, problem: FederationProblem) -> Baseline:
                      "cost_gbp": round(access + problem.hub_cost, 2)})
     fixed = problem.hub_cost * len(members)
     return Baseline(groups, names, hubs, tuple(feds), access_total + fixed,
-                    {"access": access_total, "federation_fixed": fixed}, in_range / max(1, len(members)))
+                    {"access": access_total, "federation_fixed": fixed, "disruption": 0.0},
+                    in_range / max(1, len(members)))
 
 
 @dataclass(frozen=True, eq=False)

@@ -200,6 +200,8 @@ class ConstraintsSpec:
     # like-minded practices: pairs of codes that must share a federation / must not
     together: tuple[tuple[str, str], ...] = ()
     apart: tuple[tuple[str, str], ...] = ()
+    # locks: practice code -> the practice that must host its federation (itself: it must host)
+    locks: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -212,6 +214,9 @@ class CostsSpec:
     hub_visits_per_patient: float = 0.5
     # NHS mileage rate 56p/mile (service_catalogue_sources.md §1) = £0.348/km, paid both ways.
     travel_gbp_per_km: float = 0.348
+    # disruption: £ per registered patient of a practice whose federation is hosted outside its
+    # current PCN (0 = off). A planner's lever for staying close to today's map.
+    disruption_gbp_per_patient: float = 0.0
 
 
 @dataclass(frozen=True)

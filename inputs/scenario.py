@@ -125,6 +125,13 @@ def _pairs(v: Any, key: str, source: str) -> tuple[tuple[str, str], ...]:
     return tuple(dict.fromkeys(out))
 
 
+def _locks(v: Any, key: str, source: str) -> tuple[tuple[str, str], ...]:
+    if not isinstance(v, dict) or not all(isinstance(h, str) and h.strip() for h in v.values()):
+        raise _err(source, key, f"{key} must be a table of practice code = hub practice code.",
+                   f'write {_short(key)} = {{ L83001 = "L83005" }}')
+    return tuple(sorted((str(p).strip().upper(), h.strip().upper()) for p, h in v.items()))
+
+
 def _codes(v: Any, key: str, source: str) -> tuple[str, ...]:
     if not isinstance(v, list) or not all(isinstance(c, str) and c.strip() for c in v):
         raise _err(source, key, f"{key} must be a list of practice codes in quotes.",
@@ -213,6 +220,7 @@ def _constraints(c: dict, source: str) -> ConstraintsSpec:
                         if "hub_candidates" in c else ()),
         together=_pairs(c["together"], "constraints.together", source) if "together" in c else (),
         apart=_pairs(c["apart"], "constraints.apart", source) if "apart" in c else (),
+        locks=_locks(c["locks"], "constraints.locks", source) if "locks" in c else (),
     )
 
 

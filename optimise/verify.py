@@ -93,6 +93,10 @@ def verify(
             problems.append(f"hub {hub} of federation {fid} is not one of its members")
     c = scenario.constraints
     fed_of = dict(assignment)
+    for code, hub in getattr(c, "locks", ()):
+        if code in fed_of and hubs.get(fed_of[code]) != hub:
+            problems.append(f"practice {code} is locked to hub {hub} but its federation is hosted by "
+                            f"{hubs.get(fed_of[code])}")
     for a, b in getattr(c, "together", ()):
         if a in fed_of and b in fed_of and fed_of[a] != fed_of[b]:
             problems.append(f"practices {a} and {b} must share a federation but are in {fed_of[a]} and {fed_of[b]}")
@@ -127,8 +131,18 @@ def verify(
             if not _connected(ms, edges):
                 problems.append(f"federation {fid} is not contiguous on the practice adjacency graph")
     fixed = costs.federation_fixed_gbp * len(members)
-    total = access + fixed
+    disruption = 0.0
+    rate = getattr(costs, "disruption_gbp_per_patient", 0.0)
+    if rate > 0 and practices.pcn_code:
+        pcn = {code: practices.pcn_code[i] for i, code in enumerate(codes)}
+        for fid, ms in members.items():
+            hub = hubs.get(fid)
+            for code in ms:
+                if pcn.get(code) and pcn.get(code) != pcn.get(hub):
+                    disruption += rate * size.get(code, 0)
+    total = access + fixed + disruption
     if expected_cost is not None and abs(total - expected_cost) > 1e-6 * max(1.0, abs(total)):
         problems.append(f"reported cost £{expected_cost:,.2f} differs from the recomputed £{total:,.2f}")
     return Verification(ok=not problems, problems=tuple(problems), populations=populations,
-                        cost_gbp=total, cost_breakdown={"access": access, "federation_fixed": fixed})
+                        cost_gbp=total, cost_breakdown={"access": access, "federation_fixed": fixed,
+                                                        "disruption": disruption})

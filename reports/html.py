@@ -74,6 +74,7 @@ TERM_LABELS = {
     "fixed": "Federation fixed costs",
     "federation_fixed": "Federation fixed costs (core team)",
     "penalty": "Bound penalty (soft bounds)",
+    "disruption": "Disruption (practices hosted outside their current PCN)",
     "services": "Services (make or buy)",
 }
 

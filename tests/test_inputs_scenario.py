@@ -128,6 +128,8 @@ def test_empty_scenario_is_the_default(tmp_path):
     ("[constraints]\ntogether = [\"L83001\", \"L83002\"]\n", ["constraints.together", "pairs of practice codes"]),
     ("[constraints]\napart = [[\"L83001\", \"L83002\", \"L83003\"]]\n", ["constraints.apart", "pairs"]),
     ("[constraints]\napart = [[\"L83001\", \"l83001\"]]\n", ["names L83001 twice"]),
+    ("[constraints]\nlocks = [\"L83001\"]\n", ["constraints.locks", "practice code = hub practice code"]),
+    ("[costs]\ndisruption_gbp_per_patient = -2\n", ["costs.disruption_gbp_per_patient", "at least 0"]),
     ("[solve]\nmethod = \"lagrange\"\n", ["solve.method", "branch_price, compact"]),
     ("[solve]\ntime_limit_s = -1\n", ["solve.time_limit_s", "positive"]),
     ("[solve]\ntime_limit_s = 0\n", ["positive"]),
@@ -220,3 +222,8 @@ def test_together_and_apart_pairs_are_read(tmp_path):
     p = write(tmp_path, "s.toml", '[constraints]\ntogether = [["l83002", "L83001"]]\napart = [["A1", "B2"], ["B2", "A1"]]\n')
     c = inputs.load_scenario(p).constraints
     assert c.together == (("L83001", "L83002"),) and c.apart == (("A1", "B2"),)
+
+
+def test_locks_are_read(tmp_path):
+    p = write(tmp_path, "s.toml", '[constraints]\nlocks = { l83005 = "l83001" }\n')
+    assert inputs.load_scenario(p).constraints.locks == (("L83005", "L83001"),)

@@ -174,6 +174,41 @@ def test_together_and_apart_pairs_bite(method):
         assert not verify(pr, free.assignment_by_code(), free.hubs_by_federation(), linked).ok
 
 
+@pytest.mark.parametrize("method", ["branch_price", "compact"])
+def test_locks_and_disruption_bite(method):
+    from dataclasses import replace as dc_replace
+
+    from fedplan.api import build_problem
+    from inputs.model import ConstraintsSpec
+
+    sc = Scenario(bounds=BoundsSpec(min_population=20000, max_population=40000))
+    pcn = ["A", "A", "B", "B", "C", "C"]         # today's PCNs cut across the two towns
+    pr = make_practices(TOWNS_XY, TOWNS_SIZES, pcn=pcn)
+    xy = np.c_[pr.easting, pr.northing] / 1000
+    d = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1))
+    free = solve_federations(build_problem(pr, sc, d), "cbc", time_limit_s=30, method=method)
+    # lock P01 to be hosted by P04, in the other town
+    locked_sc = dc_replace(sc, constraints=ConstraintsSpec(locks=(("P01", "P04"),)))
+    p = build_problem(pr, locked_sc, d)
+    res = solve_federations(p, "cbc", time_limit_s=30, method=method)
+    assert res.status == Status.OPTIMAL and res.objective == pytest.approx(brute_force(p))
+    assert res.practice_codes[res.hubs[res.assignment[1]]] == "P04" and res.objective > free.objective
+    assert verify(pr, res.assignment_by_code(), res.hubs_by_federation(), locked_sc,
+                  expected_cost=res.objective).ok
+    assert not verify(pr, free.assignment_by_code(), free.hubs_by_federation(), locked_sc).ok
+    # a large disruption charge: practices keep hubs inside their own PCN where they can
+    costly = dc_replace(sc, costs=CostsSpec(disruption_gbp_per_patient=50.0))
+    p = build_problem(pr, costly, d)
+    res = solve_federations(p, "cbc", time_limit_s=30, method=method)
+    assert res.status == Status.OPTIMAL and res.objective == pytest.approx(brute_force(p))
+    check = verify(pr, res.assignment_by_code(), res.hubs_by_federation(), costly, expected_cost=res.objective)
+    assert check.ok, check.problems
+    away = sum(TOWNS_SIZES[i] for i in range(6) if pcn[res.hubs[res.assignment[i]]] != pcn[i])
+    assert check.cost_breakdown["disruption"] == pytest.approx(50.0 * away)
+    free_away = sum(TOWNS_SIZES[i] for i in range(6) if pcn[free.hubs[free.assignment[i]]] != pcn[i])
+    assert away < free_away             # the charge moved a hub back inside its PCN
+
+
 def test_contradictory_pairs_are_explained():
     from dataclasses import replace as dc_replace
 
