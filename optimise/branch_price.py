@@ -306,6 +306,10 @@ class BranchAndPrice:
             return ("branch_count", bound, int(np.floor(kx)), kx)
         if frac.max() <= 1e-6:
             plan = self._plan_from(x)
+            if plan is not None and not self.p.is_feasible(*plan):
+                # a column that breaks a rule reached the master: never let it close a node
+                s.log(f"node at depth {node.depth}: integral LP is not a valid plan; search stopped")
+                return ("timeout", bound)
             if plan is None:
                 # integral but partly artificial: z >= M would have pruned it; keep it safe anyway
                 s.log(f"node at depth {node.depth}: integral LP not covered by real columns")

@@ -821,6 +821,15 @@ def _plan_columns(problem: FederationProblem, plan):
     return out
 
 
+def _column_ok(problem: FederationProblem, S) -> bool:
+    """A member set obeys the together / apart pairs (population and hub rules are the caller's)."""
+    if not problem.together and not problem.apart:
+        return True
+    inside = set(int(i) for i in S)
+    return (all((i in inside) == (j in inside) for i, j in problem.together)
+            and not any(i in inside and j in inside for i, j in problem.apart))
+
+
 def _nearest_columns(problem: FederationProblem, per_hub: int = 6):
     """Cheap seed columns: each hub with its nearest allowed practices (by access cost per patient),
     every prefix whose population lies in the window, at most ``per_hub`` of them per hub."""
@@ -974,7 +983,8 @@ class _Solver:
             for col in _plan_columns(p, self.plan):
                 self.master.add(*col)
         for col in _nearest_columns(p):
-            self.master.add(*col)
+            if _column_ok(p, col[0]):         # seeds ignore together / apart pairs; keep valid ones
+                self.master.add(*col)
         self.log(f"master seeded with {len(self.master.vars)} columns; k in [{self.k_lo}, {self.k_cap()}]")
 
         if self.plan is None:
