@@ -387,3 +387,49 @@ def test_a_false_infeasible_from_the_solver_keeps_the_verified_plan(monkeypatch)
     assert res.status == Status.FEASIBLE and "wrongly reported" in res.message
     assert res.bound == pytest.approx(engine.trivial_bound(p)) and res.bound <= res.objective
     assert verify(pr, res.assignment_by_code(), res.hubs_by_federation(), sc, expected_cost=res.objective).ok
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 10_000), st.sampled_from(["branch_price", "compact"]))
+def test_properties_warm_start_and_tighter_bounds(seed, method):
+    """A warm start never ends worse than the start; tightening a bound never lowers the optimum
+    (both solved by the engine, within the time limit, so compared through their bounds)."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(7, 12))
+    pr = make_practices(rng.uniform(0, 30, (n, 2)), rng.integers(3000, 15000, n))
+    sc = Scenario(bounds=BoundsSpec(min_population=15000, max_population=45000))
+    p = problem_from(pr, sc)
+    from optimise.heuristics import construct
+
+    start = construct(p, seed=seed, starts=1)
+    if start is None:
+        return
+    res = solve_federations(p, "cbc", time_limit_s=20, method=method, warm_start=start)
+    assert res.has_plan and res.objective <= p.cost(*start) + 1e-6
+    tighter = p.replace(max_population=p.max_population - 5000)
+    try:
+        tight = solve_federations(tighter, "cbc", time_limit_s=20, method=method)
+    except ProblemInfeasible:
+        return
+    if tight.has_plan and tight.status == Status.OPTIMAL and res.status == Status.OPTIMAL:
+        assert tight.objective >= res.objective - 1e-6
+    if tight.has_plan:
+        assert tight.objective >= res.bound - 1e-6       # no tighter plan beats the looser bound
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_cpmp_methods_agree_on_random_instances(seed):
+    """Capacitated p-median (no floor, no fixed cost, fixed p): both methods prove the same optimum."""
+    from optimise.cpmp import cpmp_problem
+
+    rng = np.random.default_rng(seed)
+    n, p_med = 24, 4
+    xy = rng.uniform(0, 100, (n, 2))
+    demand = rng.integers(1, 20, n)
+    cap = int(np.ceil(demand.sum() / p_med * 1.15))
+    d = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1))
+    prob = cpmp_problem(np.arange(1, n + 1), demand, np.full(n, cap), d, p_med)
+    a = solve_federations(prob, "cbc", time_limit_s=60, method="branch_price")
+    b = solve_federations(prob, "highs", time_limit_s=60, method="compact")
+    assert a.status == Status.OPTIMAL and b.status == Status.OPTIMAL
+    assert a.objective == pytest.approx(b.objective, rel=1e-9)
