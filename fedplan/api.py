@@ -16,7 +16,7 @@ import geo
 import inputs
 from inputs.errors import InputError
 from inputs.model import Practices, Scenario
-from optimise import FederationProblem, Result, Status, solve_federations, verify
+from optimise import FederationProblem, Result, solve_federations, verify
 from optimise.verify import Verification
 
 NEST_ATTR = {"sub_icb": "sub_icb_code", "icb": "icb_code", "lad": "lad_code"}

@@ -470,6 +470,17 @@ class _Pricer:
         return (np.asarray(p_items, float), np.asarray(w_items, np.int64), item_members, base,
                 int(lo_h), int(hi_h), float(need_h), kcuts, conflicts)
 
+    def _hub_knapsack(self, h: int, P, lo, hi, need, forced, cuts):
+        """(knapsack, view) for hub h, or None when hub h can take no column under the threshold."""
+        items = self._filter(P[:, h], h, need[h], lo, hi)
+        if items is None:
+            return None
+        view = self._hub_view(h, P[:, h], items, lo[h], hi[h], need[h], forced, cuts)
+        if view is None:
+            return None
+        ip, iw, _, _, lo_h, hi_h, _, kcuts, conflicts = view
+        return _Knapsack(ip, iw, np.arange(len(ip)), lo_h, hi_h, cuts=kcuts, conflicts=conflicts), view
+
     def _valid(self, S) -> bool:
         """No apart pair inside S (together-groups are whole by construction)."""
         inside = set(S)
@@ -530,14 +541,10 @@ class _Pricer:
                 break
             if time.perf_counter() > deadline:
                 return None
-            items = self._filter(P[:, h], h, need[h], lo, hi)
-            if items is None:
+            made = self._hub_knapsack(h, P, lo, hi, need, forced, cuts)
+            if made is None:
                 continue
-            view = self._hub_view(h, P[:, h], items, lo[h], hi[h], need[h], forced, cuts)
-            if view is None:
-                continue
-            ip, iw, members_of, base, lo_h, hi_h, need_h, kcuts, conflicts = view
-            ks = _Knapsack(ip, iw, np.arange(len(ip)), lo_h, hi_h, cuts=kcuts, conflicts=conflicts)
+            ks, (ip, iw, members_of, base, lo_h, hi_h, need_h, kcuts, conflicts) = made
             out.exact_hubs += 1
             if heuristic:
                 _, sols, _ = ks.best(need_h, node_limit=1500, keep=keep)
@@ -639,14 +646,10 @@ class _Pricer:
                 continue
             if time.perf_counter() > deadline:
                 return None
-            items = self._filter(P[:, h], h, need[h], lo, hi)
-            if items is None:
+            made = self._hub_knapsack(h, P, lo, hi, need, forced, cuts)
+            if made is None:
                 continue
-            view = self._hub_view(h, P[:, h], items, lo[h], hi[h], need[h], forced, cuts)
-            if view is None:
-                continue
-            ip, iw, members_of, base, lo_h, hi_h, need_h, kcuts, conflicts = view
-            ks = _Knapsack(ip, iw, np.arange(len(ip)), lo_h, hi_h, cuts=kcuts, conflicts=conflicts)
+            ks, (ip, iw, members_of, base, lo_h, hi_h, need_h, kcuts, conflicts) = made
             sols = ks.enumerate(need_h, limit - total)
             if sols is None:
                 return None

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 import inputs
-from inputs import InputError
 from inputs.model import AreaSpec
+from input_helpers import refused
 
 DATA = Path(__file__).parent / "data"
 SMALL = DATA / "practices_small.csv"
@@ -28,15 +28,6 @@ def table(tmp_path_factory) -> inputs.Practices:
     f.write_text(text + "\n".join(rows) + "\n", encoding="utf-8")
     return inputs.read_practices(f)
 
-
-def refused(fn, *args, says=()) -> InputError:
-    with pytest.raises(InputError) as err:
-        fn(*args)
-    text = str(err.value)
-    for words in says:
-        assert words in text, f"{words!r} not in {text!r}"
-    assert "Fix:" in text, text
-    return err.value
 
 
 def test_selectors(table):

@@ -7,26 +7,12 @@ import numpy as np
 import pytest
 
 import inputs
-from inputs import InputError
+from input_helpers import refused, write
 
 DATA = Path(__file__).parent / "data"
 CATALOGUE = DATA / "service_catalogue.csv"    # a copy of the shipped, sourced default
 
 
-def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
-    p = tmp_path / name
-    p.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
-    return p
-
-
-def refused(fn, *args, says=()) -> InputError:
-    with pytest.raises(InputError) as err:
-        fn(*args)
-    text = str(err.value)
-    for words in says:
-        assert words in text, f"{words!r} not in {text!r}"
-    assert "Fix:" in text, text
-    return err.value
 
 
 # ------------------------------------------------------------------ catalogue

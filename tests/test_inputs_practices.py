@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import inputs
 from inputs import InputError
+from input_helpers import refused, write
 
 DATA = Path(__file__).parent / "data"
 SMALL = DATA / "practices_small.csv"          # 30 real Devon practices, every column of the shipped table
@@ -21,21 +22,6 @@ H = "practice_code,registered_patients,lat,lon\n"
 GOOD = "practice_code,practice_name,registered_patients,lat,lon\nL83001,A,5000,50.7,-3.5\nL83002,B,6000,50.8,-3.4\n"
 
 
-def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
-    p = tmp_path / name
-    p.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
-    return p
-
-
-def refused(fn, *args, says=()) -> InputError:
-    """The call raises InputError whose message holds every phrase in ``says`` and a fix."""
-    with pytest.raises(InputError) as err:
-        fn(*args)
-    text = str(err.value)
-    for words in says:
-        assert words in text, f"{words!r} not in {text!r}"
-    assert "Fix:" in text, text
-    return err.value
 
 
 # ------------------------------------------------------------------ happy paths

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,22 +11,9 @@ import inputs
 from inputs import InputError
 from inputs.model import Scenario
 from inputs.scenario import SECTIONS, SERVICE_FIELDS
+from input_helpers import refused, write
 
 
-def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
-    p = tmp_path / name
-    p.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
-    return p
-
-
-def refused(fn, *args, says=()) -> InputError:
-    with pytest.raises(InputError) as err:
-        fn(*args)
-    text = str(err.value)
-    for words in says:
-        assert words in text, f"{words!r} not in {text!r}"
-    assert "Fix:" in text, text
-    return err.value
 
 
 FULL = """

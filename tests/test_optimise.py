@@ -2,7 +2,6 @@
 honest statuses, and infeasibility explained in words."""
 from __future__ import annotations
 
-import itertools
 
 import numpy as np
 import pytest
