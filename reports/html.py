@@ -505,6 +505,8 @@ def _section_solver(ctx: dict, log_excerpt: str) -> str:
         ("Lower bound", _gbp(s.get("bound_gbp"), 2)),
         ("Gap", "–" if gap is None else f"{gap:.4%}"),
         ("Runtime", "–" if rt is None else f"{rt:,.1f} s"),
+        ("Method", _e({"branch_price": "branch and price (column generation over whole federations)",
+                       "compact": "compact assignment MIP"}.get(s.get("method"), s.get("method") or "–"))),
         ("Solver", _e(solver) or "–"),
         ("Seed", _e(s.get("seed")) if s.get("seed") is not None else "–"),
         ("Message", _e(s.get("message")) or "–"),

@@ -40,7 +40,8 @@ ASSIGNMENT = np.array([1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2])
 def summary() -> dict:
     return {
         "status": "feasible", "objective_gbp": 1000.0, "bound_gbp": 900.0, "gap": 0.1, "runtime_s": 1.5,
-        "solver": "cbc", "solver_version": "CBC 2.10", "seed": 0, "area": EVIL, "n_practices": 12,
+        "solver": "cbc", "solver_version": "CBC 2.10", "method": "branch_price", "seed": 0, "area": EVIL,
+        "n_practices": 12,
         "n_federations": 2, "bounds": {"min_population": 25000, "max_population": 60000},
         "federations": [
             {"id": 1, "population": 46000, "n_practices": 5, "hub": "P00", "hub_name": "Surgery 0",
@@ -146,6 +147,7 @@ def test_costs_side_by_side(full_html):
 def test_solver_and_assumptions(full_html):
     solver = section(full_html, "solver")
     assert "cbc CBC 2.10" in solver and "1.5 s" in solver and "10.0000%" in solver
+    assert "branch and price" in solver
     assert "<pre>line 1\n" + EVIL_ESCAPED + "</pre>" in solver
     ass = section(full_html, "assumptions")
     assert "£252,530" in ass and "0.348" in ass and "25,000" in ass
