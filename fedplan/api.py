@@ -6,7 +6,7 @@ holding everything the CLI writes to a run directory.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Callable
 
@@ -15,8 +15,11 @@ import numpy as np
 import geo
 import inputs
 from inputs.errors import InputError
-from inputs.model import Practices, Scenario
+from inputs.model import Catalogue, Practices, Scenario
 from optimise import FederationProblem, Result, solve_federations, verify
+from optimise.makebuy import make_or_buy
+from optimise.risk import risk_choice, risk_costs
+from optimise.sizecost import SizeCost, federation_size_cost
 from optimise.verify import Verification
 
 NEST_ATTR = {"sub_icb": "sub_icb_code", "icb": "icb_code", "lad": "lad_code"}
@@ -65,6 +68,34 @@ def load_practices(scenario: Scenario) -> Practices:
             table = inputs.read_nhs_practices(map_path=map_path, all_path=all_path,
                                               postcodes_path=spec.postcodes)
     return geo.project_practices(inputs.select_area(table, scenario.area))
+
+
+def load_catalogue(scenario: Scenario) -> Catalogue:
+    """The scenario's service catalogue (its file or the shipped default) with its overrides."""
+    return inputs.apply_overrides(inputs.read_catalogue(scenario.inputs.catalogue), scenario.service_overrides,
+                                  scenario.source or "scenario")
+
+
+def size_cost(practices: Practices, scenario: Scenario, catalogue: Catalogue) -> SizeCost | None:
+    """g(N): make-or-buy (when joint) + risk (when enabled) for every population in the bounds."""
+    mb, rk = scenario.makebuy, scenario.risk
+    if not mb.joint and not rk.enabled:
+        return None
+    lo = scenario.bounds.min_population
+    hi = min(scenario.bounds.max_population, practices.population)
+    if hi < lo:
+        return None              # no federation fits at all; diagnose says why in words
+    if mb.joint:
+        try:
+            return federation_size_cost(catalogue, lo, hi, shared_hub_gbp=mb.shared_hub_gbp,
+                                        max_inhouse=mb.max_inhouse, risk=rk if rk.enabled else None)
+        except ValueError as exc:
+            raise InputError(f"{exc}.", file=str(scenario.inputs.catalogue or "shipped service catalogue"),
+                             column="allowed_modes",
+                             fix="allow 'buy' for that service, lower its min_population_inhouse, or raise "
+                                 "[bounds] min_population.") from None
+    N = np.arange(lo, hi + 1)
+    return SizeCost(lo, risk_costs(rk, N))
 
 
 def hub_candidate_mask(practices: Practices, scenario: Scenario) -> np.ndarray:
@@ -144,8 +175,10 @@ def link_pairs(practices: Practices, scenario: Scenario) -> tuple[tuple, tuple]:
     return out[0], out[1]
 
 
-def build_problem(practices: Practices, scenario: Scenario, distance_km: np.ndarray) -> FederationProblem:
-    """Annual £ costs from distances and the scenario's parameters (DESIGN.md §3, terms 2 and 4)."""
+def build_problem(practices: Practices, scenario: Scenario, distance_km: np.ndarray,
+                  catalogue: Catalogue | None = None) -> FederationProblem:
+    """Annual £ costs from distances and the scenario's parameters (DESIGN.md §3): services and
+    risk as the size cost g(N), fixed overhead, access and disruption."""
     c = scenario.costs
     w = practices.list_size.astype(float)
     per_km = c.hub_visits_per_patient * 2.0 * c.travel_gbp_per_km  # return trips
@@ -170,7 +203,19 @@ def build_problem(practices: Practices, scenario: Scenario, distance_km: np.ndar
         codes=practices.code, list_size=practices.list_size,
         assign_cost=assign, hub_cost=c.federation_fixed_gbp,
         min_population=scenario.bounds.min_population, max_population=scenario.bounds.max_population,
-        n_federations=k.n_federations, allowed=allowed, together=together, apart=apart)
+        n_federations=k.n_federations, allowed=allowed, together=together, apart=apart,
+        size_cost=size_cost(practices, scenario, catalogue if catalogue is not None else load_catalogue(scenario)))
+
+
+def federation_terms(population: int, scenario: Scenario, catalogue: Catalogue) -> dict[str, float]:
+    """Services and risk £/yr of one federation of this size, as the model counts them."""
+    services = risk = 0.0
+    if scenario.makebuy.joint:
+        services = make_or_buy(catalogue, population, shared_hub_cost=scenario.makebuy.shared_hub_gbp,
+                               max_inhouse=scenario.makebuy.max_inhouse).total_gbp
+    if scenario.risk.enabled:
+        risk = risk_choice(scenario.risk, population).cost_gbp
+    return {"services": services, "risk": risk}
 
 
 @dataclass(frozen=True)
@@ -186,7 +231,10 @@ class Baseline:
     in_range_share: float
 
 
-def cost_baseline(practices: Practices, problem: FederationProblem) -> Baseline:
+def cost_baseline(practices: Practices, problem: FederationProblem, scenario: Scenario | None = None,
+                  catalogue: Catalogue | None = None) -> Baseline:
+    """Today's PCNs under the same model: access to the cheapest member hub, fixed cost, and (with
+    ``scenario``) each PCN's own make-or-buy and risk at its actual size, even outside the bounds."""
     groups = tuple(p if p else f"no PCN: {c}" for p, c in zip(practices.pcn_code, practices.code))
     names = {}
     members: dict[str, list[int]] = {}
@@ -194,6 +242,7 @@ def cost_baseline(practices: Practices, problem: FederationProblem) -> Baseline:
         members.setdefault(g, []).append(i)
         names.setdefault(g, practices.pcn_name[i] or g)
     feds, access_total, hubs = [], 0.0, {}
+    terms_total = {"services": 0.0, "risk": 0.0}
     L, U = problem.min_population, problem.max_population
     in_range = 0
     for g in sorted(members):
@@ -205,12 +254,18 @@ def cost_baseline(practices: Practices, problem: FederationProblem) -> Baseline:
         pop = int(problem.list_size[ms].sum())
         in_range += L <= pop <= U
         hubs[g] = practices.code[hub]
+        terms = federation_terms(pop, scenario, catalogue) if scenario is not None else {"services": 0.0, "risk": 0.0}
+        for k in terms_total:
+            terms_total[k] += terms[k]
         feds.append({"id": g, "name": names[g], "population": pop, "n_practices": int(len(ms)),
                      "hub": practices.code[hub], "hub_name": practices.name[hub],
-                     "cost_gbp": round(access + problem.hub_cost, 2)})
+                     "cost_gbp": round(access + problem.hub_cost + terms["services"] + terms["risk"], 2),
+                     "services_gbp": round(terms["services"], 2), "risk_gbp": round(terms["risk"], 2),
+                     "access_gbp": round(access, 2)})
     fixed = problem.hub_cost * len(members)
-    return Baseline(groups, names, hubs, tuple(feds), access_total + fixed,
-                    {"access": access_total, "federation_fixed": fixed, "disruption": 0.0},
+    return Baseline(groups, names, hubs, tuple(feds), access_total + fixed + sum(terms_total.values()),
+                    {"services": terms_total["services"], "risk": terms_total["risk"], "access": access_total,
+                     "federation_fixed": fixed, "disruption": 0.0},
                     in_range / max(1, len(members)))
 
 
@@ -222,6 +277,7 @@ class PlanRun:
     practices: Practices
     problem: FederationProblem
     distance_km: np.ndarray
+    catalogue: Catalogue
     result: Result
     baseline: Baseline
     verification: Verification
@@ -245,8 +301,9 @@ def run(scenario: Scenario | str | Path | None = None, *, log_path: Path | None 
     timings["inputs_s"] = time.perf_counter() - t
     t = time.perf_counter()
     dist = geo.distance_km(practices)
-    problem = build_problem(practices, sc, dist)
-    baseline = cost_baseline(practices, problem)
+    catalogue = load_catalogue(sc)
+    problem = build_problem(practices, sc, dist, catalogue)
+    baseline = cost_baseline(practices, problem, sc, catalogue)
     timings["model_s"] = time.perf_counter() - t
     say(f"{len(practices)} practices, {practices.population:,} patients; solving by "
         f"{sc.solve.method.replace('_', ' ')} with {sc.solve.solver} (time limit {sc.solve.time_limit_s:g}s)")
@@ -256,8 +313,8 @@ def run(scenario: Scenario | str | Path | None = None, *, log_path: Path | None 
         seed=sc.solve.seed, threads=sc.solve.threads, warm_start=baseline_start(practices, baseline),
         log_path=log_path, names=practices.name, method=sc.solve.method)
     timings["solve_s"] = time.perf_counter() - t
-    check = _verify(practices, sc, result)
-    return PlanRun(sc, practices, problem, dist, result, baseline, check, timings)
+    check = _verify(practices, sc, result, catalogue)
+    return PlanRun(sc, practices, problem, dist, catalogue, result, baseline, check, timings)
 
 
 def baseline_start(practices: Practices, baseline: Baseline) -> tuple[np.ndarray, tuple[int, ...]]:
@@ -267,11 +324,11 @@ def baseline_start(practices: Practices, baseline: Baseline) -> tuple[np.ndarray
     return labels, tuple(practices.index(baseline.hubs[g]) for g in order)
 
 
-def _verify(practices: Practices, sc: Scenario, result: Result) -> Verification:
+def _verify(practices: Practices, sc: Scenario, result: Result, catalogue: Catalogue | None = None) -> Verification:
     if not result.has_plan:
         return Verification(ok=False, problems=("no plan to verify",))
     return verify(practices, result.assignment_by_code(), result.hubs_by_federation(), sc,
-                  expected_cost=result.objective)
+                  expected_cost=result.objective, catalogue=catalogue)
 
 
 def plan(scenario: Scenario | str | Path | None = None) -> Result:
@@ -286,10 +343,15 @@ def make_summary(r: PlanRun) -> dict:
         for f, hub in enumerate(res.hubs):
             ms = res.members(f)
             access = float(prob.assign_cost[ms, hub].sum())
+            pop = int(p.list_size[ms].sum())
+            terms = federation_terms(pop, r.scenario, r.catalogue)
             feds.append({
-                "id": f + 1, "population": int(p.list_size[ms].sum()), "n_practices": int(len(ms)),
+                "id": f + 1, "population": pop, "n_practices": int(len(ms)),
                 "hub": p.code[hub], "hub_name": p.name[hub],
-                "cost_gbp": round(access + prob.hub_cost, 2),
+                "cost_gbp": round(access + prob.hub_cost + terms["services"] + terms["risk"], 2),
+                "services_gbp": round(terms["services"], 2), "risk_gbp": round(terms["risk"], 2),
+                "access_gbp": round(access, 2),
+                "risk_mode": risk_choice(r.scenario.risk, pop).mode,
                 "max_distance_km": round(float(r.distance_km[ms, hub].max()), 3),
             })
     b = r.baseline
@@ -330,6 +392,11 @@ def make_summary(r: PlanRun) -> dict:
             "distance": "straight line in EPSG:27700 (British National Grid)",
             "time_limit_s": r.scenario.solve.time_limit_s,
             "threads": r.scenario.solve.threads,
+            "catalogue": r.catalogue.source,
+            "make_or_buy_in_objective": r.scenario.makebuy.joint,
+            "shared_hub_gbp": r.scenario.makebuy.shared_hub_gbp,
+            "max_inhouse": r.scenario.makebuy.max_inhouse,
+            "risk": {f.name: getattr(r.scenario.risk, f.name) for f in fields(r.scenario.risk)},
         },
         "timings_s": {k: round(v, 3) for k, v in r.timings.items()},
     }
@@ -361,3 +428,21 @@ def practices_moved(r: PlanRun) -> int:
         home = max(sorted(weight), key=lambda f: weight[f])
         moved += sum(1 for i in ms if res.assignment[i] != home)
     return moved
+
+
+def make_or_buy_rows(r: PlanRun) -> list[tuple]:
+    """``make_or_buy.csv`` rows: every federation x service with its mode, £/yr and break-even size.
+    Written even when make-or-buy is not in the objective ([makebuy] joint = false): it is then the
+    sequential answer for the plan's boundaries."""
+    res = r.result
+    if not res.has_plan:
+        return []
+    mb = r.scenario.makebuy
+    rows = []
+    for f in range(res.n_federations):
+        pop = int(r.practices.list_size[res.members(f)].sum())
+        plan = make_or_buy(r.catalogue, pop, shared_hub_cost=mb.shared_hub_gbp, max_inhouse=mb.max_inhouse)
+        for c in plan.services:
+            rows.append((f + 1, c.service, c.mode, f"{c.cost_gbp:.2f}",
+                         "" if c.break_even_population is None else c.break_even_population))
+    return rows

@@ -87,6 +87,10 @@ def write_run(run: PlanRun, tmp: Path, argv: list[str] | None = None, started: f
     if res.has_plan:
         rows = sorted(res.assignment_by_code().items())
         write_csv(tmp / "assignment.csv", ["practice_code", "federation_id"], rows)
+        from .api import make_or_buy_rows
+
+        write_csv(tmp / "make_or_buy.csv", ["federation_id", "service", "mode", "cost_gbp", "break_even_population"],
+                  make_or_buy_rows(run))
     if not (tmp / "solver.log").exists():
         (tmp / "solver.log").write_text(res.log or "", encoding="utf-8")
     _write_geo_and_report(run, summary, tmp)

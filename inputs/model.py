@@ -220,6 +220,44 @@ class CostsSpec:
 
 
 @dataclass(frozen=True)
+class MakeBuySpec:
+    """Make-or-buy inside the boundary model (DESIGN.md §3, term 1): each federation's cost includes
+    its cheapest mode per service, so boundaries are chosen on full cost."""
+
+    joint: bool = True
+    # paid once by a federation that runs any clinical service in-house; assumption: 0 (the
+    # catalogue's team costs already carry PSSRU non-staff and capital overheads)
+    shared_hub_gbp: float = 0.0
+    max_inhouse: int | None = None      # management capability: at most this many services in-house
+
+
+@dataclass(frozen=True)
+class RiskSpec:
+    """Financial risk of a capitated budget (DESIGN.md §3, term 3; service_catalogue_sources.md §5).
+
+    Annual cost of a federation of N patients: mean B·N, standard deviation
+    B·sqrt(cv_individual²·N + cv_systematic²·N²). The federation holds a reserve z·sd (z for
+    ``confidence``) at ``cost_of_capital`` a year, or buys aggregate stop-loss cover attaching at
+    ``stoploss_attachment`` × the expected cost, priced as the expected excess × (1 + loading);
+    the cheaper is taken."""
+
+    enabled: bool = True
+    # [RISK] Health Foundation (2014/15): mean £9,789 for the top 5% of patients and £487 for the
+    # rest (primary + secondary care + GP prescribing) → mean £952 per patient (derived)
+    budget_gbp_per_patient: float = 952.0
+    # derived lower bound CV >= 2.1 from the same two-group mixture; sources suggest 2.5
+    cv_individual: float = 2.5
+    # assumption: 0 — the sources mention "a systematic component of several per cent" (PBRA
+    # evidence) without a figure; set e.g. 0.03 to include it
+    cv_systematic: float = 0.0
+    confidence: float = 0.95             # z = 1.645, as in the sources' reserve formula
+    # assumption: HM Treasury Green Book discount rate (3.5%) as the annual cost of holding a reserve
+    cost_of_capital: float = 0.035
+    stoploss_attachment: float = 1.10    # sources' suggested default: 110% of expected cost
+    stoploss_loading: float = 0.30       # assumption: no UK stop-loss price was found
+
+
+@dataclass(frozen=True)
 class SolveSpec:
     solver: str = "cbc"
     # 240 s keeps a whole default run (reading, solving, maps, report) under five minutes
@@ -246,6 +284,8 @@ class Scenario:
     bounds: BoundsSpec = field(default_factory=BoundsSpec)
     constraints: ConstraintsSpec = field(default_factory=ConstraintsSpec)
     costs: CostsSpec = field(default_factory=CostsSpec)
+    makebuy: MakeBuySpec = field(default_factory=MakeBuySpec)
+    risk: RiskSpec = field(default_factory=RiskSpec)
     solve: SolveSpec = field(default_factory=SolveSpec)
     # per-service catalogue overrides: ((service, ((field, value), ...)), ...)
     service_overrides: tuple[tuple[str, tuple[tuple[str, object], ...]], ...] = ()

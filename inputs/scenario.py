@@ -12,10 +12,10 @@ from typing import Any
 from .catalogue import OVERRIDABLE, _override_value
 from .errors import InputError, nearest
 from .model import (METHODS, NEST_LEVELS, SOLVERS, AreaSpec, BoundsSpec, ConstraintsSpec, CostsSpec, InputsSpec,
-                    Scenario, SolveSpec)
+                    MakeBuySpec, RiskSpec, Scenario, SolveSpec)
 
 SECTIONS = {"area": AreaSpec, "inputs": InputsSpec, "bounds": BoundsSpec, "constraints": ConstraintsSpec,
-            "costs": CostsSpec, "solve": SolveSpec}
+            "costs": CostsSpec, "makebuy": MakeBuySpec, "risk": RiskSpec, "solve": SolveSpec}
 SERVICE_FIELDS = OVERRIDABLE
 AREA_SELECTORS = ("icb", "sub_icb", "region", "practices", "england")
 # above England's population, so never a real limit; keeps every count inside 64-bit solver arithmetic
@@ -24,7 +24,9 @@ _EXAMPLES = {
     "min_population": "25000", "max_population": "100000", "penalty_gbp_per_patient": "100",
     "n_federations": "12", "max_distance_km": "30", "federation_fixed_gbp": "252530",
     "hub_visits_per_patient": "0.5", "travel_gbp_per_km": "0.348", "time_limit_s": "240", "gap": "0.01",
-    "seed": "0", "threads": "1",
+    "seed": "0", "threads": "1", "shared_hub_gbp": "50000", "max_inhouse": "5",
+    "budget_gbp_per_patient": "952", "cv_individual": "2.5", "cv_systematic": "0.03", "confidence": "0.95",
+    "cost_of_capital": "0.035", "stoploss_attachment": "1.1", "stoploss_loading": "0.3",
 }
 
 
@@ -240,6 +242,40 @@ def _solve(s: dict, source: str) -> SolveSpec:
     )
 
 
+def _makebuy(m: dict, source: str) -> MakeBuySpec:
+    d = MakeBuySpec()
+    return MakeBuySpec(
+        joint=_bool(m.get("joint", d.joint), "makebuy.joint", source),
+        shared_hub_gbp=_number(m.get("shared_hub_gbp", d.shared_hub_gbp), "makebuy.shared_hub_gbp", source,
+                               minimum=0),
+        max_inhouse=(_number(m["max_inhouse"], "makebuy.max_inhouse", source, integer=True, minimum=0,
+                             maximum=10_000) if "max_inhouse" in m else None),
+    )
+
+
+def _risk(r: dict, source: str) -> RiskSpec:
+    d = RiskSpec()
+
+    def num(key, **kw):
+        return _number(r.get(key, getattr(d, key)), f"risk.{key}", source, **kw)
+
+    confidence = num("confidence", minimum=0.5)
+    if confidence >= 1:
+        raise _err(source, "risk.confidence", f"risk.confidence = {confidence:g} must be below 1 (0.95 means 95%).",
+                   "e.g. confidence = 0.95.")
+    attachment = num("stoploss_attachment", minimum=1)
+    return RiskSpec(
+        enabled=_bool(r.get("enabled", d.enabled), "risk.enabled", source),
+        budget_gbp_per_patient=num("budget_gbp_per_patient", minimum=0, maximum=1e6),
+        cv_individual=num("cv_individual", minimum=0, maximum=100),
+        cv_systematic=num("cv_systematic", minimum=0, maximum=10),
+        confidence=confidence,
+        cost_of_capital=num("cost_of_capital", minimum=0, maximum=1),
+        stoploss_attachment=attachment,
+        stoploss_loading=num("stoploss_loading", minimum=0, maximum=100),
+    )
+
+
 def _services(services: dict, source: str) -> tuple[tuple[str, tuple[tuple[str, object], ...]], ...]:
     out = []
     for name, table in sorted(services.items()):
@@ -287,6 +323,8 @@ def parse_scenario(data: dict, source: str = "scenario", base_dir: Path | str = 
         constraints=_constraints(data.get("constraints", {}), source),
         costs=CostsSpec(**{f.name: _number(data.get("costs", {}).get(f.name, getattr(CostsSpec(), f.name)),
                                            f"costs.{f.name}", source, minimum=0) for f in fields(CostsSpec)}),
+        makebuy=_makebuy(data.get("makebuy", {}), source),
+        risk=_risk(data.get("risk", {}), source),
         solve=_solve(data.get("solve", {}), source),
         service_overrides=_services(data.get("services", {}), source),
         source=source,

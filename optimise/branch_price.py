@@ -213,7 +213,8 @@ class BranchAndPrice:
 
     def _crude_upper(self) -> float:
         a = np.where(self.p.allowed, self.p.assign_cost, -np.inf)
-        return float(np.abs(a[np.isfinite(a)]).sum() + self.p.hub_cost * self.p.n)
+        g = 0.0 if self.p.size_cost is None else float(np.abs(self.p.size_cost.values).max())
+        return float(np.abs(a[np.isfinite(a)]).sum() + (abs(self.p.hub_cost) + g) * self.p.n)
 
     # -- thresholds ----------------------------------------------------------------------------
     def threshold(self) -> float:
@@ -265,7 +266,7 @@ class BranchAndPrice:
                                           enough=s.enough, cuts=cuts, heuristic=True)
                 if quick is None:
                     return ("timeout", bound)
-                if sum(m.add(S, h, p.hub_cost + float(p.assign_cost[list(S), h].sum()))
+                if sum(m.add(S, h, p.column_cost(S, h))
                        for S, h, _ in quick.columns):
                     continue
             priced = self.pricer.price(pi, mu, self.tol, s.deadline, keep=3, allowed=ok, forced=forced,
@@ -280,7 +281,7 @@ class BranchAndPrice:
                 return ("pruned", bound)
             added = 0
             for S, h, _ in priced.columns:
-                added += m.add(S, h, p.hub_cost + float(p.assign_cost[list(S), h].sum()))
+                added += m.add(S, h, p.column_cost(S, h))
             if added:
                 continue
             if node.depth == 0:
@@ -340,8 +341,11 @@ class BranchAndPrice:
         (none violated, the cut budget spent, or the LP no longer rising)."""
         m = self.master
         self.cut_history.append(z)
+        gain = self.cut_history[-1] - self.cut_history[-3] if len(self.cut_history) >= 3 else np.inf
+        # cuts slow every later pricing round: stop when two rounds closed under 5% of the gap left
+        gap_left = self.s.ub - z if np.isfinite(self.s.ub) else np.inf
         if (self.cut_rounds >= self.MAX_CUT_ROUNDS or len(m.cut_sets) >= self.MAX_CUTS or self.s.left() <= 0
-                or (len(self.cut_history) >= 3 and self.cut_history[-1] - self.cut_history[-3] < 1e-5 * abs(z))):
+                or gain < 1e-5 * abs(z) or gain < 0.05 * gap_left):
             return False
         found = separate_subset_rows(m.members, x, self.p.n, set(m.cut_sets), self.CUTS_PER_ROUND)
         if not found:

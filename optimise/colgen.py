@@ -367,13 +367,17 @@ class _PricingOutcome:
 
 
 class _Pricer:
-    def __init__(self, problem: FederationProblem, a: np.ndarray, F: float):
+    def __init__(self, problem: FederationProblem, a: np.ndarray, F: float, L: int | None = None,
+                 U: int | None = None):
+        """Columns cost ``F + sum a[S, h]`` with population in [L, U] (default: the problem's);
+        ``_SegmentedPricer`` runs one such pricer per affine segment of the size cost."""
         self.n = problem.n
         self.w = problem.list_size.astype(np.int64)
         self.a = a
         self.F = float(F)
         self.allowed = problem.allowed
-        self.L, self.U = int(problem.min_population), int(problem.max_population)
+        self.L = int(problem.min_population if L is None else L)
+        self.U = int(problem.max_population if U is None else U)
         self.lo = self.L - self.w            # window for the non-hub members, per hub
         self.hi = self.U - self.w
         # like-minded practices: together-groups become single knapsack items, apart pairs conflicts
@@ -407,6 +411,15 @@ class _Pricer:
         need = self.F - mu - diag - fp             # others must bring profit > need for rc < 0
         hub_ok = np.diag(allowed) & (hi >= 0)
         return P, lo, hi, need, hub_ok
+
+    def relaxation_floor(self, pi: np.ndarray, mu: float, allowed: np.ndarray | None = None,
+                         forced: np.ndarray | None = None) -> float:
+        """A lower bound (capped at 0) on the reduced cost of every column of this pricer, from the
+        knapsack relaxation alone (no exact search)."""
+        P, lo, hi, need, hub_ok = self._setup(pi, mu, allowed, forced)
+        relax = _relaxation_all_hubs(P, self.w, lo, hi)
+        rc_lb = np.where(hub_ok, need - relax, np.inf)
+        return float(min(0.0, rc_lb.min())) if len(rc_lb) else 0.0
 
     def _hub_view(self, h: int, Ph: np.ndarray, items: np.ndarray, lo_h: int, hi_h: int, need_h: float,
                   forced: np.ndarray | None, cuts):
@@ -663,6 +676,116 @@ class _Pricer:
         return found
 
 
+def _cut_penalty(S, cuts, n: int) -> float:
+    if cuts is None:
+        return 0.0
+    R, pen, _ = cuts
+    inside = np.zeros(n, bool)
+    inside[list(S)] = True
+    return float(pen[inside[R].sum(axis=1) >= 2].sum())
+
+
+class _SegmentedPricer:
+    """Pricing when a federation's cost includes g(N) (``sizecost``): one ``_Pricer`` per affine
+    segment [a_k, b_k] of g, with access costs a_ih + beta_k w_i, fixed cost F + alpha_k and that
+    population window. Every column lies in exactly one segment, and its segment reduced cost is a
+    lower bound on its true one (equal where g is affine), so the least segment value is a valid
+    ``rc_min``; columns are returned with their TRUE reduced cost, and only when it is negative.
+    Segments are priced in order of their relaxation bound and skipped when it is >= 0."""
+
+    def __init__(self, problem: FederationProblem):
+        self.p = problem
+        self.n = problem.n
+        w = problem.list_size.astype(float)
+        top = min(problem.max_population, problem.population)
+        self.parts: list[_Pricer] = []
+        for a_k, b_k, alpha, beta in problem.size_cost.segments:
+            if a_k > top:
+                break
+            self.parts.append(_Pricer(problem, problem.assign_cost + beta * w[:, None], problem.hub_cost + alpha,
+                                      L=a_k, U=min(b_k, top)))
+        self._allowed = problem.allowed
+        self.apart_of = self.parts[0].apart_of if self.parts else {}
+
+    @property
+    def allowed(self) -> np.ndarray:
+        return self._allowed
+
+    @allowed.setter
+    def allowed(self, value: np.ndarray) -> None:
+        self._allowed = value
+        for q in self.parts:
+            q.allowed = value
+
+    cut_data = staticmethod(_Pricer.cut_data)
+
+    def _valid(self, S) -> bool:
+        return self.parts[0]._valid(S) if self.parts else True
+
+    def column_rc(self, S, h: int, pi: np.ndarray, mu: float, cuts) -> float:
+        return (self.p.column_cost(S, h) - float(pi[list(S)].sum()) - mu + _cut_penalty(S, cuts, self.n))
+
+    def price(self, pi: np.ndarray, mu: float, tol: float, deadline: float, keep: int = 2,
+              allowed: np.ndarray | None = None, forced: np.ndarray | None = None, enough: int | None = None,
+              cuts=None, heuristic: bool = False) -> _PricingOutcome | None:
+        floors = [q.relaxation_floor(pi, mu, allowed, forced) for q in self.parts]
+        out = _PricingOutcome(0.0, [])
+        rc_min, productive, seen = 0.0, 0, set()
+        for k in np.argsort(floors, kind="stable"):
+            if floors[k] >= 0.0:
+                break
+            if enough is not None and productive >= enough:
+                rc_min = min(rc_min, floors[k])          # sorted: this floor bounds every segment left
+                break
+            if time.perf_counter() > deadline:
+                return None
+            got = self.parts[k].price(pi, mu, tol, deadline, keep=keep, allowed=allowed, forced=forced,
+                                      enough=None if enough is None else enough - productive, cuts=cuts,
+                                      heuristic=heuristic)
+            if got is None:
+                return None
+            out.exact_hubs += got.exact_hubs
+            out.dp_fallbacks += got.dp_fallbacks
+            rc_min = min(rc_min, got.rc_min)
+            hubs = set()
+            for S, h, _ in got.columns:
+                rc = self.column_rc(S, h, pi, mu, cuts)
+                if rc < -tol and (S, h) not in seen:
+                    seen.add((S, h))
+                    out.columns.append((S, h, rc))
+                    hubs.add(h)
+            productive += len(hubs)
+        out.rc_min = -np.inf if heuristic else rc_min
+        return out
+
+    def fixable(self, pi: np.ndarray, mu: float, delta: float) -> np.ndarray:
+        keep = np.zeros((self.n, self.n), bool)
+        for q in self.parts:
+            keep |= q.fixable(pi, mu, delta)
+        return keep
+
+    def enumerate(self, pi: np.ndarray, mu: float, delta: float, limit: int, deadline: float,
+                  allowed: np.ndarray | None = None, forced: np.ndarray | None = None, cuts=None):
+        found: dict[tuple[int, ...], tuple[int, float]] = {}
+        for q in self.parts:
+            got = q.enumerate(pi, mu, delta, limit - len(found), deadline, allowed=allowed, forced=forced,
+                              cuts=cuts)
+            if got is None:
+                return None
+            for S, (h, _) in got.items():
+                found[S] = (h, self.p.column_cost(S, h))   # a member set has one population: one segment
+            if len(found) > limit:
+                return None
+        return found
+
+
+def make_pricer(problem: FederationProblem):
+    """The exact pricer for this problem (segmented when federations carry a size cost)."""
+    if problem.size_cost is None:
+        return _Pricer(problem, problem.assign_cost, problem.hub_cost)
+    return _SegmentedPricer(problem)
+
+
 # --------------------------------------------------------------------------------------------------
 # Restricted master LP (GLOP)
 # --------------------------------------------------------------------------------------------------
@@ -755,6 +878,14 @@ class _Master:
         """(status ok, objective, pi, mu, primal values); cut duals (<= 0) in ``self.sigma``."""
         status = self.lp.Solve()
         if status != self._pywraplp.Solver.OPTIMAL:
+            # GLOP's primal simplex can end ABNORMAL on badly scaled masters (costs near 1e8 with
+            # big-M artificials); its dual simplex settles them. Keep it for later solves.
+            for params in ("use_dual_simplex: true", "use_dual_simplex: true, use_preprocessing: false"):
+                self.lp.SetSolverSpecificParametersAsString(params)
+                status = self.lp.Solve()
+                if status == self._pywraplp.Solver.OPTIMAL:
+                    break
+        if status != self._pywraplp.Solver.OPTIMAL:
             return False, None, None, None, None
         pi = np.array([r.dual_value() for r in self.rows])
         mu = float(self.count.dual_value())
@@ -816,11 +947,10 @@ def _partition_ip(problem: FederationProblem, columns: list[tuple[tuple[int, ...
 
 def _plan_columns(problem: FederationProblem, plan):
     labels, hubs = plan
-    a, F = problem.assign_cost, problem.hub_cost
     out = []
     for f, h in enumerate(hubs):
         S = tuple(int(i) for i in np.flatnonzero(np.asarray(labels) == f))
-        out.append((S, int(h), F + float(a[list(S), h].sum())))
+        out.append((S, int(h), problem.column_cost(S, h)))
     return out
 
 
@@ -839,7 +969,7 @@ def _nearest_columns(problem: FederationProblem, per_hub: int = 6):
     n = problem.n
     w = problem.list_size
     a = problem.assign_cost
-    L, U, F = problem.min_population, problem.max_population, problem.hub_cost
+    L, U = problem.min_population, problem.max_population
     per_patient = a / np.maximum(w, 1)[:, None]
     out = []
     for h in range(n):
@@ -853,7 +983,7 @@ def _nearest_columns(problem: FederationProblem, per_hub: int = 6):
             good = good[np.linspace(0, len(good) - 1, per_hub).round().astype(int)]
         for t in good:
             S = tuple(sorted([h] + [int(i) for i in cand[:t]]))
-            out.append((S, h, F + float(a[list(S), h].sum())))
+            out.append((S, h, problem.column_cost(S, h)))
     return out
 
 
@@ -920,7 +1050,9 @@ class _Solver:
         self.log = log
         self.n = problem.n
         self.k_lo, self.k_hi = problem.federation_count_range()
-        self.nonneg = bool(problem.hub_cost > 0 and np.all(problem.assign_cost[problem.allowed] >= 0))
+        # every column costs at least F + min g when access costs are >= 0 (k_cap below)
+        self.min_column = float(problem.hub_cost + problem.size_cost_floor())
+        self.nonneg = bool(self.min_column > 0 and np.all(problem.assign_cost[problem.allowed] >= 0))
         self.plan = None
         self.ub = np.inf
         self.lb = -np.inf
@@ -948,7 +1080,7 @@ class _Solver:
 
     def k_cap(self) -> int:
         if self.nonneg and np.isfinite(self.ub):
-            return int(max(self.k_lo, min(self.k_hi, np.floor(self.ub / self.p.hub_cost + 1e-9))))
+            return int(max(self.k_lo, min(self.k_hi, np.floor(self.ub / self.min_column + 1e-9))))
         return self.k_hi
 
     def target(self) -> float:
@@ -981,7 +1113,7 @@ class _Solver:
         self.lb = self._trivial_bound()
 
         self.master = _Master(self.n, self.k_lo, self.k_cap())
-        self.pricer = _Pricer(p, p.assign_cost, p.hub_cost)
+        self.pricer = make_pricer(p)
         if self.plan is not None:
             for col in _plan_columns(p, self.plan):
                 self.master.add(*col)
@@ -1013,7 +1145,7 @@ class _Solver:
 
     def _trivial_bound(self) -> float:
         a = np.where(self.p.allowed, self.p.assign_cost, np.inf)
-        return float(a.min(axis=1).sum() + self.p.hub_cost * self.k_lo)
+        return float(a.min(axis=1).sum() + self.min_column * self.k_lo)
 
     def _phase1(self) -> str:
         """Find a fractional cover (or prove there is none); then a plan from the IP over columns."""
@@ -1038,7 +1170,7 @@ class _Solver:
             if bound > 1e-7:
                 self.log(f"phase 1: infeasibility value >= {bound:.6f} > 0")
                 return "infeasible"
-            added = sum(m.add(S, h, self.p.hub_cost + float(self.p.assign_cost[list(S), h].sum()))
+            added = sum(m.add(S, h, self.p.column_cost(S, h))
                         for S, h, _ in priced.columns)
             self.log(f"phase 1 round {rounds}: artificial mass {z:.6f}, +{added} columns")
             if added == 0:
@@ -1067,7 +1199,8 @@ class _Solver:
             w = p.list_size.astype(float)
             pops = np.bincount(labels, weights=w, minlength=len(hubs))
             share = np.where(pops[labels] > 0, w / np.where(pops[labels] > 0, pops[labels], 1.0), 0.0)
-            pi0 = p.assign_cost[np.arange(self.n), np.asarray(hubs)[labels]] + p.hub_cost * share
+            fixed = p.hub_cost + np.asarray(p.size_term(pops.astype(np.int64)), float)
+            pi0 = p.assign_cost[np.arange(self.n), np.asarray(hubs)[labels]] + fixed[labels] * share
             centre = (pi0, 0.0)
         scale = max(1.0, abs(self.ub) if np.isfinite(self.ub) else p.hub_cost)
         tol = 1e-7 * scale
@@ -1099,7 +1232,7 @@ class _Solver:
                 # columns that improve the LP (negative at the LP duals)
                 added = 0
                 for S, h, _ in priced.columns:
-                    cost = p.hub_cost + float(p.assign_cost[list(S), h].sum())
+                    cost = p.column_cost(S, h)
                     rc_lp = cost - float(pi_lp[list(S)].sum()) - mu_lp
                     if rc_lp < -tol or not smoothed:
                         added += m.add(S, h, cost)

@@ -30,7 +30,7 @@ def trivial_bound(problem: FederationProblem) -> float:
     fixed cost of the fewest federations the population bounds allow."""
     a = np.where(problem.allowed, problem.assign_cost, np.inf)
     k_lo, _ = problem.federation_count_range()
-    return float(a.min(axis=1).sum() + problem.hub_cost * k_lo)
+    return float(a.min(axis=1).sum() + (problem.hub_cost + problem.size_cost_floor()) * k_lo)
 
 
 def solve_federations(

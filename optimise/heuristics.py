@@ -22,6 +22,7 @@ class _State:
         self.labels = labels.astype(np.int64).copy()
         self.hubs = list(hubs)
         self.M = penalty
+        self.g = problem.size_cost
         self.pops = np.bincount(self.labels, weights=self.w, minlength=len(self.hubs))
         # like-minded practices: a broken pair costs more than any access saving could be worth
         self.with_: dict[int, list[int]] = {}
@@ -54,6 +55,13 @@ class _State:
             d += (np.arange(nf) == lab[j]).astype(float) - float(f == lab[j])
         return d
 
+    def gd(self, new, old):
+        """Change in the size cost g when populations go from ``old`` to ``new``."""
+        if self.g is None:
+            return 0.0
+        return self.g(np.asarray(new, float).round().astype(np.int64)) - self.g(
+            np.asarray(old, float).round().astype(np.int64))
+
     def viol(self, pop):
         L, U = self.p.min_population, self.p.max_population
         return np.maximum(0.0, L - pop) + np.maximum(0.0, pop - U)
@@ -62,7 +70,8 @@ class _State:
         hub_of = np.asarray(self.hubs)[self.labels]
         return float(self.a[np.arange(len(self.labels)), hub_of].sum()
                      + self.p.hub_cost * len(self.hubs) + self.M * self.viol(self.pops).sum()
-                     + (self.M_link * self.link_viol() if self.linked else 0.0))
+                     + (self.M_link * self.link_viol() if self.linked else 0.0)
+                     + (float(np.sum(self.g(self.pops.round().astype(np.int64)))) if self.g is not None else 0.0))
 
     def feasible(self) -> bool:
         return self.p.is_feasible(self.labels, self.hubs)
@@ -80,6 +89,8 @@ class _State:
             cand = self.a[i, hubs] - self.a[i, hubs[f]]
             cand = cand + self.M * (self.viol(self.pops + self.w[i]) - self.viol(self.pops))
             cand += self.M * (self.viol(self.pops[f] - self.w[i]) - self.viol(self.pops[f]))
+            if self.g is not None:
+                cand = cand + self.gd(self.pops + self.w[i], self.pops) + self.gd(self.pops[f] - self.w[i], self.pops[f])
             if i in self.linked:
                 cand = cand + self.M_link * self.link_delta(i, len(hubs))
             cand[f] = 0.0
@@ -111,6 +122,8 @@ class _State:
             newf = self.pops[f] - self.w[i] + self.w[js]
             newg = self.pops[g] + self.w[i] - self.w[js]
             d += self.M * (self.viol(newf) - self.viol(self.pops[f]) + self.viol(newg) - self.viol(self.pops[g]))
+            if self.g is not None:
+                d = d + self.gd(newf, np.full(len(js), self.pops[f])) + self.gd(newg, self.pops[g])
             d[~(self.ok[i, hg] & self.ok[js, hf])] = np.inf
             t = int(np.argmin(d))
             if d[t] < -1e-9:
@@ -153,6 +166,8 @@ class _State:
             for i in members[np.argsort(-self.w[members])]:
                 cand = self.a[i, hubs[others]] + self.M * (
                     self.viol(self.pops[others] + self.w[i]) - self.viol(self.pops[others]))
+                if self.g is not None:
+                    cand = cand + self.gd(self.pops[others] + self.w[i], self.pops[others])
                 cand[~self.ok[i, hubs[others]]] = np.inf
                 t = int(np.argmin(cand))
                 if not np.isfinite(cand[t]):
@@ -229,7 +244,8 @@ def improve(problem: FederationProblem, assignment: np.ndarray, hubs, seed: int 
 def _default_penalty(problem: FederationProblem) -> float:
     # A patient outside the bounds must cost more than any access saving could be worth.
     per_patient = problem.assign_cost / np.maximum(problem.list_size, 1)[:, None]
-    return float(10 * per_patient.max() + problem.hub_cost / max(problem.min_population, 1) + 1.0)
+    slope = 0.0 if problem.size_cost is None else max(abs(b) for *_, b in problem.size_cost.segments)
+    return float(10 * per_patient.max() + problem.hub_cost / max(problem.min_population, 1) + 10 * slope + 1.0)
 
 
 def construct(problem: FederationProblem, seed: int = 0, starts: int = 12,

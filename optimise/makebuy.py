@@ -194,3 +194,49 @@ def make_or_buy(catalogue: Catalogue, population: int, *, shared_hub_cost: float
                                  teams if mode == "inhouse" else 0, _demand(s, population), be, mono))
     total = sum(c.cost_gbp for c in out) + hub
     return MakeBuyPlan(population, tuple(out), hub, total)
+
+
+def make_or_buy_totals(catalogue: Catalogue, populations, *, shared_hub_cost: float = 0.0,
+                       max_inhouse: int | None = None) -> np.ndarray:
+    """``make_or_buy(...).total_gbp`` for many populations at once (the boundary engine needs the
+    federation cost at every population in the bounds). Same rules, ties and cap; ``inf`` where a
+    service has no allowed mode at that size. Checked against the scalar version in the tests."""
+    N = np.asarray(populations, dtype=np.int64)
+    services = sorted(catalogue.services, key=lambda s: s.service)   # ties break by name, as above
+    S, M = len(services), len(N)
+    ih = np.full((S, M), np.nan)
+    by = np.full((S, M), np.nan)
+    clinical = np.array([s.category == "clinical" for s in services], bool)
+    for k, s in enumerate(services):
+        d = s.demand_per_1000_per_year * N / 1000.0
+        if "inhouse" in s.allowed_modes:
+            teams = np.where(d > 0, np.ceil(d / s.team_capacity_activities_per_year - 1e-12), 0.0)
+            cost = teams * s.inhouse_fixed_cost_gbp_per_team_per_year + d * s.inhouse_variable_cost_gbp_per_activity
+            if s.min_population_inhouse is not None:
+                cost = np.where(N < s.min_population_inhouse, np.nan, cost)
+            ih[k] = cost
+        if "buy" in s.allowed_modes:
+            by[k] = d * s.buy_price_gbp_per_activity + s.contract_management_gbp_per_year
+
+    def choose(allow_clinical: bool) -> tuple[np.ndarray, np.ndarray]:
+        usable = ~np.isnan(ih) & (allow_clinical | ~clinical)[:, None]
+        forced = usable & np.isnan(by)
+        saving = np.where(usable & ~np.isnan(by) & (ih < by), by - ih, -np.inf)
+        saving = np.where(forced, np.inf, saving)
+        chosen = np.isfinite(saving) | forced
+        if max_inhouse is not None:
+            n_forced = forced.sum(axis=0)
+            order = np.argsort(-saving, axis=0, kind="stable")
+            rank = np.empty_like(order)
+            np.put_along_axis(rank, order, np.arange(S)[:, None].repeat(M, axis=1), axis=0)
+            # forced services rank first (saving inf); optional ones keep the top (cap - forced)
+            keep_optional = rank - n_forced[None, :] < np.maximum(0, max_inhouse - n_forced)[None, :]
+            chosen = forced | (chosen & ~forced & keep_optional)
+        cost = np.where(chosen, ih, by)
+        total = np.where(np.isnan(cost), np.inf, cost).sum(axis=0)
+        return total, (chosen & clinical[:, None]).any(axis=0)
+
+    no_hub, _ = choose(False)
+    with_hub, uses_clinical = choose(True)
+    with_hub = with_hub + np.where(uses_clinical, shared_hub_cost, 0.0)
+    return np.where(with_hub < no_hub - 1e-9, with_hub, no_hub)

@@ -5,6 +5,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .sizecost import SizeCost
+
 
 def _ro(a, dtype) -> np.ndarray:
     a = np.array(a, dtype=dtype, copy=True)
@@ -20,6 +22,9 @@ class FederationProblem:
     hub is practice ``j`` (the access term: patients travelling to the hub). ``allowed[i, j]``
     False forbids it (e.g. beyond the maximum distance to the hub). ``hub_cost`` is the fixed
     annual £ cost of running one federation. Population bounds apply to every federation.
+    ``size_cost`` (optional) adds g(N), a cost depending on the federation's population alone
+    (make-or-buy and risk); it must be tabulated from ``min_population`` to at least
+    ``min(max_population, population)``.
     """
 
     codes: tuple[str, ...]
@@ -33,6 +38,7 @@ class FederationProblem:
     # like-minded practices: pairs that must share a federation / must not
     together: tuple[tuple[int, int], ...] = ()
     apart: tuple[tuple[int, int], ...] = ()
+    size_cost: SizeCost | None = None
 
     def __post_init__(self) -> None:
         n = len(self.codes)
@@ -51,6 +57,28 @@ class FederationProblem:
             if any(i == j or not 0 <= i < n or not 0 <= j < n for i, j in pairs):
                 raise ValueError(f"FederationProblem.{name} holds a pair that is not two distinct practices")
             object.__setattr__(self, name, tuple(sorted(set(pairs))))
+        g = self.size_cost
+        if g is not None and (g.lo > self.min_population
+                              or g.hi < min(self.max_population, int(self.list_size.sum()))):
+            raise ValueError("FederationProblem.size_cost does not cover the population bounds")
+
+    def size_term(self, populations):
+        """g(N) per federation population (0 without a size cost)."""
+        if self.size_cost is None:
+            return np.zeros(np.shape(populations)) if np.ndim(populations) else 0.0
+        return self.size_cost(populations)
+
+    def column_cost(self, members, hub: int) -> float:
+        """Annual £ cost of one federation: fixed + access of its members to the hub + g(N)."""
+        ms = list(members)
+        c = self.hub_cost + float(self.assign_cost[ms, hub].sum())
+        if self.size_cost is not None:
+            c += self.size_cost(int(self.list_size[ms].sum()))
+        return c
+
+    def size_cost_floor(self) -> float:
+        """A lower bound on g over every federation size (0 without a size cost)."""
+        return 0.0 if self.size_cost is None else self.size_cost.minimum()
 
     def groups(self) -> np.ndarray:
         """Group id per practice: practices linked by ``together`` pairs (transitively) share one."""
@@ -90,7 +118,11 @@ class FederationProblem:
         """Objective of a plan under this model (the verifier recomputes it from raw data)."""
         assignment = np.asarray(assignment)
         hub_of = np.asarray(hubs)[assignment]
-        return float(self.assign_cost[np.arange(self.n), hub_of].sum() + self.hub_cost * len(hubs))
+        total = float(self.assign_cost[np.arange(self.n), hub_of].sum() + self.hub_cost * len(hubs))
+        if self.size_cost is not None:
+            pops = np.bincount(assignment, weights=self.list_size, minlength=len(hubs)).astype(np.int64)
+            total += float(np.sum(self.size_cost(pops)))
+        return total
 
     def is_feasible(self, assignment: np.ndarray, hubs) -> bool:
         assignment = np.asarray(assignment)

@@ -11,7 +11,7 @@ from typing import Iterable, Mapping
 
 import numpy as np
 
-from inputs.model import Practices, Scenario
+from inputs.model import Catalogue, Practices, Scenario
 
 
 @dataclass(frozen=True)
@@ -50,14 +50,17 @@ def verify(
     adjacency: Iterable[tuple[str, str]] | None = None,
     expected_cost: float | None = None,
     hard_bounds: bool = True,
+    catalogue: Catalogue | None = None,
 ) -> Verification:
     """Check a plan given as ``practice_code -> federation_id`` and ``federation_id -> hub code``.
 
     Checks: every participating practice exactly once and nothing else; each hub a member of its
     federation; population bounds (when hard); fixed number of federations; maximum distance to
     the hub; nesting; contiguity over ``adjacency`` when the scenario asks for it; and the annual
-    cost recomputed from coordinates (straight-line km in EPSG:27700) and list sizes, compared
-    with ``expected_cost`` if given.
+    cost recomputed from coordinates (straight-line km in EPSG:27700) and list sizes, plus each
+    federation's make-or-buy (``makebuy.make_or_buy``, one federation at a time, not the engine's
+    tabulated size cost) and risk when the scenario puts them in the model, compared with
+    ``expected_cost`` if given. ``catalogue`` defaults to the scenario's (file + overrides).
     """
     problems: list[str] = []
     codes = list(practices.code)
@@ -140,9 +143,27 @@ def verify(
             for code in ms:
                 if pcn.get(code) and pcn.get(code) != pcn.get(hub):
                     disruption += rate * size.get(code, 0)
-    total = access + fixed + disruption
+    services = risk = 0.0
+    mb = getattr(scenario, "makebuy", None)
+    if mb is not None and mb.joint:
+        from inputs import apply_overrides, read_catalogue
+
+        from .makebuy import make_or_buy
+
+        if catalogue is None:
+            catalogue = apply_overrides(read_catalogue(scenario.inputs.catalogue), scenario.service_overrides,
+                                        scenario.source or "scenario")
+        for pop in populations.values():
+            services += make_or_buy(catalogue, pop, shared_hub_cost=mb.shared_hub_gbp,
+                                    max_inhouse=mb.max_inhouse).total_gbp
+    rk = getattr(scenario, "risk", None)
+    if rk is not None and rk.enabled:
+        from .risk import risk_choice
+
+        risk = sum(risk_choice(rk, pop).cost_gbp for pop in populations.values())
+    total = access + fixed + disruption + services + risk
     if expected_cost is not None and abs(total - expected_cost) > 1e-6 * max(1.0, abs(total)):
         problems.append(f"reported cost £{expected_cost:,.2f} differs from the recomputed £{total:,.2f}")
     return Verification(ok=not problems, problems=tuple(problems), populations=populations,
-                        cost_gbp=total, cost_breakdown={"access": access, "federation_fixed": fixed,
-                                                        "disruption": disruption})
+                        cost_gbp=total, cost_breakdown={"services": services, "risk": risk, "access": access,
+                                                        "federation_fixed": fixed, "disruption": disruption})

@@ -3,12 +3,14 @@ honest statuses, and infeasibility explained in words."""
 from __future__ import annotations
 
 
+import functools
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inputs.model import BoundsSpec, CostsSpec, Practices, Scenario
+from inputs.model import BoundsSpec, CostsSpec, MakeBuySpec, Practices, RiskSpec, Scenario
 from optimise import FederationProblem, ProblemInfeasible, Status, solve_federations, verify
 from optimise.formulations import build_assignment_model
 from optimise.solvers.pulp_cbc import _parse_cbc_bound
@@ -47,7 +49,7 @@ def brute_force(p: FederationProblem) -> float:
             if not costs:
                 total = np.inf
                 break
-            total += min(costs)
+            total += min(costs) + p.size_term(int(pop))
         best = min(best, total)
     return best
 
@@ -61,13 +63,26 @@ def make_practices(xy_km, sizes, pcn=None) -> Practices:
                      pcn_code=tuple(pcn) if pcn else ())
 
 
+@functools.lru_cache(maxsize=64)
+def _size_cost(lo: int, hi: int, makebuy, risk):
+    from fedplan import api
+
+    sc = Scenario(bounds=BoundsSpec(min_population=lo, max_population=hi), makebuy=makebuy, risk=risk)
+    return api.size_cost(make_practices([(0, 0)], [hi]), sc, api.load_catalogue(sc))
+
+
 def problem_from(pr: Practices, sc: Scenario) -> FederationProblem:
+    """The test's own model builder (access, fixed cost, and the size cost g(N) of make-or-buy and
+    risk when the scenario has them)."""
     xy = np.c_[pr.easting, pr.northing] / 1000
     d = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1))
     c = sc.costs
     per_km = c.hub_visits_per_patient * 2 * c.travel_gbp_per_km
+    top = min(sc.bounds.max_population, int(pr.list_size.sum()))
+    g = _size_cost(sc.bounds.min_population, top, sc.makebuy, sc.risk) if top >= sc.bounds.min_population else None
     return FederationProblem(pr.code, pr.list_size, per_km * pr.list_size[:, None] * d, c.federation_fixed_gbp,
-                             sc.bounds.min_population, sc.bounds.max_population, sc.constraints.n_federations)
+                             sc.bounds.min_population, sc.bounds.max_population, sc.constraints.n_federations,
+                             size_cost=g)
 
 
 # Two towns 40 km apart; a federation cannot span both cheaply, and each town alone is in range.
@@ -361,7 +376,8 @@ def test_cbc_proof_is_not_undone_by_a_stale_bound_in_its_log():
     from fedplan.api import build_problem
     from inputs.model import AreaSpec
 
-    sc = Scenario(area=AreaSpec(icb="QT6"))
+    # the plain model (access + fixed cost): the regression is about CBC's log, not make-or-buy
+    sc = Scenario(area=AreaSpec(icb="QT6"), makebuy=MakeBuySpec(joint=False), risk=RiskSpec(enabled=False))
     pr = geo.project_practices(inputs.select_area(inputs.load_national_practices(), sc.area))
     p = build_problem(pr, sc, geo.distance_km(pr))
     res = solve_federations(p, "cbc", time_limit_s=60, method="compact")

@@ -14,6 +14,9 @@ class AssignmentModel:
     model: LinearModel
     pairs: np.ndarray          # (m, 2) array of allowed (practice i, hub j); x var index = row
     hub_var: np.ndarray        # var index of y_j (== x_jj) per practice j
+    # size cost: per hub j, (segment lo, segment hi, z var, N var) for each segment of g
+    seg_vars: tuple[tuple[tuple[int, int, int, int], ...], ...] = ()
+    weights: np.ndarray | None = None
 
     def encode(self, assignment: np.ndarray, hubs) -> np.ndarray:
         """Variable values for a plan (for warm starts)."""
@@ -22,6 +25,13 @@ class AssignmentModel:
         lookup = {(int(i), int(j)): v for v, (i, j) in enumerate(self.pairs)}
         for i, j in enumerate(hub_of):
             x[lookup[(i, int(j))]] = 1.0
+        if self.seg_vars:
+            pops = np.bincount(hub_of, weights=self.weights, minlength=len(self.hub_var))
+            for j in set(int(h) for h in hubs):
+                for a, b, z, nv in self.seg_vars[j]:
+                    if a <= round(pops[j]) <= b:
+                        x[z], x[nv] = 1.0, pops[j]
+                        break
         return x
 
     def decode(self, x: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
@@ -66,6 +76,15 @@ def build_assignment_model(problem: FederationProblem) -> AssignmentModel:
 
     Like-minded practices: :math:`x_{ih} = x_{kh}\;\forall h` for a together pair (i, k), and
     :math:`x_{ih} + x_{kh} \le y_h\;\forall h` for an apart pair.
+
+    Size cost g(N) (make-or-buy and risk; ``sizecost``), on its segments
+    :math:`[a_k, b_k]` with affine minorants :math:`\alpha_k + \beta_k N`: per hub, a binary
+    :math:`z_{jk}` (the federation's population lies in segment *k*) and its population
+    :math:`N_{jk}`, with :math:`\sum_k z_{jk} = y_j`, :math:`\sum_k N_{jk} = \sum_i w_i x_{ij}`,
+    :math:`a_k z_{jk} \le N_{jk} \le b_k z_{jk}`, and cost
+    :math:`\sum_k \alpha_k z_{jk} + \beta_k N_{jk}`. Exact where g is affine on a segment;
+    elsewhere the model under-estimates g by at most the segment tolerance, so the solver's bound
+    stays valid and the engine reports each plan at its true cost.
     """
     n = problem.n
     w = problem.list_size.astype(float)
@@ -110,6 +129,27 @@ def build_assignment_model(problem: FederationProblem) -> AssignmentModel:
         hi_coef = [c - (U if v == y else 0.0) for v, c in zip(idx, coef)]
         m.add_row(idx, lo_coef, lo=0.0, name=f"min_pop_{j}")
         m.add_row(idx, hi_coef, hi=0.0, name=f"max_pop_{j}")
+    seg_vars: list[tuple] = [() for _ in range(n)]
+    if problem.size_cost is not None:
+        top = min(problem.max_population, problem.population)
+        segs = [(a, min(b, top), al, be) for a, b, al, be in problem.size_cost.segments if a <= top]
+        for j in range(n):
+            members = by_hub[j]
+            if not members:
+                continue
+            zs, ns, mine = [], [], []
+            for k, (a, b, al, be) in enumerate(segs):
+                z = m.add_var(f"z_{j}_{k}", obj=float(al))
+                nv = m.add_var(f"N_{j}_{k}", ub=float(b), obj=float(be))   # integer: CP-SAT takes it
+                m.add_row([nv, z], [1.0, -float(a)], lo=0.0, name=f"seg_lo_{j}_{k}")
+                m.add_row([nv, z], [1.0, -float(b)], hi=0.0, name=f"seg_hi_{j}_{k}")
+                zs.append(z)
+                ns.append(nv)
+                mine.append((int(a), int(b), z, nv))
+            m.add_row(zs + [hub_var[j]], [1.0] * len(zs) + [-1.0], 0.0, 0.0, name=f"seg_one_{j}")
+            load = [w[pairs[v][0]] for v in members]
+            m.add_row(ns + list(members), [1.0] * len(ns) + [-c for c in load], 0.0, 0.0, name=f"seg_pop_{j}")
+            seg_vars[j] = tuple(mine)
     k_lo, k_hi = problem.federation_count_range()
     m.add_row(hub_var, np.ones(n), k_lo, k_hi, name="n_federations")
     if problem.together or problem.apart:
@@ -134,4 +174,6 @@ def build_assignment_model(problem: FederationProblem) -> AssignmentModel:
                     m.add_row([vi, vk], [1.0, 1.0], hi=1.0, name=f"apart_{i}_{k}_{h}")
                 else:
                     m.add_row([vi, vk, y], [1.0, 1.0, -1.0], hi=0.0, name=f"apart_{i}_{k}_{h}")
-    return AssignmentModel(model=m, pairs=pairs, hub_var=hub_var)
+    return AssignmentModel(model=m, pairs=pairs, hub_var=hub_var,
+                           seg_vars=tuple(seg_vars) if problem.size_cost is not None else (),
+                           weights=w)

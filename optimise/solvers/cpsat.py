@@ -1,5 +1,6 @@
-"""CP-SAT. It needs integer coefficients: costs are scaled to pence and rounded, and the bound
-it returns is corrected by the largest total rounding error so that it stays valid."""
+"""CP-SAT. It needs integer coefficients: costs are scaled (at least to pence, finer when the
+model's magnitudes leave room in 64 bits) and rounded, and the bound it returns is corrected by
+the largest total rounding error so that it stays valid."""
 from __future__ import annotations
 
 import time
@@ -34,14 +35,21 @@ def solve_cpsat(model: LinearModel, opts: SolveOptions, start: np.ndarray | None
         lo_i = int(np.ceil(lo - 1e-9)) if np.isfinite(lo) else cp_model.INT_MIN
         hi_i = int(np.floor(hi + 1e-9)) if np.isfinite(hi) else cp_model.INT_MAX
         m.AddLinearConstraint(sum(c * xs[int(j)] for j, c in zip(idx, ci)), lo_i, hi_i)
-    obj = np.asarray(model.obj, float) * SCALE
-    obj_int = np.round(obj).astype(np.int64)
     ranges = np.abs(np.asarray(model.ub, float)) + np.abs(np.asarray(model.lb, float))
+    raw = np.asarray(model.obj, float)
+    # finer than pence when it fits: fractional £/patient slopes times populations of 1e5 would
+    # otherwise leave a rounding error (and so a bound correction) of pounds per variable
+    worst = float(np.abs(raw) @ ranges)
+    scale = SCALE
+    while scale < 1e6 and worst * scale * 10 < _INT_LIMIT / 16:
+        scale *= 10
+    obj = raw * scale
+    obj_int = np.round(obj).astype(np.int64)
     if float(np.abs(obj_int).astype(float) @ ranges) > _INT_LIMIT:
         return SolverOutput("error", None, None, None, 0.0, "cpsat", version,
                             message="objective too large for CP-SAT's 64-bit integers after scaling")
     # Every solution's true cost differs from the scaled one by at most this much.
-    max_round_err = float(np.abs(obj - obj_int) @ ranges) / SCALE
+    max_round_err = float(np.abs(obj - obj_int) @ ranges) / scale
     m.Minimize(sum(int(c) * xs[j] for j, c in enumerate(obj_int) if c))
     start = check_start(model, start)
     if start is not None:
@@ -69,7 +77,7 @@ def solve_cpsat(model: LinearModel, opts: SolveOptions, start: np.ndarray | None
         x = np.array([solver.Value(v) for v in xs], dtype=float)
     bound = None
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        bound = solver.BestObjectiveBound() / SCALE + model.offset - max_round_err
+        bound = solver.BestObjectiveBound() / scale + model.offset - max_round_err
     state = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible",
              cp_model.INFEASIBLE: "infeasible", cp_model.UNKNOWN: "no_solution"}.get(code, "error")
     if state == "optimal" and max_round_err > 0:
