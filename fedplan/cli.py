@@ -202,7 +202,8 @@ def _print_summary(s: dict, out: Path) -> None:
     b = s["baseline"]
     print(f"Today's {b['n_federations']} PCNs cost £{b['objective_gbp']:,.0f}/yr under the same model "
           f"({b['in_range_share']:.0%} within {s['bounds']['min_population']:,}-{s['bounds']['max_population']:,}).")
-    print(f"Written to {out}/ (report.html, summary.json, assignment.csv, federations.gpkg, manifest.json).")
+    print(f"Written to {out}/ (report.html, summary.json, assignment.csv, make_or_buy.csv, federations.gpkg, "
+          "manifest.json).")
 
 
 def _validate(args) -> int:

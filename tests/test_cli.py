@@ -12,7 +12,6 @@ import pytest
 from fedplan.cli import main
 from inputs.data import data_path
 
-DEVON_TIME_LIMIT = "20"
 
 
 @pytest.fixture(scope="module")
@@ -180,24 +179,6 @@ def test_validate_and_data(tmp_path, capsys):
     assert len(icbs) == 36
     devon = next(r for r in icbs if r["code"] == "QJK")
     assert devon["n_practices"] == 116 and devon["population"] == 1291824
-
-
-@pytest.fixture(scope="module")
-def devon_run(tmp_path_factory):
-    """The default job, run with every network connection refused: it must need none."""
-    import socket
-
-    def refuse(*args, **kwargs):
-        raise AssertionError(f"network access attempted: {args!r}")
-
-    saved = socket.socket.connect, socket.getaddrinfo, socket.create_connection
-    socket.socket.connect, socket.getaddrinfo, socket.create_connection = refuse, refuse, refuse
-    try:
-        out = tmp_path_factory.mktemp("devon") / "run"
-        rc = main(["plan", "--out", str(out), "--time-limit", DEVON_TIME_LIMIT, "--quiet"])
-    finally:
-        socket.socket.connect, socket.getaddrinfo, socket.create_connection = saved
-    return rc, out
 
 
 def test_devon_run_directory_meets_the_contract(devon_run, devon_rows):

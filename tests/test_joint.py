@@ -1,0 +1,201 @@
+"""Make-or-buy and risk inside the boundary model: the size cost g(N), its segments, segmented
+pricing against brute force, the joint engine against brute force, risk, and the run outputs."""
+from __future__ import annotations
+
+import csv
+import json
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from inputs import InputError, parse_scenario, read_catalogue
+from inputs.model import BoundsSpec, MakeBuySpec, RiskSpec, Scenario
+from optimise import Status, solve_federations
+from optimise.colgen import _SegmentedPricer, make_pricer
+from optimise.makebuy import make_or_buy, make_or_buy_totals
+from optimise.risk import risk_choice, risk_costs
+from optimise.sizecost import SizeCost, federation_size_cost
+from optimise.verify import verify
+from test_colgen import every_column, practices
+from test_optimise import brute_force, make_practices, problem_from
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return read_catalogue()
+
+
+# -- g(N) -------------------------------------------------------------------------------------
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 300_000), st.integers(0, 15), st.sampled_from([0.0, 50_000.0, 400_000.0]),
+       st.sampled_from([None, 0, 2, 6]))
+def test_tabulated_make_or_buy_equals_the_one_federation_answer(start, step, hub, cap):
+    cat = read_catalogue()
+    N = np.arange(start + 1, start + 1 + 40 * (step + 1), step + 1)
+    got = make_or_buy_totals(cat, N, shared_hub_cost=hub, max_inhouse=cap)
+    want = [make_or_buy(cat, int(n), shared_hub_cost=hub, max_inhouse=cap).total_gbp for n in N]
+    assert got == pytest.approx(want, rel=1e-12, abs=1e-6)
+
+
+@pytest.mark.parametrize("risk", [None, RiskSpec(), RiskSpec(cv_systematic=0.03, cost_of_capital=0.1)])
+def test_segments_are_lower_bounds_within_tolerance_and_cover_the_range(catalogue, risk):
+    g = federation_size_cost(catalogue, 25_000, 100_000, risk=risk)
+    N = np.arange(g.lo, g.hi + 1)
+    covered = np.zeros(len(N), bool)
+    for a, b, alpha, beta in g.segments:
+        part = slice(a - g.lo, b - g.lo + 1)
+        gap = g.values[part] - (alpha + beta * N[part])
+        assert gap.min() >= -1e-6 and gap.max() <= g.tol + 1e-6
+        assert not covered[part].any()
+        covered[part] = True
+    assert covered.all()
+    # the team steps of the catalogue appear as segment ends; without risk g is affine on each
+    if risk is None:
+        assert g.max_error() < 1e-6
+    assert 10 < len(g.segments) < 200
+
+
+def test_a_step_bigger_than_the_tolerance_always_ends_a_segment():
+    v = np.r_[np.arange(100) * 2.0, 1000 + np.arange(100) * 2.0]
+    g = SizeCost(10, v)
+    assert [(a, b) for a, b, _, _ in g.segments] == [(10, 109), (110, 209)]
+    assert g(5) == v[0] and g(10_000) == v[-1]          # clamped outside the table
+
+
+def test_a_service_that_can_never_be_provided_is_named(catalogue):
+    from inputs import apply_overrides
+
+    cat = apply_overrides(catalogue, {"legal": {"allowed_modes": "inhouse", "min_population_inhouse": 60000}})
+    with pytest.raises(ValueError, match="legal.*60,000"):
+        federation_size_cost(cat, 25_000, 100_000)
+
+
+# -- risk -------------------------------------------------------------------------------------
+
+def test_risk_reserve_per_patient_falls_with_size_and_stop_loss_matches_quadrature():
+    spec = RiskSpec(cv_systematic=0.03)
+    per_patient = [risk_choice(spec, n).reserve_gbp / n for n in (5_000, 25_000, 100_000)]
+    assert per_patient[0] > per_patient[1] > per_patient[2]
+    # expected excess over the attachment, by quadrature over the normal density
+    n = 20_000
+    B = spec.budget_gbp_per_patient
+    mean, sd = B * n, B * math.sqrt(spec.cv_individual ** 2 * n + spec.cv_systematic ** 2 * n ** 2)
+    A = spec.stoploss_attachment * mean
+    x = np.linspace(A, mean + 12 * sd, 200_001)
+    dens = np.exp(-0.5 * ((x - mean) / sd) ** 2) / (sd * math.sqrt(2 * math.pi))
+    excess = np.trapezoid((x - A) * dens, x) if hasattr(np, "trapezoid") else np.trapz((x - A) * dens, x)
+    c = risk_choice(spec, n)
+    assert c.stoploss_gbp == pytest.approx(excess * (1 + spec.stoploss_loading), rel=1e-4)
+    assert c.cost_gbp == min(c.reserve_gbp, c.stoploss_gbp)
+    assert risk_costs(RiskSpec(enabled=False), [n])[0] == 0.0
+
+
+def test_risk_and_makebuy_scenario_keys_are_checked(tmp_path):
+    sc = parse_scenario({"makebuy": {"joint": False, "max_inhouse": 3, "shared_hub_gbp": 1e5},
+                         "risk": {"cv_systematic": 0.03, "confidence": 0.99}}, "s.toml", tmp_path)
+    assert sc.makebuy == MakeBuySpec(joint=False, shared_hub_gbp=1e5, max_inhouse=3)
+    assert sc.risk.confidence == 0.99 and sc.risk.cv_systematic == 0.03
+    for bad, where in [({"risk": {"confidence": 1.5}}, "risk.confidence"),
+                       ({"risk": {"stoploss_attachment": 0.9}}, "risk.stoploss_attachment"),
+                       ({"risk": {"budget": 900}}, "risk.budget"),
+                       ({"makebuy": {"joint": "yes"}}, "makebuy.joint"),
+                       ({"makebuy": {"max_inhouse": -1}}, "makebuy.max_inhouse")]:
+        with pytest.raises(InputError) as e:
+            parse_scenario(bad, "s.toml", tmp_path)
+        assert where in str(e.value)
+
+
+# -- the engine ---------------------------------------------------------------------------------
+
+def joint_instance(seed: int, n: int, L=15_000, U=45_000):
+    sc = Scenario(bounds=BoundsSpec(min_population=L, max_population=U))
+    pr = practices(seed, n)
+    return pr, sc, problem_from(pr, sc)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_segmented_pricing_is_exact_against_every_column(seed):
+    pr, sc, p = joint_instance(seed, 7)
+    assert isinstance(make_pricer(p), _SegmentedPricer)
+    rng = np.random.default_rng(seed)
+    pi = rng.normal(p.column_cost(range(3), 0) / 3, 200_000, p.n)
+    mu = float(rng.normal(0, 100_000))
+    cols = list(every_column(p, p.allowed, None))
+    rc = {(S, h): p.column_cost(S, h) - pi[list(S)].sum() - mu for S, h in cols}
+    out = make_pricer(p).price(pi, mu, 1e-9, np.inf)
+    # a valid bound, and exact up to float noise (g here is affine on every segment)
+    true_min = min(0.0, min(rc.values()))
+    assert out.rc_min <= true_min + 1e-9 * max(1.0, abs(true_min))
+    assert out.rc_min == pytest.approx(true_min, abs=1e-3)
+    for S, h, r in out.columns:
+        assert r == pytest.approx(rc[(S, h)])
+    delta = 50_000.0
+    got = make_pricer(p).enumerate(pi, mu, delta, 10**6, np.inf)
+    want = {S for (S, h), r in rc.items() if r < delta}
+    assert set(got) == want
+    for S, (h, cost) in got.items():
+        assert cost == pytest.approx(min(p.column_cost(S, k) for (T, k) in rc if T == S))
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 10_000), st.integers(4, 7), st.sampled_from(["branch_price", "compact"]))
+def test_joint_plan_is_the_brute_force_optimum_and_passes_verify(seed, n, method):
+    pr, sc, p = joint_instance(seed, n)
+    best = brute_force(p)
+    if not np.isfinite(best):
+        return
+    res = solve_federations(p, "cbc", time_limit_s=30, method=method)
+    assert res.status == Status.OPTIMAL
+    assert res.objective == pytest.approx(best, rel=1e-7)
+    out = verify(pr, res.assignment_by_code(), res.hubs_by_federation(), sc, expected_cost=res.objective)
+    assert out.ok, out.problems
+    assert out.cost_breakdown["services"] > 0
+
+
+def test_make_or_buy_changes_the_boundaries():
+    """Access alone splits six practices into two towns; the economies of scale of make-or-buy
+    make one large federation cheaper, and the engine finds it."""
+    from test_optimise import TOWNS_SIZES, TOWNS_XY
+
+    pr = make_practices(TOWNS_XY, TOWNS_SIZES)
+    plain = Scenario(bounds=BoundsSpec(min_population=20_000, max_population=60_000),
+                     makebuy=MakeBuySpec(joint=False), risk=RiskSpec(enabled=False))
+    joint = Scenario(bounds=BoundsSpec(min_population=20_000, max_population=60_000))
+    a = solve_federations(problem_from(pr, plain), "cbc", time_limit_s=30)
+    b = solve_federations(problem_from(pr, joint), "cbc", time_limit_s=30)
+    assert a.status == b.status == Status.OPTIMAL
+    assert a.n_federations == 2 and b.n_federations == 1
+    ok = verify(pr, b.assignment_by_code(), b.hubs_by_federation(), joint, expected_cost=b.objective)
+    assert ok.ok, ok.problems
+    # the plain plan costed jointly is dearer than the joint optimum
+    plain_plan = verify(pr, a.assignment_by_code(), a.hubs_by_federation(), joint)
+    assert plain_plan.cost_gbp > b.objective
+
+
+# -- run outputs ------------------------------------------------------------------------------
+
+def test_devon_run_carries_make_or_buy_and_a_comparable_baseline(devon_run_dir):
+    out = devon_run_dir
+    s = json.loads((out / "summary.json").read_text())
+    with open(out / "make_or_buy.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["federation_id", "service", "mode", "cost_gbp", "break_even_population"]
+    cat = read_catalogue()
+    assert len(rows) == s["n_federations"] * len(cat.services)
+    assert {r["mode"] for r in rows} <= {"inhouse", "buy"}
+    for f in s["federations"]:
+        mine = [r for r in rows if int(r["federation_id"]) == f["id"]]
+        assert sum(float(r["cost_gbp"]) for r in mine) == pytest.approx(f["services_gbp"], abs=0.01 * len(mine))
+        assert f["cost_gbp"] == pytest.approx(f["services_gbp"] + f["risk_gbp"] + f["access_gbp"]
+                                              + s["parameters"]["federation_fixed_gbp"], abs=0.05)
+    plan, base = s["cost_breakdown"], s["baseline"]["cost_breakdown"]
+    assert set(plan) == set(base) >= {"services", "risk", "access", "federation_fixed", "disruption"}
+    assert s["objective_gbp"] == pytest.approx(sum(plan.values()), rel=1e-9)
+    assert s["baseline"]["objective_gbp"] == pytest.approx(sum(base.values()), rel=1e-9)
+    # PCNs are small: they buy more and pay more for services than the federations
+    assert base["services"] > plan["services"]
+    assert s["parameters"]["make_or_buy_in_objective"] is True
