@@ -516,13 +516,7 @@ class _Pricer:
         return cut_sets, pen, _DefaultList(of_item)
 
     def column_rc(self, S, h: int, pi: np.ndarray, mu: float, cuts) -> float:
-        rc = self.F + float(self.a[list(S), h].sum()) - float(pi[list(S)].sum()) - mu
-        if cuts is not None:
-            R, pen, _ = cuts
-            inside = np.zeros(self.n, bool)
-            inside[list(S)] = True
-            rc += float(pen[inside[R].sum(axis=1) >= 2].sum())
-        return rc
+        return self.F + float(self.a[list(S), h].sum()) - float(pi[list(S)].sum()) - mu + _cut_penalty(S, cuts, self.n)
 
     def price(self, pi: np.ndarray, mu: float, tol: float, deadline: float,
               keep: int = 2, allowed: np.ndarray | None = None,
@@ -705,7 +699,6 @@ class _SegmentedPricer:
             self.parts.append(_Pricer(problem, problem.assign_cost + beta * w[:, None], problem.hub_cost + alpha,
                                       L=a_k, U=min(b_k, top)))
         self._allowed = problem.allowed
-        self.apart_of = self.parts[0].apart_of if self.parts else {}
 
     @property
     def allowed(self) -> np.ndarray:
@@ -718,9 +711,6 @@ class _SegmentedPricer:
             q.allowed = value
 
     cut_data = staticmethod(_Pricer.cut_data)
-
-    def _valid(self, S) -> bool:
-        return self.parts[0]._valid(S) if self.parts else True
 
     def column_rc(self, S, h: int, pi: np.ndarray, mu: float, cuts) -> float:
         return (self.p.column_cost(S, h) - float(pi[list(S)].sum()) - mu + _cut_penalty(S, cuts, self.n))
