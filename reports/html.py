@@ -76,6 +76,7 @@ TERM_LABELS = {
     "penalty": "Bound penalty (soft bounds)",
     "disruption": "Disruption (practices hosted outside their current PCN)",
     "services": "Services (make or buy)",
+    "risk": "Financial risk (reserve or stop-loss cover, the cheaper)",
 }
 
 STATUS_WORDS = {
