@@ -231,11 +231,16 @@ class Baseline:
     in_range_share: float
 
 
+def baseline_groups(practices: Practices) -> tuple[str, ...]:
+    """Today's groups: each practice's PCN code, or the practice alone when it has none."""
+    return tuple(g if g else f"no PCN: {c}" for g, c in zip(practices.pcn_code, practices.code))
+
+
 def cost_baseline(practices: Practices, problem: FederationProblem, scenario: Scenario | None = None,
                   catalogue: Catalogue | None = None) -> Baseline:
     """Today's PCNs under the same model: access to the cheapest member hub, fixed cost, and (with
     ``scenario``) each PCN's own make-or-buy and risk at its actual size, even outside the bounds."""
-    groups = tuple(p if p else f"no PCN: {c}" for p, c in zip(practices.pcn_code, practices.code))
+    groups = baseline_groups(practices)
     names = {}
     members: dict[str, list[int]] = {}
     for i, g in enumerate(groups):

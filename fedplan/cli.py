@@ -57,6 +57,17 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--time-limit", dest="time_limit", type=float, default=300.0)
     b.add_argument("--seed", type=int, default=0)
 
+    r = sub.add_parser("report", help="re-draw report.html from an existing run directory (does not solve)")
+    r.add_argument("run_dir")
+    r.add_argument("--out", help="write the report here instead of replacing RUN_DIR/report.html")
+
+    c = sub.add_parser("compare", help="compare run directories side by side: comparison.html + plan_scores.csv")
+    c.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
+    c.add_argument("--out", help="folder to create (default: ./fedplan-compare-<time>)")
+    c.add_argument("--overwrite", action="store_true", help="replace an existing comparison folder")
+    c.add_argument("--no-maps", dest="maps", action="store_false",
+                   help="skip the maps (they re-read each run's practice data)")
+
     d = sub.add_parser("data", help="list the ICBs and sub-ICBs shipped, with practices and patients")
     d.add_argument("--level", choices=["icb", "sub_icb", "all"], default="all")
     d.add_argument("--json", action="store_true")
@@ -80,6 +91,10 @@ def main(argv: list[str] | None = None) -> int:
             return _makebuy(args)
         if args.command == "bench":
             return _bench(args)
+        if args.command == "report":
+            return _report(args)
+        if args.command == "compare":
+            return _compare(args)
     except InputError as exc:
         print(f"fedplan: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
@@ -283,6 +298,25 @@ def _makebuy(args) -> int:
     print(f"{'total':30s} {'':8s} {plan.total_gbp:12,.0f}")
     if any(not s.break_even_monotone for s in plan.services):
         print("* in-house wins from this size but loses again just after some team steps (non-monotone).")
+    return EXIT_OK
+
+
+def _report(args) -> int:
+    from .report import rerender
+
+    path, changed = rerender(Path(args.run_dir), Path(args.out) if args.out else None)
+    for c in changed:
+        print(f"fedplan: caution: {c}.", file=sys.stderr)
+    print(f"Report written to {path} (nothing was solved).")
+    return EXIT_OK
+
+
+def _compare(args) -> int:
+    from .report import compare
+
+    out = Path(args.out) if args.out else Path(f"fedplan-compare-{time.strftime('%Y%m%d-%H%M%S')}")
+    compare([Path(p) for p in args.run_dirs], out, overwrite=args.overwrite, maps=args.maps)
+    print(f"Comparison of {len(args.run_dirs)} runs written to {out}/ (comparison.html, plan_scores.csv).")
     return EXIT_OK
 
 

@@ -18,7 +18,7 @@ from typing import Iterator
 
 from inputs.errors import InputError
 
-from .api import PlanRun
+from .api import PlanRun, baseline_groups
 
 
 def _sha256(path: Path) -> str:
@@ -100,26 +100,51 @@ def write_run(run: PlanRun, tmp: Path, argv: list[str] | None = None, started: f
 
 
 def _write_geo_and_report(run: PlanRun, summary: dict, tmp: Path) -> None:
+    import reports
+
+    res = run.result
+    fed_ids = [int(f) + 1 for f in res.assignment] if res.has_plan else [0] * len(run.practices)
+    log = (tmp / "solver.log").read_text(errors="replace") if (tmp / "solver.log").exists() else res.log
+    from .api import make_or_buy_rows
+
+    html, polygons = render_run_report(summary, run.practices, fed_ids, make_or_buy_rows(run), log,
+                                       has_plan=res.has_plan)
+    if polygons is not None:
+        reports.write_federations_gpkg(tmp / "federations.gpkg", polygons, summary["federations"])
+    reports.write_report(tmp / "report.html", html)
+
+
+def render_run_report(summary: dict, practices, fed_ids: list[int], make_or_buy, log: str,
+                      has_plan: bool = True) -> tuple[str, object]:
+    """The report of one run from what it recorded (shared by `fedplan plan` and `fedplan report`);
+    returns the HTML and the federation polygons (None without a plan)."""
     import numpy as np
 
     import geo
     import reports
 
-    p, res = run.practices, run.result
+    p = practices
     outline = geo.area_outline(p)
-    polygons = None
-    fed_ids = [int(f) + 1 for f in res.assignment] if res.has_plan else [0] * len(p)
-    if res.has_plan:
-        polygons = geo.federation_polygons(p, np.asarray(fed_ids), outline)
-        reports.write_federations_gpkg(tmp / "federations.gpkg", polygons, summary["federations"])
-    groups = sorted(set(run.baseline.groups))
-    gid = {g: i + 1 for i, g in enumerate(groups)}
-    baseline_polygons = geo.federation_polygons(p, np.array([gid[g] for g in run.baseline.groups]), outline)
-    log = (tmp / "solver.log").read_text(errors="replace") if (tmp / "solver.log").exists() else res.log
+    polygons = geo.federation_polygons(p, np.asarray(fed_ids), outline) if has_plan else None
+    groups = baseline_groups(p)
+    gid = {g: i + 1 for i, g in enumerate(sorted(set(groups)))}
+    baseline_polygons = geo.federation_polygons(p, np.array([gid[g] for g in groups]), outline)
     html = reports.render_report(summary, p, fed_ids, polygons=polygons, outline=outline,
                                  baseline_polygons=baseline_polygons, log_excerpt=_excerpt(log),
-                                 attributions=_attributions())
-    reports.write_report(tmp / "report.html", html)
+                                 attributions=_attributions(), make_or_buy=make_or_buy)
+    return html, polygons
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` in one step, so a reader (or a kill) never sees half a file."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
 
 
 def _excerpt(log: str, lines: int = 40) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -348,3 +348,32 @@ def scenario_to_dict(sc: Scenario) -> dict:
     out["services"] = {name: {k: _plain(v) for k, v in items} for name, items in sc.service_overrides}
     out["source"] = sc.source
     return out
+
+
+def scenario_from_dict(data: dict, source: str = "manifest.json") -> Scenario:
+    """The inverse of :func:`scenario_to_dict`: the scenario a run directory's manifest recorded.
+
+    The manifest holds resolved absolute paths, so no base directory is needed. Every value goes
+    through the same validation as a TOML file, so a hand-edited manifest is refused clearly.
+    """
+    if not isinstance(data, dict):
+        raise InputError("the recorded scenario is not a table.", file=source,
+                         fix="re-run `fedplan plan` to write a fresh run directory.")
+    toml_like: dict[str, Any] = {}
+    for sec, table in data.items():
+        if sec == "source":
+            continue
+        if not isinstance(table, dict):
+            raise InputError(f"scenario section [{sec}] is not a table.", file=source,
+                             fix="re-run `fedplan plan` to write a fresh run directory.")
+        clean = {k: v for k, v in table.items() if v is not None}
+        if sec == "constraints" and isinstance(clean.get("locks"), list):
+            try:
+                clean["locks"] = {str(a): str(b) for a, b in clean["locks"]}
+            except (TypeError, ValueError):
+                raise _err(source, "constraints.locks", "constraints.locks must be pairs of practice codes.",
+                           "re-run `fedplan plan` to write a fresh run directory.") from None
+        toml_like[sec] = clean
+    sc = parse_scenario(toml_like, source)
+    recorded = data.get("source")
+    return replace(sc, source=recorded if isinstance(recorded, str) else None)

@@ -1,12 +1,17 @@
-"""federations.gpkg: one polygon per federation with its attributes."""
+"""federations.gpkg: one polygon per federation with its attributes and shape measures."""
 from __future__ import annotations
 
 from pathlib import Path
+
+from geo import convex_hull_ratio, polsby_popper, reock
 
 
 def write_federations_gpkg(path: Path, polygons, federations: list[dict]) -> None:
     by_id = {f["id"]: f for f in federations}
     gdf = polygons.copy()
-    for key in ("population", "n_practices", "hub", "hub_name", "cost_gbp", "max_distance_km"):
+    for key in ("population", "n_practices", "hub", "hub_name", "cost_gbp", "services_gbp", "risk_gbp",
+                "access_gbp", "max_distance_km"):
         gdf[key] = [by_id.get(fid, {}).get(key) for fid in gdf["federation_id"]]
+    for name, measure in (("polsby_popper", polsby_popper), ("reock", reock), ("convex_hull_ratio", convex_hull_ratio)):
+        gdf[name] = [round(measure(g), 4) for g in gdf.geometry]
     gdf.to_file(path, driver="GPKG", layer="federations")

@@ -53,6 +53,11 @@ figcaption{font-size:.82rem;color:#4c6272;margin-top:.3rem}
 figcaption b{color:#1d1d1d}
 pre{background:#f7f7f7;border:1px solid var(--line);padding:.6rem;overflow:auto;font-size:.74rem;
 max-height:26rem;white-space:pre-wrap;word-break:break-word}
+.wide{overflow-x:auto}
+table.mb th,table.mb td{font-size:.76rem;padding:.2rem .35rem}
+table.mb tbody th{white-space:nowrap;font-weight:600;position:sticky;left:0;background:#fff}
+td.hub{min-width:13rem}
+td.make{background:#d9efe1}span.make{background:#d9efe1;padding:0 .25rem}
 footer{margin-top:2.5rem;font-size:.8rem;color:#4c6272;border-top:1px solid var(--line);padding-top:.5rem}
 @media print{
 body{max-width:none;padding:0;font-size:10.5pt}
@@ -337,12 +342,19 @@ def _section_federations(ctx: dict) -> str:
     if not feds:
         out.append("<p>No federations: there is no plan in this run.</p></section>")
         return "\n".join(out)
+    shape = ctx["compactness"]
     out.append(f"<p>{_num(len(feds))} federations; population bounds {_bounds_text(lo, hi)}. "
                "Rows outside the bounds are highlighted. Distances are straight-line kilometres from each "
-               "practice to its hub.</p>")
+               "practice to its hub."
+               + (" Shape measures of each federation's area (EPSG:27700), 1 for a disc and near 0 for a "
+                  "sprawling shape: Polsby–Popper 4πA/P² punishes ragged edges, Reock (area over its smallest "
+                  "enclosing circle) elongation, and the convex-hull ratio indentations." if shape else "")
+               + "</p>")
+    shape_head = ("<th class='n'>Polsby–Popper</th><th class='n'>Reock</th><th class='n'>Convex hull</th>"
+                  if shape else "")
     out.append("<table><thead><tr><th>Federation</th><th class='n'>Patients</th><th class='n'>Outside bounds by"
                "</th><th class='n'>Practices</th><th>Hub practice</th><th class='n'>Cost £/yr</th>"
-               "<th class='n'>Furthest practice to hub, km</th></tr></thead><tbody>")
+               f"<th class='n'>Furthest practice to hub, km</th>{shape_head}</tr></thead><tbody>")
     tot_pop = tot_n = tot_cost = 0.0
     cost_known = True
     for f in feds:
@@ -350,9 +362,12 @@ def _section_federations(ctx: dict) -> str:
         dev, dev_txt = _deviation(pop, lo, hi)
         cls = " class='out'" if dev else ""
         out.append(f"<tr{cls}><td>{_e(f['id'])}</td><td class='n'>{_num(pop)}</td><td class='n'>{dev_txt}</td>"
-                   f"<td class='n'>{_num(npr)}</td><td>{_e(f['hub_name'])}"
+                   f"<td class='n'>{_num(npr)}</td><td class='hub'>{_e(f['hub_name'])}"
                    f"{' (' + _e(f['hub']) + ')' if f['hub'] else ''}</td><td class='n'>{_gbp(f['cost_gbp'])}</td>"
-                   f"<td class='n'>{_num(f['max_distance_km'], 1)}</td></tr>")
+                   f"<td class='n'>{_num(f['max_distance_km'], 1)}</td>"
+                   + ("".join(f"<td class='n'>{_num(v, 2)}</td>" for v in shape.get(f["key"], (None,) * 3))
+                      if shape else "")
+                   + "</tr>")
         tot_pop += _f(pop) or 0
         tot_n += _f(npr) or 0
         if _f(f["cost_gbp"]) is None:
@@ -361,7 +376,7 @@ def _section_federations(ctx: dict) -> str:
             tot_cost += _f(f["cost_gbp"])
     out.append(f"</tbody><tfoot><tr><td>Total</td><td class='n'>{_num(tot_pop)}</td><td></td>"
                f"<td class='n'>{_num(tot_n)}</td><td></td><td class='n'>{_gbp(tot_cost) if cost_known else '–'}</td>"
-               "<td></td></tr></tfoot></table>")
+               "<td></td>" + ("<td></td>" * 3 if shape else "") + "</tr></tfoot></table>")
 
     out.append("<h3>Member practices</h3>")
     out.append("<p class='note'>★ hub practice. “PCN split” means the practice's current PCN partners are not "
@@ -400,7 +415,7 @@ def _pcn_text(p, i: int) -> str:
 
 
 def _section_baseline(ctx: dict) -> str:
-    s, b, bfeds, lo, hi, p = ctx["s"], ctx["b"], ctx["bfeds"], ctx["lo"], ctx["hi"], ctx["p"]
+    b, bfeds, lo, hi, p = ctx["b"], ctx["bfeds"], ctx["lo"], ctx["hi"], ctx["p"]
     out = ["<section id=\"baseline\"><h2>Today's PCNs, costed by the same model</h2>"]
     if not b and not bfeds:
         out.append("<p>No baseline was recorded for this run.</p>")
@@ -578,6 +593,97 @@ def _federation_rows(s: dict, p, fed: list, has_plan: bool) -> list[dict]:
     return rows
 
 
+def _compactness(polygons) -> dict:
+    """{federation key: (Polsby-Popper, Reock, convex-hull ratio)} from the federation polygons."""
+    if polygons is None or "federation_id" not in getattr(polygons, "columns", ()):
+        return {}
+    from geo import convex_hull_ratio, polsby_popper, reock
+
+    out = {}
+    for fid, geom in zip(polygons["federation_id"], polygons.geometry):
+        if geom is None or geom.is_empty:
+            continue
+        out[_key(fid)] = (polsby_popper(geom), reock(geom), convex_hull_ratio(geom))
+    return out
+
+
+def _makebuy_table(rows) -> dict:
+    """make_or_buy.csv rows (dicts or tuples in its column order) -> {"services": [...], "cells":
+    {(federation key, service): (mode, cost)}, "break_even": {service: int | None}}; bad rows skipped."""
+    cols = ("federation_id", "service", "mode", "cost_gbp", "break_even_population")
+    services: list[str] = []
+    cells: dict = {}
+    break_even: dict = {}
+    for r in rows or ():
+        if not isinstance(r, dict):
+            if not isinstance(r, (list, tuple)) or len(r) < 4:
+                continue
+            r = dict(zip(cols, r))
+        svc = r.get("service")
+        if not svc:
+            continue
+        svc = str(svc)
+        if svc not in break_even:
+            services.append(svc)
+            be = _f(r.get("break_even_population"))
+            break_even[svc] = None if be is None else int(be)
+        cells[(_key(r.get("federation_id")), svc)] = (str(r.get("mode") or ""), _f(r.get("cost_gbp")))
+    return {"services": services, "cells": cells, "break_even": break_even}
+
+
+def _k(v) -> str:
+    """£ in thousands for the dense make-or-buy matrix."""
+    x = _f(v)
+    if x is None:
+        return "–"
+    return f"£{x / 1000:,.0f}k" if abs(x) >= 9500 else f"£{x / 1000:,.1f}k"
+
+
+def _section_makebuy(ctx: dict) -> str:
+    out = ["<section id=\"makebuy\"><h2>Make or buy</h2>"]
+    mb, feds = ctx["makebuy"], ctx["feds"]
+    if not ctx["has_plan"] or not mb["services"]:
+        out.append("<p>No make-or-buy table was recorded for this run.</p></section>")
+        return "\n".join(out)
+    s = ctx["s"]
+    joint = _dict(s.get("parameters")).get("make_or_buy_in_objective")
+    out.append("<p>For each federation and service: <span class='make'>in-house</span> (its own team) or "
+               "bought (subcontracted: price plus the cost of managing the contract), with the £ per year of "
+               "the cheaper mode. The break-even population is the smallest federation at which running the "
+               "service in-house is cheaper than buying it (“never” when it never is; team step costs can make "
+               "in-house lose again above it). "
+               + ("These choices were optimised together with the boundaries." if joint is True else
+                  "These choices were made for the plan's boundaries after they were fixed ([makebuy] joint = "
+                  "false)." if joint is False else "") + "</p>")
+    out.append("<div class='wide'><table class='mb'><thead><tr><th>Service</th><th class='n'>Break-even "
+               "population</th><th class='n'>In-house in</th>")
+    for f in feds:
+        out.append(f"<th class='n'>Fed. {_e(f['id'])}<br><span class='note'>{_num(f['population'])}</span></th>")
+    out.append("</tr></thead><tbody>")
+    totals = {f["key"]: 0.0 for f in feds}
+    for svc in mb["services"]:
+        be = mb["break_even"].get(svc)
+        n_make = sum(1 for f in feds if mb["cells"].get((f["key"], svc), ("",))[0] == "inhouse")
+        out.append(f"<tr><th>{_e(_label(svc))}</th><td class='n'>{'never' if be is None else _num(be)}</td>"
+                   f"<td class='n'>{_num(n_make)} of {_num(len(feds))}</td>")
+        for f in feds:
+            mode, cost = mb["cells"].get((f["key"], svc), ("", None))
+            if cost is not None:
+                totals[f["key"]] += cost
+            word = {"inhouse": "in-house", "buy": "buy"}.get(mode, mode or "–")
+            cls = "n make" if mode == "inhouse" else "n"
+            out.append(f"<td class='{cls}' title='{_e(word)}: {_gbp(cost)} a year'>{_e(word)}<br>{_k(cost)}</td>")
+        out.append("</tr>")
+    out.append("</tbody><tfoot><tr><td>All services</td><td></td><td></td>"
+               + "".join(f"<td class='n'>{_k(totals[f['key']])}</td>" for f in feds) + "</tr></tfoot></table></div>")
+    hub = _f(_dict(s.get("parameters")).get("shared_hub_gbp"))
+    out.append("<p class='note'>Columns are federations (patients below the id); shaded cells are run in-house. "
+               "Costs in £ thousands a year. The same figures, unrounded, are in make_or_buy.csv."
+               + (f" Not in the table: a shared clinical hub cost of {_gbp(hub)} a year for each federation that "
+                  "runs any clinical service in-house." if hub else "") + "</p></section>")
+    return "\n".join(out)
+
+
 def _split_analysis(p, fed: list) -> dict | None:
     """PCNs kept whole or split by the plan. ``rows``: per split PCN, its parts as (federation key,
     positions, is_home) with the federation holding most of its patients first."""
@@ -604,14 +710,16 @@ def _split_analysis(p, fed: list) -> dict | None:
 
 def render_report(summary: dict, practices, assignment: Sequence[int], *, polygons=None, outline=None,
                   baseline_polygons=None, log_excerpt: str = "", attributions: str = "",
-                  _figures: dict | None = None) -> str:
-    """One self-contained HTML document for a run: headline, maps, federations, baseline, costs,
-    solver and assumptions sections (``<section id=...>``), everything from the inputs escaped.
+                  make_or_buy: Sequence | None = None, _figures: dict | None = None) -> str:
+    """One self-contained HTML document for a run: headline, maps, federations, make-or-buy,
+    baseline, costs, solver and assumptions sections (``<section id=...>``), everything from the
+    inputs escaped.
 
     ``summary`` is the summary.json dict (any key may be missing); ``assignment[i]`` is the
     federation id of practice ``i`` (matching ``summary['federations'][*]['id']``); ``polygons``
     and ``baseline_polygons`` are GeoDataFrames (``federation_id``, geometry, EPSG:27700) and
-    ``outline`` a shapely geometry of the area, all optional. ``_figures``, when a dict, receives
+    ``outline`` a shapely geometry of the area, all optional; ``make_or_buy`` the rows of
+    make_or_buy.csv (dicts, or tuples in its column order). ``_figures``, when a dict, receives
     the matplotlib figures drawn (keys ``plan`` and ``baseline``) for callers that also want PNGs.
     """
     s = summary if isinstance(summary, dict) else {}
@@ -662,6 +770,8 @@ def render_report(summary: dict, practices, assignment: Sequence[int], *, polygo
         "n_practices": s.get("n_practices") if _f(s.get("n_practices")) is not None else n,
         "population": s.get("population") if _f(s.get("population")) is not None else int(np.sum(p.list_size)),
         "figures": _figures if isinstance(_figures, dict) else {},
+        "compactness": _compactness(polygons) if has_plan else {},
+        "makebuy": _makebuy_table(make_or_buy),
     }
     area = s.get("area") or "planning area"
     head = (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -673,13 +783,14 @@ def render_report(summary: dict, practices, assignment: Sequence[int], *, polygo
              + (f"federations of {_bounds_text(lo, hi)}." if bounds else "no population bounds recorded.") + "</p>"
              "<nav>" + "".join(f"<a href=\"#{k}\">{v}</a>" for k, v in (
                  ("headline", "Headline"), ("map", "Maps"), ("federations", "Federations"),
-                 ("baseline", "Today's PCNs"), ("costs", "Costs"), ("solver", "Solver"),
+                 ("makebuy", "Make or buy"), ("baseline", "Today's PCNs"), ("costs", "Costs"), ("solver", "Solver"),
                  ("assumptions", "Assumptions"))) + "</nav></header><main>")
     parts = [
         head, intro,
         _section_headline(ctx),
         _section_map(ctx),
         _section_federations(ctx),
+        _section_makebuy(ctx),
         _section_baseline(ctx),
         _section_costs(ctx),
         _section_solver(ctx, log_excerpt or ""),

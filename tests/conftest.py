@@ -1,6 +1,9 @@
 """Shared fixtures: the default Devon job, run once per test session."""
 from __future__ import annotations
 
+import csv
+import gzip
+
 import pytest
 
 from fedplan.cli import main
@@ -31,3 +34,12 @@ def devon_run_dir(devon_run):
     rc, out = devon_run
     assert rc == 0
     return out
+
+
+@pytest.fixture(scope="session")
+def devon_rows() -> list[dict]:
+    """The shipped practice rows of Devon ICB (QJK), as the CSV reader sees them."""
+    from inputs.data import data_path
+
+    with gzip.open(data_path("england_practices.csv.gz"), "rt", encoding="utf-8") as f:
+        return [r for r in csv.DictReader(f) if r["icb_code"] == "QJK"]

@@ -1,6 +1,7 @@
 """Helpers shared by the input-reader tests."""
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -23,3 +24,13 @@ def refused(fn, *args, says=()) -> InputError:
         assert words in text, f"{words!r} not in {text!r}"
     assert "Fix:" in text, text
     return err.value
+
+
+def write_csv(path: Path, rows: list[dict], columns: list[str] | None = None) -> Path:
+    """Practice-file rows (dicts) back to a CSV, optionally with only some columns."""
+    columns = columns or list(rows[0])
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
+        w.writeheader()
+        w.writerows(rows)
+    return path

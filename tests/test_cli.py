@@ -3,30 +3,13 @@ output directory left behind on bad input. Plus one real Devon run checked again
 from __future__ import annotations
 
 import csv
-import gzip
 import json
 from pathlib import Path
 
 import pytest
+from input_helpers import write_csv
 
 from fedplan.cli import main
-from inputs.data import data_path
-
-
-
-@pytest.fixture(scope="module")
-def devon_rows() -> list[dict]:
-    with gzip.open(data_path("england_practices.csv.gz"), "rt", encoding="utf-8") as f:
-        return [r for r in csv.DictReader(f) if r["icb_code"] == "QJK"]
-
-
-def write_csv(path: Path, rows: list[dict], columns: list[str] | None = None) -> Path:
-    columns = columns or list(rows[0])
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
-        w.writeheader()
-        w.writerows(rows)
-    return path
 
 
 def scenario(tmp_path: Path, text: str) -> Path:

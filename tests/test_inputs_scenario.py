@@ -213,3 +213,24 @@ def test_together_and_apart_pairs_are_read(tmp_path):
 def test_locks_are_read(tmp_path):
     p = write(tmp_path, "s.toml", '[constraints]\nlocks = { l83005 = "l83001" }\n')
     assert inputs.load_scenario(p).constraints.locks == (("L83005", "L83001"),)
+
+
+@pytest.mark.parametrize("text", [
+    "",
+    '[area]\nicb = "QJK"\nexclude = ["L83001"]\n[constraints]\nlocks = { L83002 = "L83003" }\n'
+    'together = [["L83004", "L83005"]]\napart = [["L83006", "L83007"]]\nnest_within = "sub_icb"\n'
+    "max_distance_km = 30\nn_federations = 12\n[makebuy]\nmax_inhouse = 3\nshared_hub_gbp = 5000\n"
+    "[risk]\nenabled = false\n[bounds]\nsoft = true\n[solve]\nsolver = \"cpsat\"\nseed = 7\n"
+    "[services.legal]\nbuy_price_gbp_per_activity = 2.0\n",
+])
+def test_scenario_survives_the_manifest_round_trip(tmp_path, text):
+    sc = inputs.load_scenario(write(tmp_path, "s.toml", text))
+    again = inputs.scenario_from_dict(json.loads(json.dumps(inputs.scenario_to_dict(sc))))
+    assert again == sc
+
+
+def test_a_hand_edited_manifest_scenario_is_refused_in_words():
+    scenario_from_dict = inputs.scenario_from_dict
+    refused(scenario_from_dict, {"constraints": {"locks": [["A"]]}}, says=("constraints.locks",))
+    refused(scenario_from_dict, {"bounds": [1]}, says=("[bounds] is not a table",))
+    refused(scenario_from_dict, {"solve": {"solver": "gurobi"}}, says=("solver",))

@@ -14,7 +14,7 @@ from reports.maps import greedy_colours
 
 EVIL = "<script>alert(1)</script>"
 EVIL_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
-SECTIONS = ("headline", "map", "federations", "baseline", "costs", "solver", "assumptions")
+SECTIONS = ("headline", "map", "federations", "makebuy", "baseline", "costs", "solver", "assumptions")
 
 
 def practices(n: int = 12) -> Practices:
@@ -70,6 +70,10 @@ def polygons():
 
 OUTLINE = shapely.box(250_000, 60_000, 300_000, 110_000)
 
+# make_or_buy.csv rows as tuples in its column order (the writer's form)
+MAKE_OR_BUY = [(1, "legal", "buy", "48579.22", 256238), (1, EVIL, "inhouse", "1500.50", ""),
+               (2, "legal", "inhouse", "52000", 256238), (2, EVIL, "buy", "900", "")]
+
 
 def section(html: str, sid: str) -> str:
     m = re.search(rf"<section id=[\"']{sid}[\"']>(.*?)</section>", html, re.S)
@@ -94,7 +98,8 @@ def check_offline_and_escaped(html: str, evil_expected: bool = True) -> None:
 @pytest.fixture(scope="module")
 def full_html() -> str:
     return render_report(summary(), practices(), ASSIGNMENT, polygons=polygons(), outline=OUTLINE,
-                         baseline_polygons=polygons(), log_excerpt="line 1\n" + EVIL, attributions=EVIL)
+                         baseline_polygons=polygons(), log_excerpt="line 1\n" + EVIL, attributions=EVIL,
+                         make_or_buy=MAKE_OR_BUY)
 
 
 def test_full_report_is_offline_escaped_and_complete(full_html):
@@ -123,6 +128,49 @@ def test_federations_table_and_members(full_html):
     for code in practices().code:
         assert code in fed
     assert "Federation 2: 7 practices" in fed
+
+
+def test_federation_shape_measures_come_from_the_polygons(full_html):
+    fed = section(full_html, "federations")
+    assert "Polsby–Popper" in fed and "Reock" in fed and "Convex hull" in fed
+    # each federation is a 25 km x 50 km box: Polsby-Popper = 4π·1250 / 150² = 0.70, Reock = 1250 /
+    # (π·27.95²) = 0.51, hull ratio 1
+    first = fed[fed.index("<tbody>"):fed.index("</tr>", fed.index("<tbody>"))]
+    cells = re.findall(r"<td class='n'>([^<]*)</td>", first)
+    assert cells[-3:] == ["0.70", "0.51", "1.00"]
+
+
+def test_points_only_report_has_no_shape_columns():
+    html = render_report(summary(), practices(), ASSIGNMENT)
+    assert "Polsby" not in section(html, "federations")
+
+
+def test_make_or_buy_matrix(full_html):
+    mb = section(full_html, "makebuy")
+    body = mb[mb.index("<tbody>"):mb.index("</tbody>")]
+    rows = re.findall(r"<tr><th>(.*?)</th>(.*?)</tr>", body, re.S)
+    by_service = {name: body for name, body in rows}
+    assert set(by_service) == {"legal", EVIL_ESCAPED}
+    legal = by_service["legal"]
+    assert "256,238" in legal and "1 of 2" in legal
+    assert re.findall(r"<td class='(n|n make)'[^>]*>(buy|in-house)<br>", legal) == [("n", "buy"), ("n make", "in-house")]
+    assert "£49k" in legal and "£52k" in legal
+    assert "£1.5k" in by_service[EVIL_ESCAPED] and "£0.9k" in by_service[EVIL_ESCAPED]
+    assert "never" in by_service[EVIL_ESCAPED]  # no break-even recorded
+    assert "<td class='n'>£50k</td><td class='n'>£53k</td>" in mb  # per-federation totals
+    assert "optimised together" not in mb  # the summary does not say whether make-or-buy was joint
+
+
+def test_make_or_buy_rows_as_dicts_and_joint_wording():
+    rows = [{"federation_id": "1", "service": "estates", "mode": "inhouse", "cost_gbp": "94010.00",
+             "break_even_population": "67356"}, {"service": ""}, "junk", (1,)]
+    s = summary()
+    s["parameters"] = {"make_or_buy_in_objective": True, "shared_hub_gbp": 25000.0}
+    mb = section(render_report(s, practices(), ASSIGNMENT, make_or_buy=rows), "makebuy")
+    assert "estates" in mb and "67,356" in mb and "£94k" in mb and "1 of 2" in mb
+    assert "optimised together with the boundaries" in mb and "£25,000" in mb
+    none = section(render_report(summary(), practices(), ASSIGNMENT), "makebuy")
+    assert "No make-or-buy table" in none
 
 
 def test_baseline_lists_practices_split_from_their_pcn(full_html):
