@@ -825,7 +825,14 @@ class _Master:
         return True
 
     def start_phase1(self) -> None:
-        """Artificial singleton per practice, cost 1, outside the count row; real columns cost 0."""
+        """Artificial singleton per practice (cost 1, outside the count row) and an artificial
+        surplus and slack on the count row (cost 1 each); real columns cost 0.
+
+        The count row keeps its bounds [k_lo, k_cap]: a zero phase-1 value then means a fractional
+        cover by real columns whose number is in range. (Relaxing the row to [0, k_cap] instead,
+        as an earlier version did, let phase 1 end on a cover of too few columns, and phase 2's
+        master was then infeasible: a fixed number of federations failed with "master LP failed".)
+        """
         self.phase1 = True
         for v in self.vars:
             self.obj.SetCoefficient(v, 0.0)
@@ -834,9 +841,11 @@ class _Master:
             self.obj.SetCoefficient(v, 1.0)
             self.rows[i].SetCoefficient(v, 1.0)
             self.art.append(v)
-        # the count row must not make phase 1 infeasible: relax it (artificials stand in)
-        self._count_bounds = (self.count.lb(), self.count.ub())
-        self.count.SetBounds(0.0, self.count.ub())
+        for sign in (1.0, -1.0):
+            v = self.lp.NumVar(0.0, self.lp.infinity(), "")
+            self.obj.SetCoefficient(v, 1.0)
+            self.count.SetCoefficient(v, sign)
+            self.art.append(v)
 
     def end_phase1(self) -> None:
         self.phase1 = False
@@ -845,14 +854,9 @@ class _Master:
             self.obj.SetCoefficient(v, 0.0)
         for v, c in zip(self.vars, self.costs):
             self.obj.SetCoefficient(v, c)
-        self.count.SetBounds(*self._count_bounds)
 
     def set_count(self, k_lo: int, k_cap: int) -> None:
-        if self.phase1:
-            self._count_bounds = (float(k_lo), float(k_cap))
-            self.count.SetBounds(0.0, float(k_cap))
-        else:
-            self.count.SetBounds(float(k_lo), float(k_cap))
+        self.count.SetBounds(float(k_lo), float(k_cap))
 
     def add_cut(self, R: tuple[int, int, int]) -> None:
         """Subset-row cut on practices R: sum over columns holding two or more of them <= 1."""
@@ -1155,8 +1159,10 @@ class _Solver:
             priced = zero_pricer.price(pi, mu, tol, self.deadline)
             if priced is None:
                 return "timeout"
-            # Lagrangian bound on the phase-1 value: sum(pi) + k(mu + r) over k in [0, k_hi]
-            bound = float(pi.sum()) + min(0.0, self.k_hi * (mu + priced.rc_min))
+            # Lagrangian bound on the phase-1 value: any cover by k real columns, k in [k_lo, k_hi],
+            # has sum(pi) <= -k(mu + r), so sum(pi) + min_k k(mu + r) > 0 proves there is none
+            step = mu + priced.rc_min
+            bound = float(pi.sum()) + min(self.k_lo * step, self.k_hi * step)
             if bound > 1e-7:
                 self.log(f"phase 1: infeasibility value >= {bound:.6f} > 0")
                 return "infeasible"

@@ -223,3 +223,14 @@ def test_branch_and_price_with_linked_practices_matches_brute_force(seed, n):
     assert res.status is Status.OPTIMAL and res.objective == pytest.approx(opt, rel=1e-9)
     a = res.assignment
     assert a[i] == a[j] and a[k] != a[l]
+
+
+def test_phase_one_keeps_the_federation_count():
+    """Found by the property test above (seed 3593, n 7, k 3): phase 1 once relaxed the count row
+    to [0, k], ended on a cover of two columns, and phase 2's master was then infeasible ("master
+    LP failed", status error). Phase 1 now keeps the row and pays for its artificial slack."""
+    p = problem_from(practices(3593, 7), scenario(k=3))
+    res = solve_federations_cg(p, time_limit_s=60)
+    assert res.status is Status.OPTIMAL
+    assert res.objective == pytest.approx(brute_force(p), rel=1e-9)
+    assert res.n_federations == 3
