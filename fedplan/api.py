@@ -70,6 +70,22 @@ def load_practices(scenario: Scenario) -> Practices:
     return geo.project_practices(inputs.select_area(table, scenario.area))
 
 
+def load_outline(practices: Practices, scenario: Scenario):
+    """The area outline for maps and catchments: the scenario's [inputs] boundary file when given
+    (refused if practices lie outside it), else the shipped sub-ICB polygons."""
+    path = scenario.inputs.boundary
+    if path is None:
+        return geo.area_outline(practices)
+    boundary = geo.read_boundary(path)
+    outside = geo.practices_outside(boundary, practices)
+    if outside:
+        raise InputError(f"{len(outside)} practices lie outside this boundary: {', '.join(outside[:5])}"
+                         + (f" and {len(outside) - 5} more" if len(outside) > 5 else "") + ".", file=str(path),
+                         fix="give the outline of the whole planning area, or leave those practices out "
+                             "([area] exclude).")
+    return geo.area_outline(practices, boundary)
+
+
 def load_catalogue(scenario: Scenario) -> Catalogue:
     """The scenario's service catalogue (its file or the shipped default) with its overrides."""
     return inputs.apply_overrides(inputs.read_catalogue(scenario.inputs.catalogue), scenario.service_overrides,
@@ -287,6 +303,7 @@ class PlanRun:
     baseline: Baseline
     verification: Verification
     timings: dict[str, float] = field(default_factory=dict)
+    outline: object = None          # shapely geometry of the area, EPSG:27700 (for maps)
 
     def summary(self) -> dict:
         return make_summary(self)
@@ -303,6 +320,8 @@ def run(scenario: Scenario | str | Path | None = None, *, log_path: Path | None 
     t = time.perf_counter()
     say(f"Reading practices for {sc.area.describe()}")
     practices = load_practices(sc)
+    # read before solving: a bad boundary file must not cost the planner a whole solve
+    outline = load_outline(practices, sc)
     timings["inputs_s"] = time.perf_counter() - t
     t = time.perf_counter()
     dist = geo.distance_km(practices)
@@ -319,7 +338,7 @@ def run(scenario: Scenario | str | Path | None = None, *, log_path: Path | None 
         log_path=log_path, names=practices.name, method=sc.solve.method)
     timings["solve_s"] = time.perf_counter() - t
     check = _verify(practices, sc, result, catalogue)
-    return PlanRun(sc, practices, problem, dist, catalogue, result, baseline, check, timings)
+    return PlanRun(sc, practices, problem, dist, catalogue, result, baseline, check, timings, outline)
 
 
 def baseline_start(practices: Practices, baseline: Baseline) -> tuple[np.ndarray, tuple[int, ...]]:

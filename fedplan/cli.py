@@ -106,6 +106,20 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("fedplan: interrupted; nothing was written.", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader of our output went away (`fedplan plan | head -1`): the run directory is
+        # complete; say nothing more to a pipe that is gone
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except OSError as exc:
+        # an unwritable --out, a folder that vanished, a full disk: the staging folder is already
+        # removed, so say which path and why, not a traceback
+        where = exc.filename or "a file"
+        print(f"fedplan: error: {where}: {exc.strerror or exc}. Fix: check that the folder exists, that you "
+              "may write there and that the disk has space; no partial output was left.", file=sys.stderr)
+        return EXIT_INPUT
     return EXIT_ERROR
 
 
@@ -241,6 +255,7 @@ def _validate(args) -> int:
 
     import geo
 
+    api.load_outline(practices, sc)
     problem = api.build_problem(practices, sc, geo.distance_km(practices))
     reasons = diagnose(problem, practices.name)
     print(f"{args.scenario}: OK — {sc.area.describe()}: {len(practices)} practices, "

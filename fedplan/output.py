@@ -50,10 +50,15 @@ def staging(out: Path, overwrite: bool) -> Iterator[Path]:
         parent = parent.parent
     for d in reversed(created):
         d.mkdir()
+    _remove_stale(out)
     tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
     if tmp.exists():
         shutil.rmtree(tmp)
-    tmp.mkdir()
+    try:
+        tmp.mkdir()
+    except OSError as exc:
+        raise InputError(f"cannot create the output folder here: {exc.strerror or exc}.", file=str(out),
+                         fix="choose an --out in a folder you may write to.") from None
     try:
         yield tmp
     except BaseException:
@@ -69,6 +74,26 @@ def staging(out: Path, overwrite: bool) -> Iterator[Path]:
         shutil.rmtree(old, ignore_errors=True)
     else:
         tmp.rename(out)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
+
+
+def _remove_stale(out: Path) -> None:
+    """Staging folders of runs that were killed (SIGKILL, power cut) before they could clean up:
+    hidden ``.NAME.partial-PID`` / ``.NAME.old-PID`` siblings whose process is gone."""
+    for kind in ("partial", "old"):
+        for d in out.parent.glob(f".{out.name}.{kind}-*"):
+            pid = d.name.rsplit("-", 1)[-1]
+            if d.is_dir() and pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+                shutil.rmtree(d, ignore_errors=True)
 
 
 def write_csv(path: Path, header: list[str], rows) -> None:
@@ -108,14 +133,14 @@ def _write_geo_and_report(run: PlanRun, summary: dict, tmp: Path) -> None:
     from .api import make_or_buy_rows
 
     html, polygons = render_run_report(summary, run.practices, fed_ids, make_or_buy_rows(run), log,
-                                       has_plan=res.has_plan)
+                                       has_plan=res.has_plan, outline=run.outline)
     if polygons is not None:
         reports.write_federations_gpkg(tmp / "federations.gpkg", polygons, summary["federations"])
     reports.write_report(tmp / "report.html", html)
 
 
 def render_run_report(summary: dict, practices, fed_ids: list[int], make_or_buy, log: str,
-                      has_plan: bool = True) -> tuple[str, object]:
+                      has_plan: bool = True, outline=None) -> tuple[str, object]:
     """The report of one run from what it recorded (shared by `fedplan plan` and `fedplan report`);
     returns the HTML and the federation polygons (None without a plan)."""
     import numpy as np
@@ -124,7 +149,7 @@ def render_run_report(summary: dict, practices, fed_ids: list[int], make_or_buy,
     import reports
 
     p = practices
-    outline = geo.area_outline(p)
+    outline = geo.area_outline(p) if outline is None else outline
     polygons = geo.federation_polygons(p, np.asarray(fed_ids), outline) if has_plan else None
     groups = baseline_groups(p)
     gid = {g: i + 1 for i, g in enumerate(sorted(set(groups)))}
@@ -142,6 +167,9 @@ def write_text_atomic(path: Path, text: str) -> None:
     try:
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
+    except OSError as exc:
+        raise InputError(f"cannot write this file: {exc.strerror or exc}.", file=str(path),
+                         fix="choose a place you may write to, with free disk space.") from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
@@ -175,7 +203,7 @@ def make_manifest(run: PlanRun, tmp: Path, argv: list[str] | None, started: floa
 
     sc = run.scenario
     files = {}
-    for key in ("practices", "postcodes", "list_sizes", "catalogue", "travel_times"):
+    for key in ("practices", "postcodes", "list_sizes", "catalogue", "travel_times", "boundary"):
         path = getattr(sc.inputs, key)
         if path is not None and Path(path).is_file():
             files[key] = {"path": str(path), "sha256": _sha256(Path(path))}

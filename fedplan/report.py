@@ -79,7 +79,9 @@ def rerender(run_dir: Path | str, out: Path | str | None = None) -> tuple[Path, 
                         "are now; the costs and the plan are those the run recorded.")
     summary = dict(rd.summary)
     summary["warnings"] = [*[w for w in summary.get("warnings") or [] if isinstance(w, str)], *warnings]
-    html, _ = render_run_report(summary, practices, fed_ids, list(rd.make_or_buy), rd.log, has_plan=rd.has_plan)
+    outline = api.load_outline(practices, rd.scenario)
+    html, _ = render_run_report(summary, practices, fed_ids, list(rd.make_or_buy), rd.log, has_plan=rd.has_plan,
+                                outline=outline)
     target = Path(out) if out else rd.path / "report.html"
     if target.is_dir():
         raise InputError("the report path is a folder.", file=str(target), fix="give a file name, e.g. report.html.")
@@ -165,7 +167,7 @@ def _map_svg(rd: RunDir, i: int) -> str:
         fed_ids = _fed_ids(rd, practices)
     except InputError:
         return ""
-    outline = geo.area_outline(practices)
+    outline = api.load_outline(practices, rd.scenario)
     polygons = geo.federation_polygons(practices, np.asarray(fed_ids), outline)
     hubs = [practices.index(f["hub"]) for f in rd.summary.get("federations") or []
             if isinstance(f, dict) and f.get("hub") in practices]

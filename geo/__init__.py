@@ -4,7 +4,7 @@ Everything metric is in British National Grid metres (EPSG:27700). This package 
 the optimiser, the reports or the CLI: they depend on it, not the other way round.
 """
 from .adjacency import practice_adjacency, practice_graph, site_edges, sites
-from .boundaries import LEVELS, area_outline, load_boundary
+from .boundaries import LEVELS, area_outline, load_boundary, practices_outside, read_boundary
 from .catchments import federation_polygons, practice_catchments
 from .compactness import convex_hull_ratio, polsby_popper, reock
 from .distance import distance_km
@@ -12,4 +12,4 @@ from .projection import BNG, WGS84, project_practices, to_bng, to_wgs84
 
 __all__ = ["BNG", "LEVELS", "WGS84", "area_outline", "convex_hull_ratio", "distance_km", "federation_polygons",
            "load_boundary", "polsby_popper", "practice_adjacency", "practice_catchments", "practice_graph",
-           "project_practices", "reock", "site_edges", "sites", "to_bng", "to_wgs84"]
+           "practices_outside", "project_practices", "read_boundary", "reock", "site_edges", "sites", "to_bng", "to_wgs84"]

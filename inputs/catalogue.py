@@ -44,6 +44,13 @@ def read_catalogue(path: Path | str | None = None) -> Catalogue:
         i, row, n = first_bad(df, empty)
         raise InputError(f"service name is empty{more(n)}.", file=str(path), row=row, column="service",
                          fix="name every service (e.g. back_office_finance), or delete the row.")
+    # names become scenario keys ([services.<name>]), CSV cells and report text: words, not markup
+    odd = ~names.str.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_ .,&/()'+-]{0,79}").to_numpy(dtype=bool)
+    if odd.any():
+        i, row, n = first_bad(df, odd)
+        raise InputError(f"service name {names.iloc[i][:40]!r} has characters a service name cannot have{more(n)}.",
+                         file=str(path), row=row, column="service",
+                         fix="use letters, digits, spaces and _ - . , & / ( ) ' + (e.g. back_office_finance).")
     dup = names.duplicated().to_numpy()
     if dup.any():
         i, row, n = first_bad(df, dup)

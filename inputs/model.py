@@ -179,6 +179,7 @@ class InputsSpec:
     list_sizes: Path | None = None  # gp-reg-pat-prac-all when practices is a gp-reg-pat-prac-map file
     catalogue: Path | None = None
     travel_times: Path | None = None
+    boundary: Path | None = None    # the area's own outline (GeoJSON / GeoPackage / shapefile) for maps
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._table import first_bad, listing, parse_numbers, read_csv_strings, read_text, require_columns
+from ._table import first_bad, listing, more, parse_numbers, read_csv_strings, read_text, require_columns
 from .errors import InputError
 from .model import Practices
 from .practices import check_coordinates, check_halves, validate_codes, validate_list_sizes
@@ -35,7 +35,7 @@ POSTCODE_NAMES = ("postcode", "pcds", "pcd", "pcd7", "pcd8", "pcd2", "post_code"
 COORD_NAMES = {"lat": ("lat", "latitude"), "lon": ("lon", "long", "longitude", "lng"),
                "easting": ("easting", "oseast1m", "east"), "northing": ("northing", "osnrth1m", "north")}
 # ONSPD / NSPL give postcodes without a grid reference latitude 99.999999 and longitude 0
-ONSPD_NO_LOCATION_LAT = 99.0
+ONSPD_NO_LOCATION_LAT = 99.999999
 
 
 def _header(path: Path | str, what: str) -> list[str]:
@@ -52,6 +52,9 @@ def detect_format(path: Path | str) -> str:
     """
     header = set(_header(path, "practices"))
     if "NUMBER_OF_PATIENTS" in header and "CODE" in header:
+        return "nhs-all"
+    if "CODE" in header and {"PUBLICATION", "EXTRACT_DATE"} & header and "PRACTICE_CODE" not in header:
+        # the NHS list-size file with a column lost: let its reader name the missing column
         return "nhs-all"
     if set(MAP_REQUIRED) <= header:
         return "nhs-map"
@@ -100,7 +103,17 @@ def read_postcodes(path: Path | str) -> pd.DataFrame:
     for target, what in (("lat", "latitude"), ("lon", "longitude"), ("easting", "easting"), ("northing", "northing")):
         got[target] = parse_numbers(df, cols[target], path, what, allow_empty=True) if target in cols else nan
     if "lat" in cols:
-        nowhere = got["lat"] >= ONSPD_NO_LOCATION_LAT
+        # ONSPD writes latitude 99.999999 for a postcode with no location; anything else beyond
+        # the poles (or longitude beyond ±180) is a broken value, not "no location"
+        nowhere = np.abs(got["lat"] - ONSPD_NO_LOCATION_LAT) < 1.0
+        impossible = ~nowhere & ((np.abs(got["lat"]) > 90) | (np.abs(got["lon"]) > 180))
+        if impossible.any():
+            i, row, n = first_bad(df, impossible)
+            col = cols["lat"] if abs(got["lat"][i]) > 90 else cols["lon"]
+            raise InputError(f"postcode {df[pc].iloc[i]} has latitude {got['lat'][i]:g}, longitude {got['lon'][i]:g}: "
+                             f"not a place on Earth{more(n)}.", file=str(path), row=row, column=col,
+                             fix="latitude is -90 to 90 and longitude -180 to 180 (WGS84 degrees); "
+                                 "leave both empty if the postcode has no location.")
         got["lat"] = np.where(nowhere, np.nan, got["lat"])
         got["lon"] = np.where(nowhere, np.nan, got["lon"])
     keys = normalise_postcode(df[pc])
@@ -155,7 +168,8 @@ def _read_all(all_path: Path | str) -> pd.DataFrame:
 
 def _read_map(map_path: Path | str) -> pd.DataFrame:
     m = read_csv_strings(map_path, "gp-reg-pat-prac-map", case="upper")
-    require_columns(m, map_path, MAP_REQUIRED, "gp-reg-pat-prac-map")
+    # PCN_CODE is what the baseline is built from: without it every practice would stand alone
+    require_columns(m, map_path, (*MAP_REQUIRED, "PCN_CODE"), "gp-reg-pat-prac-map")
     codes = validate_codes(m["PRACTICE_CODE"], m, map_path, "PRACTICE_CODE")
     out = pd.DataFrame({"practice_code": codes, "postcode": m["PRACTICE_POSTCODE"].to_numpy(),
                         "row": m.index.to_numpy()})

@@ -58,6 +58,14 @@ def validate_codes(codes: pd.Series, df: pd.DataFrame, path, column: str = "prac
         i, row, n = first_bad(df, empty)
         raise InputError(f"practice code is empty{more(n)}.", file=str(path), row=row, column=column,
                          fix="give every practice its ODS code (e.g. L83001), or delete the row.")
+    # ODS codes are letters and digits; allow '-', '_' and '.' for local site codes, nothing that
+    # could be markup, a path or a formula once it reaches a report, a file name or a spreadsheet
+    odd = ~codes.str.fullmatch(r"[A-Z0-9][A-Z0-9._-]{0,19}").to_numpy(dtype=bool)
+    if odd.any():
+        i, row, n = first_bad(df, odd)
+        raise InputError(f"practice code {codes.iloc[i][:40]!r} is not a code{more(n)}: codes are up to 20 letters "
+                         "and digits (with - _ .), starting with a letter or digit.", file=str(path), row=row,
+                         column=column, fix="give the practice's ODS code (e.g. L83001).")
     dup = codes.duplicated(keep="first").to_numpy()
     if dup.any():
         i, row, n = first_bad(df, dup)

@@ -39,6 +39,9 @@ def load_scenario(path: Path | str) -> Scenario:
     if path.is_dir():
         raise InputError("this is a folder, not a scenario file.", file=str(path), fix="give the .toml file.")
     raw = path.read_bytes()
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise InputError("this scenario is UTF-16 text (Notepad's 'Unicode'); TOML files must be UTF-8.",
+                         file=str(path), fix="save it again as UTF-8 (in Notepad: Save As, Encoding: UTF-8).")
     if b"\x00" in raw or raw.startswith((b"PK\x03\x04", b"\x89PNG", b"%PDF", b"\x1f\x8b")):
         raise InputError("this is a binary file, not a TOML scenario.", file=str(path),
                          fix="give a plain-text .toml file.")

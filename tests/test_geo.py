@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -17,8 +18,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import geo
+import inputs
 from inputs.data import data_path
 from inputs.model import Practices
+
+DATA = Path(__file__).parent / "data"
 
 
 def practices_from_frame(df: pd.DataFrame) -> Practices:
@@ -269,3 +273,25 @@ def test_geo_does_not_import_the_optimiser_or_the_cli():
             "if m in sys.modules]; print(','.join(bad))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_a_planners_own_boundary_is_read_in_either_crs(tmp_path):
+    import json
+
+    import geopandas as gpd
+
+    box = shapely.box(-4.8, 50.1, -2.8, 51.3)
+    (tmp_path / "b.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(box)}]}))
+    in_degrees = geo.read_boundary(tmp_path / "b.geojson")
+    gpd.GeoDataFrame(geometry=[box], crs=4326).to_crs(27700).to_file(tmp_path / "b.gpkg", driver="GPKG")
+    in_metres = geo.read_boundary(tmp_path / "b.gpkg")
+    assert in_degrees.area == pytest.approx(in_metres.area, rel=1e-6)
+    assert 130e3 * 130e3 < in_degrees.area < 145e3 * 135e3  # 2° x 1.2° at 50.7°N
+    # the outline for maps is the boundary plus a margin round every practice, never smaller
+    p = geo.project_practices(inputs.read_practices(DATA / "practices_small.csv"))
+    assert geo.practices_outside(in_degrees, p) == []
+    outline = geo.area_outline(p, in_degrees)
+    assert outline.area >= in_degrees.area and outline.contains(in_degrees.buffer(-1))
+    london = shapely.box(520_000, 170_000, 540_000, 190_000)
+    assert len(geo.practices_outside(london, p)) == len(p)

@@ -127,7 +127,8 @@ def test_missing_file_folder_and_binaries(tmp_path):
 
 def test_rows_are_spreadsheet_rows_and_others_are_counted(tmp_path):
     # a blank line and a quoted two-line cell each take one row, as a spreadsheet shows them
-    text = H + "A0,10,50.7,-3.5\n\n\"A\n1\",10,50.7,-3.5\nA2,0,50.7,-3.5\n"
+    text = ("practice_code,practice_name,registered_patients,lat,lon\n"
+            "A0,x,10,50.7,-3.5\n\nA1,\"two\nlines\",10,50.7,-3.5\nA2,y,0,50.7,-3.5\n")
     err = refused(inputs.read_practices, write(tmp_path, "p.csv", text), says=["row 5"])
     assert err.row == 5 and err.column == "registered_patients" and err.file.endswith("p.csv")
     text = H + "".join(f"A{i},0,50.7,-3.5\n" for i in range(5))

@@ -232,3 +232,26 @@ def test_federations_gpkg_carries_costs_and_shape_measures(devon_run_dir):
     by_id = {f["id"]: f for f in s["federations"]}
     for fid, services in zip(g["federation_id"], g["services_gbp"]):
         assert services == pytest.approx(by_id[fid]["services_gbp"])
+
+
+def test_a_boundary_file_draws_the_maps_and_is_recorded(tmp_path, capsys):
+    """[inputs] boundary: the planner's outline is used for the maps, hashed in the manifest, and
+    used again by `fedplan report`."""
+    box = {"type": "Polygon", "coordinates": [[[-4.8, 50.1], [-2.8, 50.1], [-2.8, 51.3], [-4.8, 51.3], [-4.8, 50.1]]]}
+    (tmp_path / "area.geojson").write_text(json.dumps(
+        {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": box}]}))
+    data = Path(__file__).parent / "data"
+    (tmp_path / "s.toml").write_text(
+        f'[area]\nengland = true\n[inputs]\npractices = "{(data / "practices_small.csv").as_posix()}"\n'
+        'boundary = "area.geojson"\n[makebuy]\njoint = false\n[risk]\nenabled = false\n', encoding="utf-8")
+    out = tmp_path / "run"
+    code, _, err = run_cli(["plan", tmp_path / "s.toml", "--out", out, "--time-limit", "20", "--quiet"], capsys)
+    assert code == 0, err
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["inputs"]["boundary"]["sha256"] == sha(tmp_path / "area.geojson")
+    first = (out / "report.html").read_text(encoding="utf-8")
+    code, _, err = run_cli(["report", out], capsys)
+    assert code == 0 and "caution" not in err.lower(), err
+    again = (out / "report.html").read_text(encoding="utf-8")
+    svg = re.compile(r"<svg.*?</svg>", re.S)
+    assert svg.findall(first) == svg.findall(again), "the same outline, the same maps"
