@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import geo
 import inputs
 from inputs import InputError
 from inputs.cpmp import read_cpmp
@@ -17,6 +18,9 @@ from inputs.cpmp import read_cpmp
 DATA = Path(__file__).parent / "data"
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
+BOUNDARY = (b'{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "Devon"}, '
+            b'"geometry": {"type": "Polygon", "coordinates": [[[-4.8, 50.1], [-2.8, 50.1], [-2.8, 51.3], '
+            b'[-4.8, 51.3], [-4.8, 50.1]]]}}]}')
 TRAVEL = b"origin,destination,minutes\nE01000001,L83001,12.5\nE01000001,L83002,inf\nE01000002,L83001,9999\n"
 SCENARIO = (b'[area]\nicb = "QJK"\nexclude = ["L83001"]\n[bounds]\nmin_population = 25000\n'
             b"max_population = 100000\n[constraints]\nlocks = { L83002 = \"L83003\" }\n"
@@ -52,6 +56,7 @@ READERS = {
     "orlib": (lambda p: read_cpmp(p, "orlib-pmedcap"), (DATA / "cpmp" / "pmedcap1_01.txt").read_bytes(), "pm.txt"),
     "lorena": (lambda p: read_cpmp(p, "lorena-senne"), (DATA / "cpmp" / "SJC1.txt").read_bytes(), "sjc.txt"),
     "run_summary": (_run_dir_reader, b'{"status": "error", "federations": []}', "summary.json"),
+    "boundary": (geo.read_boundary, BOUNDARY, "area.geojson"),
 }
 
 
