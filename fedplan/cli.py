@@ -23,7 +23,9 @@ def _parser() -> argparse.ArgumentParser:
     area = p.add_mutually_exclusive_group()
     area.add_argument("--icb", help="plan this ICB (code, e.g. QJK); `fedplan data` lists them")
     area.add_argument("--sub-icb", dest="sub_icb", help="plan this sub-ICB location (code, e.g. 15N)")
-    area.add_argument("--region", help="plan this NHS region (code, e.g. Y58)")
+    area.add_argument("--region", help="plan this NHS region (code, e.g. Y58), ICB by ICB in parallel")
+    area.add_argument("--england", action="store_true",
+                      help="plan all of England, ICB by ICB (sub-ICB by sub-ICB with nest_within = sub_icb) in parallel")
     p.add_argument("--exclude", help="comma-separated practice codes to leave out (opted out), e.g. E85124")
     p.add_argument("--solver", choices=["cbc", "cpsat", "highs", "scip"], help="override [solve] solver")
     p.add_argument("--method", choices=["branch_price", "compact"],
@@ -32,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--time-limit", dest="time_limit", type=float, help="override [solve] time_limit_s")
     p.add_argument("--seed", type=int, help="override [solve] seed")
     p.add_argument("--threads", type=int, help="override [solve] threads")
+    p.add_argument("--scheduler", help="Dask scheduler for --england / --region parts, tcp://HOST:PORT "
+                                       "(default: a local cluster)")
+    p.add_argument("--workers", type=int, help="local cluster worker processes for the parts (default: one per core)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run directory")
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
@@ -68,6 +73,14 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--no-maps", dest="maps", action="store_false",
                    help="skip the maps (they re-read each run's practice data)")
 
+    sw = sub.add_parser("sweep", help="plan a grid of scenarios (resumable), with plan_scores.csv and a comparison")
+    sw.add_argument("sweep_file", metavar="SWEEP.toml")
+    sw.add_argument("--out", help="folder for the runs (default: ./fedplan-sweep-<sweep file name>)")
+    sw.add_argument("--scheduler", help="an existing Dask scheduler, tcp://HOST:PORT (default: a local cluster)")
+    sw.add_argument("--workers", type=int, help="local cluster worker processes (default: one per core)")
+    sw.add_argument("--no-maps", dest="maps", action="store_false", help="no maps in comparison.html")
+    sw.add_argument("--quiet", action="store_true", help="no progress bar")
+
     d = sub.add_parser("data", help="list the ICBs and sub-ICBs shipped, with practices and patients")
     d.add_argument("--level", choices=["icb", "sub_icb", "all"], default="all")
     d.add_argument("--json", action="store_true")
@@ -95,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
             return _report(args)
         if args.command == "compare":
             return _compare(args)
+        if args.command == "sweep":
+            return _sweep(args)
     except InputError as exc:
         print(f"fedplan: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
@@ -128,11 +143,11 @@ def _scenario_from_args(args):
     from inputs.model import AreaSpec, Scenario
 
     sc = load_scenario(Path(args.scenario)) if args.scenario else Scenario()
-    if args.icb or args.sub_icb or args.region:
+    if args.icb or args.sub_icb or args.region or args.england:
         sc = replace(sc, area=AreaSpec(icb=args.icb.upper() if args.icb else None,
                                        sub_icb=args.sub_icb.upper() if args.sub_icb else None,
                                        region=args.region.upper() if args.region else None,
-                                       exclude=sc.area.exclude))
+                                       england=bool(args.england), exclude=sc.area.exclude))
     if args.exclude:
         extra = tuple(c.strip().upper() for c in args.exclude.split(",") if c.strip())
         sc = replace(sc, area=replace(sc.area, exclude=tuple(dict.fromkeys(sc.area.exclude + extra))))
@@ -191,6 +206,28 @@ def _plan(args, argv) -> int:
         f"fedplan-run-{_slug(sc.area.describe())}-{time.strftime('%Y%m%d-%H%M%S')}")
     check_out_dir(out.resolve(), args.overwrite)
     say = (lambda m: None) if args.quiet else (lambda m: print(f"fedplan: {m}", file=sys.stderr))
+    if sc.area.england or sc.area.region:
+        from .national import is_national, plan_national
+
+        if args.workers is not None and args.workers < 1:
+            from inputs.errors import InputError
+
+            raise InputError("--workers must be at least 1.", fix="e.g. --workers 2, or leave it out.")
+        if is_national(sc, api.load_practices(sc)):
+            if args.overwrite and out.exists():
+                from inputs.errors import InputError
+
+                raise InputError("--overwrite is not supported for national runs.", file=str(out),
+                                 fix="choose a new --out.")
+            scheduler = args.scheduler
+            if scheduler is not None:
+                from inputs.scenario import _scheduler
+
+                scheduler = _scheduler(scheduler, "--scheduler")
+            summary = plan_national(sc, out, ["fedplan", *argv], scheduler=scheduler, workers=args.workers,
+                                    progress=not args.quiet, say=say)
+            _print_summary(summary, out)
+            return EXIT_OK if summary["verified"] else EXIT_ERROR
     try:
         with staging(out, args.overwrite) as tmp:
             with _Ticker(sc.solve.time_limit_s, not args.quiet and sys.stderr.isatty()):
@@ -333,6 +370,29 @@ def _compare(args) -> int:
     compare([Path(p) for p in args.run_dirs], out, overwrite=args.overwrite, maps=args.maps)
     print(f"Comparison of {len(args.run_dirs)} runs written to {out}/ (comparison.html, plan_scores.csv).")
     return EXIT_OK
+
+
+def _sweep(args) -> int:
+    from inputs.errors import InputError
+
+    from .sweep import run_sweep
+
+    if args.workers is not None and args.workers < 1:
+        raise InputError("--workers must be at least 1.", fix="e.g. --workers 2, or leave it out.")
+    if args.scheduler is not None:
+        from inputs.scenario import _scheduler
+
+        args.scheduler = _scheduler(args.scheduler, "--scheduler")
+    src = Path(args.sweep_file)
+    out = Path(args.out) if args.out else Path(f"fedplan-sweep-{_slug(src.stem)}")
+    r = run_sweep(src, out, scheduler=args.scheduler, workers=args.workers, progress=not args.quiet,
+                  maps=args.maps)
+    print(f"Sweep {src.name}: {len(r['done'])} planned now, {len(r['skipped'])} already done, "
+          f"{len(r['failed'])} without a plan. Written to {out}/ (one folder per scenario, plan_scores.csv, "
+          "comparison.html).")
+    for name, status, message in r["failed"]:
+        print(f"  {name}: {status}: {message}", file=sys.stderr)
+    return EXIT_OK if not r["failed"] else EXIT_ERROR
 
 
 def _data(args) -> int:

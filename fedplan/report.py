@@ -116,20 +116,27 @@ def scenario_differences(runs: list[RunDir]) -> list[tuple[str, list]]:
                                                                   for f in flats}) > 1]
 
 
-def compare(run_dirs: list[Path | str], out: Path | str, overwrite: bool = False, maps: bool = True) -> Path:
-    """Write ``out/comparison.html`` and ``out/plan_scores.csv`` for the given run directories."""
+def comparison(run_dirs: list[Path | str], maps: bool = True, extra_rows: list[dict] = ()) -> tuple[str, list]:
+    """The comparison page and the plan_scores.csv rows for run directories (``extra_rows``:
+    scores of scenarios that produced no run directory, e.g. a sweep's failures)."""
     import reports
 
-    if not run_dirs:
-        raise InputError("no run directories given.", fix="e.g. fedplan compare runA runB --out cmp.")
     runs = [read_run_dir(p, need_scenario=maps) for p in run_dirs]
     names = _unique_names([r.name for r in runs])
     scores = [reports.plan_scores(name, str(r.path), r.summary) for name, r in zip(names, runs)]
     figures = [_map_svg(r, i) if maps else "" for i, r in enumerate(runs)]
     html = reports.render_comparison(names, [r.summary for r in runs], scores, scenario_differences(runs), figures)
+    rows = [[_csv_value(s.get(c)) for c in PLAN_SCORE_COLUMNS] for s in [*scores, *extra_rows]]
+    return html, rows
+
+
+def compare(run_dirs: list[Path | str], out: Path | str, overwrite: bool = False, maps: bool = True) -> Path:
+    """Write ``out/comparison.html`` and ``out/plan_scores.csv`` for the given run directories."""
+    if not run_dirs:
+        raise InputError("no run directories given.", fix="e.g. fedplan compare runA runB --out cmp.")
+    html, rows = comparison(run_dirs, maps)
     with staging(Path(out), overwrite) as tmp:
-        write_csv(tmp / "plan_scores.csv", PLAN_SCORE_COLUMNS,
-                  [[_csv_value(s.get(c)) for c in PLAN_SCORE_COLUMNS] for s in scores])
+        write_csv(tmp / "plan_scores.csv", PLAN_SCORE_COLUMNS, rows)
         (tmp / "comparison.html").write_text(html, encoding="utf-8")
     return Path(out)
 

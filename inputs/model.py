@@ -269,6 +269,9 @@ class SolveSpec:
     # branch_price: column generation over whole federations, branching and reduced-cost
     # enumeration (strong bounds); compact: the assignment MIP handed to the solver as it is
     method: str = "branch_price"
+    # an existing Dask scheduler (tcp://host:port) for sweeps and national runs; None: a local
+    # cluster with one worker process per core
+    scheduler: str | None = None
 
 
 SOLVERS = ("cbc", "cpsat", "highs", "scip")

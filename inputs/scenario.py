@@ -242,7 +242,17 @@ def _solve(s: dict, source: str) -> SolveSpec:
         seed=_number(s.get("seed", d.seed), "solve.seed", source, integer=True, minimum=0, maximum=2**31 - 1),
         threads=_number(s.get("threads", d.threads), "solve.threads", source, integer=True, minimum=1, maximum=1024),
         method=_choice(s.get("method", d.method), "solve.method", source, METHODS, "method"),
+        scheduler=(_scheduler(s["scheduler"], source) if s.get("scheduler") is not None else None),
     )
+
+
+def _scheduler(value, source: str) -> str:
+    text = _str(value, "solve.scheduler", source).strip()
+    if not re.fullmatch(r"(tcp|tls|inproc|ucx)://[^\s/]+(:\d+)?/?", text):
+        raise _err(source, "solve.scheduler", f"solve.scheduler = {text!r} is not a Dask scheduler address.",
+                   'give it as scheduler = "tcp://HOST:PORT" (e.g. "tcp://10.0.0.5:8786"), or remove it '
+                   "to use a local cluster.")
+    return text
 
 
 def _makebuy(m: dict, source: str) -> MakeBuySpec:

@@ -18,6 +18,8 @@ import numpy as np
 from .maps import _key, draw_map, figure_svg
 
 PLAN_STATUSES = ("optimal", "feasible")
+# above this many practices the per-practice member table would make the report too big to open
+MEMBER_TABLE_MAX = 1500
 
 CSS = """
 :root{--blue:#005eb8;--dark:#003087;--grey:#f0f4f5;--line:#d8dde0;--warn:#8a4b00;--ok:#006530}
@@ -378,6 +380,10 @@ def _section_federations(ctx: dict) -> str:
                f"<td class='n'>{_num(tot_n)}</td><td></td><td class='n'>{_gbp(tot_cost) if cost_known else '–'}</td>"
                "<td></td>" + ("<td></td>" * 3 if shape else "") + "</tr></tfoot></table>")
 
+    if len(p) > MEMBER_TABLE_MAX:
+        out.append(f"<p class='note'>{_num(len(p))} practices: the member list is in assignment.csv (and in each "
+                   "part's report under parts/), not repeated here.</p></section>")
+        return "\n".join(out)
     out.append("<h3>Member practices</h3>")
     out.append("<p class='note'>★ hub practice. “PCN split” means the practice's current PCN partners are not "
                "all in the same federation as the practice.</p>")
@@ -458,7 +464,9 @@ def _section_baseline(ctx: dict) -> str:
                    f"<b>{_num(len(split['positions']))}</b> practices are in a federation that does not contain all "
                    f"of their current PCN partners, and <b>{_num(split['moved'])}</b> practices would leave the "
                    "federation that holds most of their PCN's patients.</p>")
-        if split["rows"]:
+        if split["rows"] and len(p) > MEMBER_TABLE_MAX:
+            out.append("<p class='note'>The practice-by-practice list is in each part's report (parts/).</p>")
+        elif split["rows"]:
             out.append("<table><thead><tr><th>Current PCN</th><th>Federation in the plan</th><th class='n'>PCN "
                        "patients there</th><th>PCN practices there</th></tr></thead>")
             sizes = np.asarray(p.list_size)
@@ -533,9 +541,36 @@ def _section_solver(ctx: dict, log_excerpt: str) -> str:
                                           for k, v in timings.items())))
     out = ["<section id=\"solver\"><h2>Solver</h2><table class='kv'><tbody>"]
     out += [f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows]
-    out.append("</tbody></table><h3>Solver log (last lines)</h3>")
+    out.append("</tbody></table>")
+    out += _parts_table(_dict(s.get("national")), _dict(s.get("baseline")))
+    out.append("<h3>Solver log (last lines)</h3>")
     out.append(f"<pre>{_e(log_excerpt) if log_excerpt else '(no log recorded)'}</pre></section>")
     return "\n".join(out)
+
+
+def _parts_table(nat: dict, b: dict) -> list[str]:
+    """For a national or regional run: each part's own proof, and distances to the hub."""
+    parts = _list(nat.get("parts"))
+    if not parts:
+        return []
+    out = [f"<h3>Parts ({_num(len(parts))}, solved separately; federations do not cross their borders)</h3>",
+           "<table><thead><tr><th>Part</th><th>Status</th><th class='n'>Practices</th><th class='n'>Federations</th>"
+           "<th class='n'>Plan £/yr</th><th class='n'>Bound £/yr</th><th class='n'>Gap</th><th class='n'>Runtime s</th>"
+           "</tr></thead><tbody>"]
+    for p in parts:
+        st = str(p.get("status") or "")
+        out.append(f"<tr><td>{_e(p.get('area') or p.get('part'))}</td><td>{_e(STATUS_SHORT.get(st, st))}</td>"
+                   f"<td class='n'>{_num(p.get('n_practices'))}</td><td class='n'>{_num(p.get('n_federations'))}</td>"
+                   f"<td class='n'>{_gbp(p.get('objective_gbp'))}</td><td class='n'>{_gbp(p.get('bound_gbp'))}</td>"
+                   f"<td class='n'>{_pct(p.get('gap'), 2)}</td><td class='n'>{_num(p.get('runtime_s'), 1)}</td></tr>")
+    out.append("</tbody></table>")
+    d, bd = _dict(nat.get("distance_to_hub")), _dict(b.get("distance_to_hub"))
+    if d or bd:
+        out.append("<p>Straight-line distance from each practice to its hub: plan mean "
+                   f"{_num(d.get('mean_km'), 1)} km, 95th percentile {_num(d.get('p95_km'), 1)} km; today's PCNs "
+                   f"mean {_num(bd.get('mean_km'), 1)} km, 95th percentile {_num(bd.get('p95_km'), 1)} km. "
+                   "Each part's own report is in parts/&lt;code&gt;/report.html.</p>")
+    return out
 
 
 def _section_assumptions(ctx: dict, attributions: str) -> str:

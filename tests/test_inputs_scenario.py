@@ -234,3 +234,10 @@ def test_a_hand_edited_manifest_scenario_is_refused_in_words():
     refused(scenario_from_dict, {"constraints": {"locks": [["A"]]}}, says=("constraints.locks",))
     refused(scenario_from_dict, {"bounds": [1]}, says=("[bounds] is not a table",))
     refused(scenario_from_dict, {"solve": {"solver": "gurobi"}}, says=("solver",))
+
+
+def test_scheduler_address_is_checked(tmp_path):
+    ok = inputs.load_scenario(write(tmp_path, "s.toml", '[solve]\nscheduler = "tcp://10.0.0.5:8786"\n'))
+    assert ok.solve.scheduler == "tcp://10.0.0.5:8786"
+    refused(inputs.load_scenario, write(tmp_path, "b.toml", '[solve]\nscheduler = "http://dask:8787/status"\n'),
+            says=("solve.scheduler", "not a Dask scheduler address"))
