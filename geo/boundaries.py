@@ -119,9 +119,14 @@ def read_boundary(path):
         raise InputError("this is not a geographic file (it looks like a web page, PDF, image or zip).",
                          file=str(path), fix="give a GeoJSON, GeoPackage or shapefile of the area.")
     try:
+        import warnings
+
         import pyogrio
 
-        gdf = pyogrio.read_dataframe(path)
+        with warnings.catch_warnings():
+            # GDAL's warnings (e.g. a NULL geometry for an unknown type) become our own errors below
+            warnings.simplefilter("ignore", RuntimeWarning)
+            gdf = pyogrio.read_dataframe(path)
     except Exception as exc:  # noqa: BLE001 - GDAL's many error types all mean "cannot read this"
         reason = str(exc).splitlines()[0].split(";")[0].strip(" .")[:200] if str(exc) else type(exc).__name__
         raise InputError(f"cannot read this as a geographic file ({reason}).", file=str(path),
