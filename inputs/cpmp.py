@@ -33,6 +33,9 @@ class CpmpInstance:
         return np.floor(d + 1e-9) if self.format == "orlib-pmedcap" else d
 
 
+MAX_ABS = 1e12
+
+
 def _numbers(path: Path, line_no: int, text: str, count: int, what: str) -> list[float]:
     parts = text.split()
     if len(parts) < count:
@@ -46,6 +49,10 @@ def _numbers(path: Path, line_no: int, text: str, count: int, what: str) -> list
     if not all(np.isfinite(vals)):
         raise InputError(f"non-finite number in {text.strip()!r}.", file=str(path), row=line_no,
                          fix="use finite numbers.")
+    if any(abs(v) > MAX_ABS for v in vals):
+        # beyond this, ids and demands no longer fit the integers they are read into
+        raise InputError(f"a number in {text.strip()[:60]!r} is implausibly large (over {MAX_ABS:.0e}).",
+                         file=str(path), row=line_no, fix="check the line for extra digits.")
     return vals
 
 
