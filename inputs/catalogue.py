@@ -18,6 +18,12 @@ NUMERIC = ("demand_per_1000_per_year", "inhouse_fixed_cost_gbp_per_team_per_year
 REQUIRED = ("service", "category", *NUMERIC, "min_population_inhouse", "allowed_modes")
 # the make-or-buy model treats clinical services differently (they may be barred from in-house)
 CATEGORIES = ("clinical", "corporate")
+# Plausibility ceilings: far above any real figure, low enough that costs summed over services
+# and federations stay ordinary floats (1e300 passed through once and printed a 300-digit plan)
+CEILINGS = {"demand_per_1000_per_year": 1e6, "inhouse_fixed_cost_gbp_per_team_per_year": 1e9,
+            "team_capacity_activities_per_year": 1e9, "inhouse_variable_cost_gbp_per_activity": 1e7,
+            "buy_price_gbp_per_activity": 1e7, "contract_management_gbp_per_year": 1e9,
+            "min_population_inhouse": 1e8}
 # fields a scenario's [services.<name>] table may change; the rest describe the service, not its cost
 OVERRIDABLE = (*NUMERIC, "min_population_inhouse", "allowed_modes")
 
@@ -72,6 +78,11 @@ def read_catalogue(path: Path | str | None = None) -> Catalogue:
             i, row, n = first_bad(df, neg)
             raise InputError(f"{c} is negative ({df[c].iloc[i]}){more(n)}.", file=str(path), row=row, column=c,
                              fix="costs, prices, capacity and demand cannot be negative.")
+        big = values[c] > CEILINGS[c]
+        if big.any():
+            i, row, n = first_bad(df, big)
+            raise InputError(f"{c} = {df[c].iloc[i]} is implausibly large (over {CEILINGS[c]:,.0f}){more(n)}.",
+                             file=str(path), row=row, column=c, fix="check the figure for extra digits or its unit.")
     zero = values["team_capacity_activities_per_year"] <= 0
     if zero.any():
         i, row, n = first_bad(df, zero)
@@ -85,6 +96,12 @@ def read_catalogue(path: Path | str | None = None) -> Catalogue:
         i, row, n = first_bad(df, neg)
         raise InputError(f"min_population_inhouse cannot be negative{more(n)}.", file=str(path), row=row,
                          column="min_population_inhouse", fix="give patients, or leave it empty for no threshold.")
+    big = ~np.isnan(min_pop) & (min_pop > CEILINGS["min_population_inhouse"])
+    if big.any():
+        i, row, n = first_bad(df, big)
+        raise InputError(f"min_population_inhouse = {df['min_population_inhouse'].iloc[i]} is implausibly large"
+                         f"{more(n)}.", file=str(path), row=row, column="min_population_inhouse",
+                         fix="give patients (England has 63 million), or leave it empty for no threshold.")
     modes = [_modes(text) for text in df["allowed_modes"]]
     no_modes = np.array([not m for m in modes])
     if no_modes.any():
@@ -144,6 +161,9 @@ def _override_value(key: str, value: object, where: str, source: str) -> object:
     if key == "team_capacity_activities_per_year" and value <= 0:
         raise InputError(f"{where} must be above zero.", file=source, column=where,
                          fix="give the activities one in-house team handles per year.")
+    if key in CEILINGS and value > CEILINGS[key]:
+        raise InputError(f"{where} = {value:g} is implausibly large (over {CEILINGS[key]:,.0f}).", file=source,
+                         column=where, fix="check the figure for extra digits or its unit.")
     return float(value)
 
 

@@ -72,6 +72,12 @@ def _short(key: str) -> str:
     return key.rsplit(".", 1)[-1]
 
 
+# Plausibility ceilings for [costs]: far above real figures, low enough that plan costs stay
+# ordinary numbers (£1e300 per federation was once accepted)
+COST_CEILINGS = {"federation_fixed_gbp": 1e9, "hub_visits_per_patient": 1000.0, "travel_gbp_per_km": 1000.0,
+                 "disruption_gbp_per_patient": 1e6}
+
+
 def _number(v: Any, key: str, source: str, *, integer: bool = False, positive: bool = False,
             minimum: float | None = None, maximum: float | None = None) -> float | int:
     """A TOML number (never a bool: ``true`` is an int in Python), range-checked."""
@@ -202,7 +208,7 @@ def _bounds(b: dict, source: str) -> BoundsSpec:
                                integer=True, positive=True, maximum=MAX_BOUND),
         soft=_bool(b.get("soft", d.soft), "bounds.soft", source),
         penalty_gbp_per_patient=_number(b.get("penalty_gbp_per_patient", d.penalty_gbp_per_patient),
-                                        "bounds.penalty_gbp_per_patient", source, minimum=0),
+                                        "bounds.penalty_gbp_per_patient", source, minimum=0, maximum=1e6),
     )
     if bounds.min_population > bounds.max_population:
         key = "bounds.min_population" if "min_population" in b else "bounds.max_population"
@@ -219,7 +225,8 @@ def _constraints(c: dict, source: str) -> ConstraintsSpec:
                             "nest level"),
         n_federations=(_number(c["n_federations"], "constraints.n_federations", source, integer=True, positive=True,
                                maximum=100_000) if "n_federations" in c else None),
-        max_distance_km=(_number(c["max_distance_km"], "constraints.max_distance_km", source, positive=True)
+        max_distance_km=(_number(c["max_distance_km"], "constraints.max_distance_km", source, positive=True,
+                                 maximum=1000)
                          if "max_distance_km" in c else None),
         hub_candidates=(_codes(c["hub_candidates"], "constraints.hub_candidates", source)
                         if "hub_candidates" in c else ()),
@@ -260,6 +267,7 @@ def _makebuy(m: dict, source: str) -> MakeBuySpec:
     return MakeBuySpec(
         joint=_bool(m.get("joint", d.joint), "makebuy.joint", source),
         shared_hub_gbp=_number(m.get("shared_hub_gbp", d.shared_hub_gbp), "makebuy.shared_hub_gbp", source,
+                               maximum=1e9,
                                minimum=0),
         max_inhouse=(_number(m["max_inhouse"], "makebuy.max_inhouse", source, integer=True, minimum=0,
                              maximum=10_000) if "max_inhouse" in m else None),
@@ -335,7 +343,8 @@ def parse_scenario(data: dict, source: str = "scenario", base_dir: Path | str = 
         bounds=_bounds(data.get("bounds", {}), source),
         constraints=_constraints(data.get("constraints", {}), source),
         costs=CostsSpec(**{f.name: _number(data.get("costs", {}).get(f.name, getattr(CostsSpec(), f.name)),
-                                           f"costs.{f.name}", source, minimum=0) for f in fields(CostsSpec)}),
+                                           f"costs.{f.name}", source, minimum=0, maximum=COST_CEILINGS[f.name])
+                           for f in fields(CostsSpec)}),
         makebuy=_makebuy(data.get("makebuy", {}), source),
         risk=_risk(data.get("risk", {}), source),
         solve=_solve(data.get("solve", {}), source),
