@@ -209,21 +209,13 @@ def _plan(args, argv) -> int:
     if sc.area.england or sc.area.region:
         from .national import is_national, plan_national
 
-        if args.workers is not None and args.workers < 1:
-            from inputs.errors import InputError
-
-            raise InputError("--workers must be at least 1.", fix="e.g. --workers 2, or leave it out.")
+        scheduler = _dask_options(args)
         if is_national(sc, api.load_practices(sc)):
             if args.overwrite and out.exists():
                 from inputs.errors import InputError
 
                 raise InputError("--overwrite is not supported for national runs.", file=str(out),
                                  fix="choose a new --out.")
-            scheduler = args.scheduler
-            if scheduler is not None:
-                from inputs.scenario import _scheduler
-
-                scheduler = _scheduler(scheduler, "--scheduler")
             summary = plan_national(sc, out, ["fedplan", *argv], scheduler=scheduler, workers=args.workers,
                                     progress=not args.quiet, say=say)
             _print_summary(summary, out)
@@ -372,20 +364,23 @@ def _compare(args) -> int:
     return EXIT_OK
 
 
-def _sweep(args) -> int:
+def _dask_options(args) -> str | None:
+    """--workers and --scheduler, checked; returns the scheduler address (or None)."""
     from inputs.errors import InputError
-
-    from .sweep import run_sweep
+    from inputs.scenario import _scheduler
 
     if args.workers is not None and args.workers < 1:
         raise InputError("--workers must be at least 1.", fix="e.g. --workers 2, or leave it out.")
-    if args.scheduler is not None:
-        from inputs.scenario import _scheduler
+    return None if args.scheduler is None else _scheduler(args.scheduler, "--scheduler")
 
-        args.scheduler = _scheduler(args.scheduler, "--scheduler")
+
+def _sweep(args) -> int:
+    from .sweep import run_sweep
+
+    scheduler = _dask_options(args)
     src = Path(args.sweep_file)
     out = Path(args.out) if args.out else Path(f"fedplan-sweep-{_slug(src.stem)}")
-    r = run_sweep(src, out, scheduler=args.scheduler, workers=args.workers, progress=not args.quiet,
+    r = run_sweep(src, out, scheduler=scheduler, workers=args.workers, progress=not args.quiet,
                   maps=args.maps)
     print(f"Sweep {src.name}: {len(r['done'])} planned now, {len(r['skipped'])} already done, "
           f"{len(r['failed'])} without a plan. Written to {out}/ (one folder per scenario, plan_scores.csv, "

@@ -101,11 +101,12 @@ def _remove_stale(out: Path) -> None:
 
 
 def write_csv(path: Path, header: list[str], rows) -> None:
+    """Write a CSV in one step (write_text_atomic), so a reader never sees half of it."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(header)
     w.writerows(rows)
-    path.write_text(buf.getvalue(), encoding="utf-8")
+    write_text_atomic(path, buf.getvalue())
 
 
 def write_run(run: PlanRun, tmp: Path, argv: list[str] | None = None, started: float | None = None) -> dict:

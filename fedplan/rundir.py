@@ -13,9 +13,9 @@ from pathlib import Path
 
 from inputs.errors import InputError
 from inputs.model import Scenario
+from reports.html import PLAN_STATUSES
 
 _RERUN = "point at a folder written by `fedplan plan`, or re-run the plan."
-PLAN_STATUSES = ("optimal", "feasible")
 
 
 @dataclass(frozen=True)

@@ -202,7 +202,5 @@ def run_sweep(path: Path | str, out: Path | str, *, scheduler: str | None = None
     if finished or extra:
         html, rows = comparison(finished, maps=maps, extra_rows=extra)
         write_text_atomic(out / "comparison.html", html)
-        tmp = out / ".plan_scores.csv.partial"
-        write_csv(tmp, PLAN_SCORE_COLUMNS, rows)
-        tmp.replace(out / "plan_scores.csv")
+        write_csv(out / "plan_scores.csv", PLAN_SCORE_COLUMNS, rows)
     return {"done": done, "skipped": skipped, "failed": failed}
