@@ -47,6 +47,17 @@ Global reduced-cost fixing: with the root duals, a pair (i, h) that cannot belon
 reduced cost below :math:`UB - LB_{root}` cannot appear in a cheaper plan and is forbidden
 everywhere; repeated whenever the incumbent improves.
 
+Node LPs are stabilised like the root (Wentges smoothing, ``SMOOTHING``): pricing runs at a
+convex combination of the node's LP duals and the best dual point seen so far (the parent's, on
+entry), falling back to the LP duals when a smoothed round prices out nothing (a mis-price). A node
+stops column generation as soon as its best Lagrangian bound meets its LP value and no artificial
+column is in use (the LP is then proven converged), without the degenerate closing rounds.
+
+Primal side, besides LP rounding and enumeration: a hub-set search (``HUB_SEARCH_EVERY`` nodes,
+and at the root) takes the hubs the LP weights most, assigns practices to them by a small MIP
+restricted to those hubs, moves each hub to the member that serves its federation cheapest, and
+repeats (``heuristics.hub_set_search``); on Devon it finds the best known plan within seconds.
+
 Node order: best bound first, plunging into the :math:`x = 1` child after each branch (it finds
 plans early). The global bound is the least bound over open nodes, so a stop at the time limit
 still reports a valid bound.
@@ -60,7 +71,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .colgen import _Master, _partition_ip, _Pricer
+from .colgen import _cut_penalty, _Master, _partition_ip, _Pricer
 from .problem import FederationProblem
 
 
@@ -75,6 +86,8 @@ class Node:
     depth: int = 0
     k_lo: int | None = None
     k_hi: int | None = None
+    # the parent's best duals (pi, mu, sigma): the stabilisation centre to start from
+    centre: tuple | None = field(default=None, compare=False, repr=False)
 
     def child_one(self, i: int, h: int, bound: float) -> "Node":
         ones = dict(self.ones)
@@ -191,6 +204,8 @@ class BranchAndPrice:
     """Drive the tree. ``solver`` is the colgen ``_Solver`` (incumbent, bound, deadline, log)."""
 
     ENUM_LIMIT = 4000
+    SMOOTHING = 0.8
+    SMOOTH_WITH_CUTS = False
     RULE = "hub"
 
     def __init__(self, solver, root_duals):
@@ -199,6 +214,7 @@ class BranchAndPrice:
         self.pricer: _Pricer = solver.pricer
         self.root_duals = None if root_duals is None else (*root_duals, 0.0)
         self.cut_rounds = 0
+        self._hub_searches = 0
         self.cut_history: list[float] = []
         self.stats = BranchStats()
         self.base_allowed = self.p.allowed.copy()
@@ -210,6 +226,7 @@ class BranchAndPrice:
             self.master.add(S, h, c)
         solver.master = self.master            # new incumbents update this master's count row
         self.tol = 1e-7 * max(1.0, ub)
+        self.conv_tol = 1e-6 * max(1.0, abs(ub))
 
     def _crude_upper(self) -> float:
         a = np.where(self.p.allowed, self.p.assign_cost, -np.inf)
@@ -251,51 +268,100 @@ class BranchAndPrice:
         m.restrict(ok, forced)
         m.set_count(k_lo, k_hi)
         bound = node.bound
+        alpha = self.SMOOTHING
+        centre = node.centre if node.centre is not None and len(node.centre[2]) == len(m.cut_sets) else None
+        best = None          # (Lagrangian bound, pi, mu, sigma, cut data, rc_min) at the best duals
         while True:
             if s.left() <= 0:
                 return ("timeout", bound)
-            good, z, pi, mu, x = m.solve()
+            good, z, pi_lp, mu_lp, x = m.solve()
             if not good:
                 s.log(f"node LP failed at depth {node.depth}; kept open")
                 return ("timeout", bound)
-            cuts = _Pricer.cut_data(np.asarray(m.cut_sets, dtype=np.int64).reshape(-1, 3), m.sigma)
-            if cuts is not None:
+            sig_lp = m.sigma.copy()
+            artificial = m.artificial_mass()     # read now: adding columns invalidates the solution
+            cut_sets = np.asarray(m.cut_sets, dtype=np.int64).reshape(-1, 3)
+            cuts_lp = _Pricer.cut_data(cut_sets, sig_lp)
+            if cuts_lp is not None:
                 # cut penalties make exact pricing slow: try a short search first, exact only when
                 # it finds nothing (the bound needs the exact value)
-                quick = self.pricer.price(pi, mu, self.tol, s.deadline, keep=3, allowed=ok, forced=forced,
-                                          enough=s.enough, cuts=cuts, heuristic=True)
+                quick = self.pricer.price(pi_lp, mu_lp, self.tol, s.deadline, keep=3, allowed=ok, forced=forced,
+                                          enough=s.enough, cuts=cuts_lp, heuristic=True)
                 if quick is None:
                     return ("timeout", bound)
                 if sum(m.add(S, h, p.column_cost(S, h))
                        for S, h, _ in quick.columns):
                     continue
-            priced = self.pricer.price(pi, mu, self.tol, s.deadline, keep=3, allowed=ok, forced=forced,
-                                       enough=s.enough, cuts=cuts)
-            if priced is None:
-                return ("timeout", bound)
-            # cut rows are <= 1 in every plan and their duals are <= 0: they add sum(sigma)
-            sigma_sum = float(m.sigma.sum())
-            lagrangian = float(pi.sum()) + sigma_sum + min(k * (mu + priced.rc_min) for k in (k_lo, k_hi))
-            bound = max(bound, lagrangian)
-            if bound >= self.threshold():
-                return ("pruned", bound)
-            added = 0
-            for S, h, _ in priced.columns:
-                added += m.add(S, h, p.column_cost(S, h))
-            if added:
+            # Wentges smoothing towards the node's best duals (as in colgen's root); a mis-price
+            # (nothing that improves the LP) falls back to the LP duals
+            smoothed = centre is not None and (cuts_lp is None or self.SMOOTH_WITH_CUTS)
+            while True:
+                if smoothed:
+                    pi = alpha * centre[0] + (1 - alpha) * pi_lp
+                    mu = alpha * centre[1] + (1 - alpha) * mu_lp
+                    sig = alpha * centre[2] + (1 - alpha) * sig_lp
+                    cuts = _Pricer.cut_data(cut_sets, sig)
+                else:
+                    pi, mu, sig, cuts = pi_lp, mu_lp, sig_lp, cuts_lp
+                priced = self.pricer.price(pi, mu, self.tol, s.deadline, keep=3, allowed=ok, forced=forced,
+                                           enough=s.enough, cuts=cuts)
+                if priced is None:
+                    return ("timeout", bound)
+                # cut rows are <= 1 in every plan and their duals are <= 0: they add sum(sigma)
+                sigma_sum = float(sig.sum())
+                lagrangian = float(pi.sum()) + sigma_sum + min(k * (mu + priced.rc_min) for k in (k_lo, k_hi))
+                if best is None or lagrangian > best[0]:
+                    best = (lagrangian, pi, mu, sig, cuts, priced.rc_min)
+                    centre = (pi, mu, sig)
+                bound = max(bound, lagrangian)
+                if bound >= self.threshold():
+                    return ("pruned", bound)
+                added = 0
+                for S, h, _ in priced.columns:
+                    cost = p.column_cost(S, h)
+                    if smoothed:
+                        rc_lp = cost - float(pi_lp[list(S)].sum()) - mu_lp + _cut_penalty(S, cuts_lp, p.n)
+                        if rc_lp >= -self.tol:
+                            continue
+                    added += m.add(S, h, cost)
+                if added or not smoothed:
+                    break
+                smoothed = False
+            # a degenerate master keeps taking columns that cannot move it: once the bound over all
+            # columns meets the LP value (and no artificial is in use) the LP is solved
+            solved = bound >= z - self.conv_tol and artificial <= 1e-9
+            if node.depth == 0:
+                s.log(f"root: LP £{z:,.2f}  bound £{bound:,.2f}  +{added} cols ({len(m.vars)})"
+                      + (" smoothed" if smoothed else ""))
+            if added and not solved:
                 continue
             if node.depth == 0:
                 self._round(x)
+                if not self._hub_searches:
+                    self._hub_search(x, "root LP")
             if node.depth == 0 and self._add_cuts(x, z):
-                self.root_duals = (pi, mu, priced.rc_min, sigma_sum)
+                _, b_pi, b_mu, b_sig, _, b_r = best
+                self.root_duals = (b_pi, b_mu, b_r, float(b_sig.sum()))
+                # new cuts start with dual 0 in the centre (still valid duals); best is re-priced
+                grow = np.zeros(len(m.cut_sets) - len(b_sig))
+                centre = (b_pi, b_mu, np.concatenate([b_sig, grow]))
+                best = None
                 continue
             break
+        self.node_duals = centre
+        # columns added in the last round are not in x: their LP weight is 0
+        x = np.concatenate([x, np.zeros(len(m.vars) - len(x))])
+        _, pi, mu, sig, cuts, r_last = best
+        sigma_sum = float(sig.sum())
         if node.depth == 0:
-            self.root_duals = (pi, mu, priced.rc_min, sigma_sum)
+            self.root_duals = (pi, mu, r_last, sigma_sum)
+            if self.cut_rounds:
+                self._hub_search(x, "root LP with cuts")
             self.fix_globally(force=True)
+        elif self.stats.nodes % self.HUB_SEARCH_EVERY == 0:
+            self._hub_search(x, f"node LP at depth {node.depth}")
         # converged: the last Lagrangian bound is the node's LP value (up to the pricing tolerance,
         # which it accounts for exactly through rc_min)
-        r_last = priced.rc_min
         if bound >= self.threshold():
             return ("pruned", bound)
         X = m.assignment_weights(x)
@@ -395,6 +461,41 @@ class BranchAndPrice:
         if plan is not None:
             self.s.offer(plan, "LP rounding + local search")
 
+    HUB_SEARCH_EVERY = 25      # nodes between two runs of the hub-set heuristic
+
+    def _hub_search(self, x: np.ndarray, where: str) -> None:
+        """The k hubs the LP leans on, an optimal assignment to them (a small MIP), hubs moved to
+        each federation's cheapest member, repeated (``heuristics.hub_set_search``)."""
+        from .heuristics import hub_set_search
+
+        s, m = self.s, self.master
+        budget = min(0.25 * s.left(), max(2.0, 0.1 * s.time_limit_s))
+        if budget < 1.0 or not len(x):
+            return
+        self._hub_searches += 1
+        weight = np.bincount(np.asarray(m.hubs[:len(x)]), weights=x, minlength=self.p.n)   # x predates new columns
+        k = int(np.clip(round(float(x.sum())), s.k_lo, s.k_cap()))
+        # hubs of disjoint columns taken by LP weight (they are spread out; the k heaviest hubs
+        # alone often crowd one area), topped up by weight among practices still uncovered
+        covered = np.zeros(self.p.n, bool)
+        hubs: list[int] = []
+        for j in np.argsort(-x, kind="stable"):
+            S = list(m.members[j])
+            if x[j] <= 1e-6 or len(hubs) >= k:
+                break
+            if not covered[S].any():
+                covered[S] = True
+                hubs.append(int(m.hubs[j]))
+        for h in np.argsort(-weight, kind="stable"):
+            if len(hubs) >= k:
+                break
+            if not covered[h]:
+                covered[h] = True
+                hubs.append(int(h))
+        plan = hub_set_search(self.p, hubs, solver=s.mip_solver, time_limit_s=budget, seed=s.seed,
+                              threads=s.threads)
+        s.offer(plan, f"LP hubs + assignment MIP ({where})")
+
     def _close_by_enumeration(self, node, pi, mu, r, sigma_sum, cuts, ok, forced, ks) -> bool:
         """Every column that can appear in a plan of this node cheaper than the target, then the
         IP over them. True when the node is settled (its best plan found or none cheaper)."""
@@ -431,7 +532,8 @@ class BranchAndPrice:
         s = self.s
         self.fix_globally()
         counter = itertools.count()
-        heap: list[tuple[float, int, Node]] = [(root_bound, next(counter), Node(bound=root_bound))]
+        centre = None if self.root_duals is None else (self.root_duals[0], self.root_duals[1], np.zeros(0))
+        heap: list[tuple[float, int, Node]] = [(root_bound, next(counter), Node(bound=root_bound, centre=centre))]
         current: Node | None = None
         last_report = time.perf_counter()
         while heap or current is not None:
@@ -459,12 +561,14 @@ class BranchAndPrice:
             elif kind == "branch_count":
                 fl, kx = out[2], out[3]
                 down, up = current.child_count(None, fl, bound), current.child_count(fl + 1, None, bound)
+                down, up = replace(down, centre=self.node_duals), replace(up, centre=self.node_duals)
                 first, other = (up, down) if kx - fl >= 0.5 else (down, up)
                 heapq.heappush(heap, (bound, next(counter), other))
                 current = first
             else:
                 (i, h), xih = out[2], out[3]
                 one, zero = current.child_one(i, h, bound), current.child_zero(i, h, bound)
+                one, zero = replace(one, centre=self.node_duals), replace(zero, centre=self.node_duals)
                 # plunge the way the LP leans; the other child waits in the queue
                 first, other = (one, zero) if xih >= 0.5 else (zero, one)
                 heapq.heappush(heap, (bound, next(counter), other))

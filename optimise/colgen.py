@@ -40,12 +40,16 @@ individual items (an item is dropped when *its* profit plus the relaxation of th
 a negative reduced cost). The surviving knapsack is solved exactly by depth-first branch and bound
 with the same relaxation as bound (list sizes are integers; a node limit hands over to an exact
 dynamic programme over the integer weight). So *r* is exact, and pruned hubs contribute >= 0.
+The search is compiled with numba (``_knapsack_jit``: same nodes in the same order, so the same
+answers and node limits) when numba is importable, and runs in Python otherwise.
 
 **Stabilisation.** Wentges smoothing: pricing at :math:`\alpha\,\text{centre} + (1-\alpha)\,\text{LP duals}`,
 centre = the duals with the best bound so far (starting from "economic" duals of the incumbent:
 each practice pays its own access cost plus its list-size share of its federation's fixed cost);
 when a smoothed round finds no column that improves the LP (a mis-price), it falls back to the LP
 duals. Validity does not depend on it: every bound is *LB(π, μ)* at the duals actually priced.
+Column generation stops as soon as the best bound meets the master LP value (the LP is then proven
+optimal over all columns), which skips the degenerate rounds that only re-confirm it.
 
 **Upper bound.** Heuristic plans (``heuristics.construct`` with several seeds, ``improve``); in the
 tree, integral node LPs, LP rounding repaired by local search, and the enumerated IPs.
@@ -81,6 +85,7 @@ from pathlib import Path
 import numpy as np
 
 from .diagnose import diagnose
+from . import _knapsack_jit as _jit
 from .problem import FederationProblem
 from .result import Result, Status, relative_gap
 
@@ -100,7 +105,7 @@ class _Knapsack:
     """
 
     __slots__ = ("p", "w", "idx", "ratio", "cumW", "cumP", "m", "m_curve", "npos", "lo", "hi", "tol",
-                 "icuts", "pen", "base", "conf")
+                 "icuts", "pen", "base", "conf", "_order", "_arrays")
 
     def __init__(self, p: np.ndarray, w: np.ndarray, idx: np.ndarray, lo: int, hi: int, cuts=None,
                  conflicts=None):
@@ -117,6 +122,8 @@ class _Knapsack:
         self.p = p[order].tolist()
         self.w = w[order].tolist()
         self.idx = np.asarray(idx)[order].tolist()
+        self._order = order
+        self._arrays = (p[order], w[order], ratio[order]) if _jit.AVAILABLE else None
         self.ratio = ratio[order].tolist()
         self.m = len(self.p)
         self.m_curve = self.m - int(np.sum((w == 0) & (p <= 0)))
@@ -176,9 +183,38 @@ class _Knapsack:
             return self.cumP[mc] - self.cumP[k]
         return self.cumP[j] - self.cumP[k] + (X - cumW[j]) * self.ratio[j]
 
+    def _jit_search(self, mode: int, floor: float, node_limit: int, keep: int, limit: int):
+        p, w, ratio = self._arrays
+        m = self.m
+        if self.icuts is not None:
+            cut_ptr, cut_idx = _jit.csr(self.icuts, m)
+            pen = np.asarray(self.pen, np.float64)
+            cnt0 = np.asarray(self.base, np.int64)
+        else:
+            cut_ptr, cut_idx = np.zeros(m + 1, np.int64), np.zeros(0, np.int64)
+            pen, cnt0 = np.zeros(0), np.zeros(0, np.int64)
+        if self.conf is not None:
+            conf_ptr, conf_idx = _jit.csr(self.conf, m)
+        else:
+            conf_ptr, conf_idx = np.zeros(m + 1, np.int64), np.zeros(0, np.int64)
+        cumW = np.asarray(self.cumW, np.int64)
+        cumP = np.asarray(self.cumP, np.float64)
+        status, prof, flat, off = _jit._search(
+            mode, p, w, ratio, cumW, cumP, self.m_curve, self.npos, self.lo, self.hi, self.tol, float(floor),
+            int(node_limit), int(keep), int(limit), self.icuts is not None, cut_ptr, cut_idx, pen, cnt0,
+            self.conf is not None, conf_ptr, conf_idx)
+        idx = self.idx
+        found = [(float(prof[r]), [idx[j] for j in flat[off[r]:off[r + 1]].tolist()]) for r in range(len(prof))]
+        return bool(status), found
+
     def best(self, floor: float, node_limit: int = 20000, keep: int = 3):
         """Subsets with profit > floor: the best one (exact) and up to ``keep`` incumbents found on
         the way, best last. Returns (best profit or None, [(profit, items)...], exact flag)."""
+        if self._arrays is not None:
+            exact, found = self._jit_search(0, floor, node_limit, keep, 0)
+            if not found:
+                return None, [], exact
+            return found[-1][0], found[-keep:], exact
         p, w, hi, lo = self.p, self.w, self.hi, self.lo
         m = self.m
         state = {"best": floor, "nodes": 0}
@@ -233,6 +269,9 @@ class _Knapsack:
 
     def enumerate(self, floor: float, limit: int):
         """Every subset with profit >= floor (and the weight window); None if more than limit."""
+        if self._arrays is not None:
+            complete, found = self._jit_search(1, floor, 0, 0, limit)
+            return found if complete else None
         p, w, hi, lo = self.p, self.w, self.hi, self.lo
         m = self.m
         out: list[tuple[float, list[int]]] = []
@@ -788,6 +827,10 @@ class _Master:
 
         self._pywraplp = pywraplp
         self.lp = pywraplp.Solver.CreateSolver("GLOP")
+        # GLOP's presolve throws away the previous basis: without it every re-solve after a few new
+        # columns or a cut is a warm start (measured: 3-5x faster LPs with subset-row cuts; a
+        # 200-point CPMP proven in 18 s instead of not in 60 s)
+        self.lp.SetSolverSpecificParametersAsString("use_preprocessing: false")
         self.n = n
         self.rows = [self.lp.Constraint(1.0, 1.0) for _ in range(n)]
         self.count = self.lp.Constraint(float(k_lo), float(k_cap))
@@ -874,7 +917,7 @@ class _Master:
         if status != self._pywraplp.Solver.OPTIMAL:
             # GLOP's primal simplex can end ABNORMAL on badly scaled masters (costs near 1e8 with
             # big-M artificials); its dual simplex settles them. Keep it for later solves.
-            for params in ("use_dual_simplex: true", "use_dual_simplex: true, use_preprocessing: false"):
+            for params in ("use_dual_simplex: true, use_preprocessing: false", "use_dual_simplex: true"):
                 self.lp.SetSolverSpecificParametersAsString(params)
                 status = self.lp.Solve()
                 if status == self._pywraplp.Solver.OPTIMAL:
@@ -1254,6 +1297,13 @@ class _Solver:
                 self.lb = max(self.lb, lb)
                 best = (lb, pi_lp, mu_lp, priced.rc_min) if best is None or lb >= best[0] else best
                 self.log(f"LP converged after {rounds} rounds: £{z:,.2f}")
+                break
+            if best is not None and best[0] >= z - 1e-6 * scale:
+                # the Lagrangian bound (valid over ALL columns) meets the restricted LP value: the
+                # LP is solved even though degenerate pricing still offers columns (on a 300-point
+                # CPMP this stopped 40 s of rounds that could not move the LP)
+                converged = True
+                self.log(f"LP converged after {rounds} rounds: £{z:,.2f} (the bound meets the LP)")
                 break
         self.rounds = rounds
         return converged, (best[1:] if best is not None else None)
