@@ -13,10 +13,12 @@ import io
 import itertools
 import zlib
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from .errors import InputError, nearest
 
@@ -175,6 +177,8 @@ def read_csv_strings(path: Path | str, what: str, *, case: str | None = "lower",
     if not rows:
         raise InputError(f"the {what} file has a header but no data rows.", file=file,
                          fix="add at least one row under the header.")
+    import pandas as pd    # here, not at import: the light commands (bench, makebuy) never build a table
+
     index = pd.Index(np.concatenate(rows), name="row")
     data = {names[k]: np.array(list(map(str.strip, itertools.chain.from_iterable(parts))), dtype=object)
             for k, parts in zip(cols, columns)}
@@ -209,7 +213,7 @@ def first_bad(rows: pd.DataFrame | pd.Index | np.ndarray, mask: np.ndarray) -> t
 
     ``rows`` is a table from read_csv_strings (its index holds the rows) or the row numbers.
     """
-    rows = rows.index if isinstance(rows, (pd.DataFrame, pd.Series)) else rows
+    rows = rows.index if hasattr(rows, "iloc") else rows     # a DataFrame or Series: its index holds the rows
     idx = np.flatnonzero(mask)
     return int(idx[0]), int(rows[idx[0]]), len(idx) - 1
 

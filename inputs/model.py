@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
@@ -98,7 +100,9 @@ class Practices:
     def replace(self, **changes) -> "Practices":
         return replace(self, **changes)
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self) -> "pd.DataFrame":
+        import pandas as pd     # only here: the model itself must not cost a pandas import
+
         data = {"practice_code": list(self.code)}
         for f in _TEXT_FIELDS[1:]:
             data[f] = list(getattr(self, f))

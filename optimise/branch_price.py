@@ -71,7 +71,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .colgen import _cut_penalty, _Master, _partition_ip, _Pricer
+from .colgen import _cut_penalty, _Master, _partition_ip, _plan_columns, _Pricer
 from .problem import FederationProblem
 
 
@@ -339,6 +339,7 @@ class BranchAndPrice:
                 self._round(x)
                 if not self._hub_searches:
                     self._hub_search(x, "root LP")
+                    self._master_ip("root columns")
             if node.depth == 0 and self._add_cuts(x, z):
                 _, b_pi, b_mu, b_sig, _, b_r = best
                 self.root_duals = (b_pi, b_mu, b_r, float(b_sig.sum()))
@@ -495,6 +496,24 @@ class BranchAndPrice:
         plan = hub_set_search(self.p, hubs, solver=s.mip_solver, time_limit_s=budget, seed=s.seed,
                               threads=s.threads)
         s.offer(plan, f"LP hubs + assignment MIP ({where})")
+
+    def _master_ip(self, where: str) -> None:
+        """Price and branch: the set-partitioning IP over the columns generated so far (the
+        incumbent's own columns included, as the warm start), with a short time limit. Not a
+        proof of anything — only a plan; it is strongest where the LP gap is small and assignment
+        heuristics struggle (tight capacities)."""
+        s, m = self.s, self.master
+        budget = min(0.25 * s.left(), max(2.0, 0.1 * s.time_limit_s))
+        if budget < 1.0 or not m.vars:
+            return
+        cols = list(zip(m.members, m.hubs, m.costs))
+        if s.plan is not None:
+            have = set(zip(m.members, m.hubs))
+            cols += [c for c in _plan_columns(self.p, s.plan) if (c[0], c[1]) not in have]
+        _, plan, _, out = _partition_ip(self.p, cols, s.k_lo, s.k_cap(), budget, s.mip_solver, s.seed,
+                                        s.threads, start_plan=s.plan)
+        s.version = out.version or s.version
+        s.offer(plan, f"IP over the {where} ({len(cols)} columns)")
 
     def _close_by_enumeration(self, node, pi, mu, r, sigma_sum, cuts, ok, forced, ks) -> bool:
         """Every column that can appear in a plan of this node cheaper than the target, then the

@@ -85,7 +85,6 @@ from pathlib import Path
 import numpy as np
 
 from .diagnose import diagnose
-from . import _knapsack_jit as _jit
 from .problem import FederationProblem
 from .result import Result, Status, relative_gap
 
@@ -95,6 +94,25 @@ PROOF_TOLERANCE = 1e-6     # as engine.PROOF_TOLERANCE: relative float noise acc
 # --------------------------------------------------------------------------------------------------
 # Knapsack with a two-sided weight window: LP relaxation, exact branch and bound, DP fallback
 # --------------------------------------------------------------------------------------------------
+
+JIT_MIN_ITEMS = 150  # smaller knapsacks run in Python: loading the compiled search costs ~0.6 s
+
+
+def _compiled():
+    """The compiled search module, imported on first need (numba's import and cache load take
+    about 0.6 s, more than small instances spend pricing); None without numba."""
+    global _JIT
+    if _JIT is None:
+        try:
+            from . import _knapsack_jit as module
+            _JIT = module if module.AVAILABLE else False
+        except ImportError:  # pragma: no cover
+            _JIT = False
+    return _JIT or None
+
+
+_JIT = None
+
 
 class _Knapsack:
     """Items sorted by profit/weight ratio, with the prefix sums the relaxation needs.
@@ -123,7 +141,7 @@ class _Knapsack:
         self.w = w[order].tolist()
         self.idx = np.asarray(idx)[order].tolist()
         self._order = order
-        self._arrays = (p[order], w[order], ratio[order]) if _jit.AVAILABLE else None
+        self._arrays = (p[order], w[order], ratio[order]) if len(p) >= JIT_MIN_ITEMS and _compiled() else None
         self.ratio = ratio[order].tolist()
         self.m = len(self.p)
         self.m_curve = self.m - int(np.sum((w == 0) & (p <= 0)))
@@ -184,6 +202,7 @@ class _Knapsack:
         return self.cumP[j] - self.cumP[k] + (X - cumW[j]) * self.ratio[j]
 
     def _jit_search(self, mode: int, floor: float, node_limit: int, keep: int, limit: int):
+        _jit = _compiled()
         p, w, ratio = self._arrays
         m = self.m
         if self.icuts is not None:
