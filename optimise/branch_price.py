@@ -338,6 +338,11 @@ class BranchAndPrice:
             if node.depth == 0:
                 self._round(x)
                 if not self._hub_searches:
+                    # fix by reduced cost now (any converged duals will do): the heuristics below
+                    # then only look at pairs that can still be in a cheaper plan
+                    _, b_pi, b_mu, b_sig, _, b_r = best
+                    self.root_duals = (b_pi, b_mu, b_r, float(b_sig.sum()))
+                    self.fix_globally(force=True)
                     self._hub_search(x, "root LP")
                     self._master_ip("root columns")
             if node.depth == 0 and self._add_cuts(x, z):
@@ -493,7 +498,9 @@ class BranchAndPrice:
             if not covered[h]:
                 covered[h] = True
                 hubs.append(int(h))
-        plan = hub_set_search(self.p, hubs, solver=s.mip_solver, time_limit_s=budget, seed=s.seed,
+        # pairs fixed by reduced cost cannot be in a plan cheaper than the incumbent: leave them out
+        problem = self.p if self.stats.fixed_pairs == 0 else replace(self.p, allowed=self.base_allowed)
+        plan = hub_set_search(problem, hubs, solver=s.mip_solver, time_limit_s=budget, seed=s.seed,
                               threads=s.threads)
         s.offer(plan, f"LP hubs + assignment MIP ({where})")
 

@@ -95,7 +95,7 @@ PROOF_TOLERANCE = 1e-6     # as engine.PROOF_TOLERANCE: relative float noise acc
 # Knapsack with a two-sided weight window: LP relaxation, exact branch and bound, DP fallback
 # --------------------------------------------------------------------------------------------------
 
-JIT_MIN_ITEMS = 150  # smaller knapsacks run in Python: loading the compiled search costs ~0.6 s
+JIT_MIN_PRACTICES = 150   # smaller problems price in Python: loading the compiled search costs ~0.6 s
 
 
 def _compiled():
@@ -126,7 +126,7 @@ class _Knapsack:
                  "icuts", "pen", "base", "conf", "_order", "_arrays")
 
     def __init__(self, p: np.ndarray, w: np.ndarray, idx: np.ndarray, lo: int, hi: int, cuts=None,
-                 conflicts=None):
+                 conflicts=None, compiled: bool = True):
         """``cuts`` = (cut ids per item, penalty per cut, count per cut already in the column):
         a column pays a cut's penalty once it holds two of the cut's three practices (subset-row
         cuts). Penalties only lower a subset's profit, so the relaxation without them stays an
@@ -141,7 +141,7 @@ class _Knapsack:
         self.w = w[order].tolist()
         self.idx = np.asarray(idx)[order].tolist()
         self._order = order
-        self._arrays = (p[order], w[order], ratio[order]) if len(p) >= JIT_MIN_ITEMS and _compiled() else None
+        self._arrays = (p[order], w[order], ratio[order]) if compiled and _compiled() else None
         self.ratio = ratio[order].tolist()
         self.m = len(self.p)
         self.m_curve = self.m - int(np.sum((w == 0) & (p <= 0)))
@@ -550,7 +550,8 @@ class _Pricer:
         if view is None:
             return None
         ip, iw, _, _, lo_h, hi_h, _, kcuts, conflicts = view
-        return _Knapsack(ip, iw, np.arange(len(ip)), lo_h, hi_h, cuts=kcuts, conflicts=conflicts), view
+        return _Knapsack(ip, iw, np.arange(len(ip)), lo_h, hi_h, cuts=kcuts, conflicts=conflicts,
+                         compiled=self.n >= JIT_MIN_PRACTICES), view
 
     def _valid(self, S) -> bool:
         """No apart pair inside S (together-groups are whole by construction)."""

@@ -290,13 +290,27 @@ def assign_to_hubs(problem: FederationProblem, hubs, *, solver: str = "cbc", tim
 
     mask = np.zeros_like(problem.allowed)
     mask[:, list(hubs)] = True
-    built = build_assignment_model(replace(problem, allowed=problem.allowed & mask))
+    restricted = replace(problem, allowed=problem.allowed & mask)
+    built = build_assignment_model(restricted)
+    # warm start: each practice to its cheapest allowed hub, repaired by local search on the
+    # restricted problem (so every hub stays in the set). Without it CBC can end a tightly
+    # capacitated assignment (400 points, 30 hubs) worse than the greedy plan it never saw.
+    start = None
+    hubs = [int(h) for h in hubs]
+    if restricted.allowed[hubs, hubs].all():
+        a = np.where(restricted.allowed[:, hubs], restricted.assign_cost[:, hubs], np.inf)
+        if np.isfinite(a).any(axis=1).all():
+            labels = np.argmin(a, axis=1)
+            labels[hubs] = np.arange(len(hubs))
+            start = improve(restricted, labels, tuple(hubs), seed=seed)
+    x0 = built.encode(*start) if start is not None and restricted.is_feasible(*start) else None
     out = run_solver(solver, built.model, SolveOptions(time_limit_s=max(0.5, time_limit_s), gap=0.0, seed=seed,
-                                                      threads=threads, log_path=None))
-    if out.x is None:
-        return None
-    plan = built.decode(out.x)
-    return plan if problem.is_feasible(*plan) else None
+                                                      threads=threads, log_path=None), start=x0)
+    plans = [start] if x0 is not None else []
+    if out.x is not None:
+        plans.append(built.decode(out.x))
+    plans = [q for q in plans if problem.is_feasible(*q)]
+    return min(plans, key=lambda q: problem.cost(*q)) if plans else None
 
 
 def hub_set_search(problem: FederationProblem, hubs, *, solver: str = "cbc", time_limit_s: float = 20.0,

@@ -8,7 +8,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from optimise import _knapsack_jit as jit
-from optimise import colgen
 from optimise.colgen import _Knapsack
 
 pytestmark = pytest.mark.skipif(not jit.AVAILABLE, reason="numba not installed")
@@ -32,11 +31,7 @@ def knapsacks(seed: int, m: int, with_cuts: bool, with_conf: bool):
             conflicts[a].append(int(b))
             conflicts[b].append(int(a))
     make = lambda: _Knapsack(p, w, np.arange(m), lo, hi, cuts=cuts, conflicts=conflicts)  # noqa: E731
-    small, colgen.JIT_MIN_ITEMS = colgen.JIT_MIN_ITEMS, 0     # small knapsacks normally stay in Python
-    try:
-        compiled = make()
-    finally:
-        colgen.JIT_MIN_ITEMS = small
+    compiled = make()
     python = make()
     python._arrays = None
     assert compiled._arrays is not None          # the comparison is real: one runs the kernel
