@@ -19,7 +19,7 @@ from inputs.model import Catalogue, Practices, Scenario
 from optimise import FederationProblem, Result, solve_federations, verify
 from optimise.makebuy import make_or_buy
 from optimise.risk import risk_choice, risk_costs
-from optimise.sizecost import SizeCost, federation_size_cost
+from optimise.sizecost import SizeCost, bound_penalty, federation_size_cost, population_window
 from optimise.verify import Verification
 
 NEST_ATTR = {"sub_icb": "sub_icb_code", "icb": "icb_code", "lad": "lad_code"}
@@ -40,13 +40,11 @@ def check_supported(scenario: Scenario) -> None:
         raise InputError("contiguity = true is not supported by this version's engine yet; the plan would "
                          "ignore it.", file=src, column="constraints.contiguity",
                          fix="set contiguity = false, or use max_distance_km / nest_within to keep federations local.")
-    if scenario.bounds.soft:
-        raise InputError("soft = true (soft population bounds) is not supported by this version's engine yet.",
-                         file=src, column="bounds.soft", fix="set soft = false and widen min/max_population instead.")
-    if scenario.inputs.travel_times is not None:
-        raise InputError("travel_times is read and validated but not yet used to cost access; the plan would use "
-                         "straight-line distance instead.", file=src, column="inputs.travel_times",
-                         fix="remove travel_times from [inputs] for now.")
+    if scenario.constraints.max_travel_minutes is not None and scenario.inputs.travel_times is None:
+        raise InputError("max_travel_minutes needs a travel-time matrix to measure minutes against.", file=src,
+                         column="constraints.max_travel_minutes",
+                         fix="add travel_times = \"times.csv\" under [inputs] (origin,destination,minutes between "
+                             "practice codes), or use max_distance_km instead.")
 
 
 def load_practices(scenario: Scenario) -> Practices:
@@ -93,25 +91,29 @@ def load_catalogue(scenario: Scenario) -> Catalogue:
 
 
 def size_cost(practices: Practices, scenario: Scenario, catalogue: Catalogue) -> SizeCost | None:
-    """g(N): make-or-buy (when joint) + risk (when enabled) for every population in the bounds."""
-    mb, rk = scenario.makebuy, scenario.risk
-    if not mb.joint and not rk.enabled:
+    """g(N): make-or-buy (when joint) + risk (when enabled) + the soft-bound penalty (soft mode)
+    for every population a federation may have (``population_window``)."""
+    mb, rk, b = scenario.makebuy, scenario.risk, scenario.bounds
+    if not mb.joint and not rk.enabled and not b.soft:
         return None
-    lo = scenario.bounds.min_population
-    hi = min(scenario.bounds.max_population, practices.population)
+    lo, hi = population_window(b, practices.list_size)
+    hi = min(hi, practices.population)
     if hi < lo:
         return None              # no federation fits at all; diagnose says why in words
+    N = np.arange(lo, hi + 1)
+    g = np.zeros(len(N))
     if mb.joint:
         try:
-            return federation_size_cost(catalogue, lo, hi, shared_hub_gbp=mb.shared_hub_gbp,
-                                        max_inhouse=mb.max_inhouse, risk=rk if rk.enabled else None)
+            g = federation_size_cost(catalogue, lo, hi, shared_hub_gbp=mb.shared_hub_gbp,
+                                     max_inhouse=mb.max_inhouse, risk=rk if rk.enabled else None).values
         except ValueError as exc:
             raise InputError(f"{exc}.", file=str(scenario.inputs.catalogue or "shipped service catalogue"),
                              column="allowed_modes",
                              fix="allow 'buy' for that service, lower its min_population_inhouse, or raise "
                                  "[bounds] min_population.") from None
-    N = np.arange(lo, hi + 1)
-    return SizeCost(lo, risk_costs(rk, N))
+    elif rk.enabled:
+        g = risk_costs(rk, N)
+    return SizeCost(lo, g + bound_penalty(b, N))
 
 
 def hub_candidate_mask(practices: Practices, scenario: Scenario) -> np.ndarray:
@@ -191,15 +193,49 @@ def link_pairs(practices: Practices, scenario: Scenario) -> tuple[tuple, tuple]:
     return out[0], out[1]
 
 
+def travel_minutes(practices: Practices, scenario: Scenario) -> np.ndarray | None:
+    """Minutes from each practice (row) to each practice as a hub (column), from the scenario's
+    travel-time file (``origin,destination,minutes`` between practice codes); ``inf`` where the
+    file says there is no route. None without a file. Every pair between two different
+    participating practices must be in the file: a gap would silently become a free trip."""
+    if scenario.inputs.travel_times is None:
+        return None
+    tt = inputs.read_travel_times(scenario.inputs.travel_times)
+    codes = list(practices.code)
+    m = tt.matrix(codes, codes)
+    np.fill_diagonal(m, np.where(np.isnan(np.diag(m)), 0.0, np.diag(m)))
+    missing = np.argwhere(np.isnan(m))
+    if len(missing):
+        i, j = missing[0]
+        raise InputError(f"the travel-time file has no time from {codes[i]} to {codes[j]} "
+                         f"({len(missing):,} of the {len(codes) * (len(codes) - 1):,} practice pairs of this area "
+                         "are missing).", file=str(scenario.inputs.travel_times), column="origin, destination",
+                         fix="add a row for every ordered pair of participating practices (minutes = 9999 for no "
+                             "route), or narrow the area to the practices the file covers.")
+    return m
+
+
 def build_problem(practices: Practices, scenario: Scenario, distance_km: np.ndarray,
-                  catalogue: Catalogue | None = None) -> FederationProblem:
-    """Annual £ costs from distances and the scenario's parameters (DESIGN.md §3): services and
-    risk as the size cost g(N), fixed overhead, access and disruption."""
+                  catalogue: Catalogue | None = None, minutes: np.ndarray | None = None) -> FederationProblem:
+    """Annual £ costs from distances (or travel times) and the scenario's parameters (DESIGN.md
+    §3): services and risk as the size cost g(N), fixed overhead, access and disruption. With a
+    travel-time file, access is priced per minute (``travel_gbp_per_minute``) instead of per km,
+    unreachable pairs are forbidden and ``max_travel_minutes`` applies; ``minutes`` may be passed
+    when already read (``travel_minutes``)."""
     c = scenario.costs
     w = practices.list_size.astype(float)
-    per_km = c.hub_visits_per_patient * 2.0 * c.travel_gbp_per_km  # return trips
     allowed = np.ones((len(practices), len(practices)), bool)
     k = scenario.constraints
+    if minutes is None and scenario.inputs.travel_times is not None:
+        minutes = travel_minutes(practices, scenario)
+    if minutes is None:
+        per_unit, travel = c.hub_visits_per_patient * 2.0 * c.travel_gbp_per_km, distance_km  # return trips
+    else:
+        allowed &= np.isfinite(minutes)
+        if k.max_travel_minutes is not None:
+            allowed &= minutes <= k.max_travel_minutes + 1e-9
+        per_unit = c.hub_visits_per_patient * 2.0 * c.travel_gbp_per_minute
+        travel = np.where(np.isfinite(minutes), minutes, 0.0)
     if k.max_distance_km is not None:
         allowed &= distance_km <= k.max_distance_km + 1e-9
     if k.nest_within != "none":
@@ -210,7 +246,8 @@ def build_problem(practices: Practices, scenario: Scenario, distance_km: np.ndar
     if k.locks:
         allowed &= lock_mask(practices, scenario)
     together, apart = link_pairs(practices, scenario)
-    assign = per_km * w[:, None] * distance_km
+    window = population_window(scenario.bounds, practices.list_size)
+    assign = per_unit * w[:, None] * travel
     if c.disruption_gbp_per_patient > 0:
         pcn = np.array(practices.pcn_code, dtype=object) if practices.pcn_code else np.full(len(w), "", object)
         away = (pcn[:, None] != pcn[None, :]) & (pcn[:, None] != "")
@@ -218,7 +255,7 @@ def build_problem(practices: Practices, scenario: Scenario, distance_km: np.ndar
     return FederationProblem(
         codes=practices.code, list_size=practices.list_size,
         assign_cost=assign, hub_cost=c.federation_fixed_gbp,
-        min_population=scenario.bounds.min_population, max_population=scenario.bounds.max_population,
+        min_population=window[0], max_population=window[1],
         n_federations=k.n_federations, allowed=allowed, together=together, apart=apart,
         size_cost=size_cost(practices, scenario, catalogue if catalogue is not None else load_catalogue(scenario)))
 
@@ -231,7 +268,10 @@ def federation_terms(population: int, scenario: Scenario, catalogue: Catalogue) 
                                max_inhouse=scenario.makebuy.max_inhouse).total_gbp
     if scenario.risk.enabled:
         risk = risk_choice(scenario.risk, population).cost_gbp
-    return {"services": services, "risk": risk}
+    out = {"services": services, "risk": risk}
+    if scenario.bounds.soft:
+        out["penalty"] = bound_penalty(scenario.bounds, population)
+    return out
 
 
 @dataclass(frozen=True)
@@ -263,8 +303,11 @@ def cost_baseline(practices: Practices, problem: FederationProblem, scenario: Sc
         members.setdefault(g, []).append(i)
         names.setdefault(g, practices.pcn_name[i] or g)
     feds, access_total, hubs = [], 0.0, {}
-    terms_total = {"services": 0.0, "risk": 0.0}
-    L, U = problem.min_population, problem.max_population
+    soft = scenario is not None and scenario.bounds.soft
+    terms_total = {"services": 0.0, "risk": 0.0} | ({"penalty": 0.0} if soft else {})
+    # the planners' range (under soft bounds the problem's own window is wider)
+    L, U = ((scenario.bounds.min_population, scenario.bounds.max_population) if scenario is not None
+            else (problem.min_population, problem.max_population))
     in_range = 0
     for g in sorted(members):
         ms = np.array(members[g])
@@ -280,13 +323,15 @@ def cost_baseline(practices: Practices, problem: FederationProblem, scenario: Sc
             terms_total[k] += terms[k]
         feds.append({"id": g, "name": names[g], "population": pop, "n_practices": int(len(ms)),
                      "hub": practices.code[hub], "hub_name": practices.name[hub],
-                     "cost_gbp": round(access + problem.hub_cost + terms["services"] + terms["risk"], 2),
+                     "cost_gbp": round(access + problem.hub_cost + sum(terms.values()), 2),
                      "services_gbp": round(terms["services"], 2), "risk_gbp": round(terms["risk"], 2),
-                     "access_gbp": round(access, 2)})
+                     "access_gbp": round(access, 2)}
+                    | ({"penalty_gbp": round(terms["penalty"], 2)} if soft else {}))
     fixed = problem.hub_cost * len(members)
     return Baseline(groups, names, hubs, tuple(feds), access_total + fixed + sum(terms_total.values()),
                     {"services": terms_total["services"], "risk": terms_total["risk"], "access": access_total,
-                     "federation_fixed": fixed, "disruption": 0.0},
+                     "federation_fixed": fixed, "disruption": 0.0}
+                    | ({"penalty": terms_total["penalty"]} if soft else {}),
                     in_range / max(1, len(members)))
 
 
@@ -325,8 +370,9 @@ def run(scenario: Scenario | str | Path | None = None, *, log_path: Path | None 
     timings["inputs_s"] = time.perf_counter() - t
     t = time.perf_counter()
     dist = geo.distance_km(practices)
+    minutes = travel_minutes(practices, sc)
     catalogue = load_catalogue(sc)
-    problem = build_problem(practices, sc, dist, catalogue)
+    problem = build_problem(practices, sc, dist, catalogue, minutes)
     baseline = cost_baseline(practices, problem, sc, catalogue)
     timings["model_s"] = time.perf_counter() - t
     say(f"{len(practices)} practices, {practices.population:,} patients; solving by "
@@ -337,7 +383,7 @@ def run(scenario: Scenario | str | Path | None = None, *, log_path: Path | None 
         seed=sc.solve.seed, threads=sc.solve.threads, warm_start=baseline_start(practices, baseline),
         log_path=log_path, names=practices.name, method=sc.solve.method)
     timings["solve_s"] = time.perf_counter() - t
-    check = _verify(practices, sc, result, catalogue)
+    check = _verify(practices, sc, result, catalogue, minutes)
     return PlanRun(sc, practices, problem, dist, catalogue, result, baseline, check, timings, outline)
 
 
@@ -348,11 +394,12 @@ def baseline_start(practices: Practices, baseline: Baseline) -> tuple[np.ndarray
     return labels, tuple(practices.index(baseline.hubs[g]) for g in order)
 
 
-def _verify(practices: Practices, sc: Scenario, result: Result, catalogue: Catalogue | None = None) -> Verification:
+def _verify(practices: Practices, sc: Scenario, result: Result, catalogue: Catalogue | None = None,
+            minutes: np.ndarray | None = None) -> Verification:
     if not result.has_plan:
         return Verification(ok=False, problems=("no plan to verify",))
     return verify(practices, result.assignment_by_code(), result.hubs_by_federation(), sc,
-                  expected_cost=result.objective, catalogue=catalogue)
+                  expected_cost=result.objective, catalogue=catalogue, travel_minutes=minutes)
 
 
 def plan(scenario: Scenario | str | Path | None = None) -> Result:
@@ -372,9 +419,10 @@ def make_summary(r: PlanRun) -> dict:
             feds.append({
                 "id": f + 1, "population": pop, "n_practices": int(len(ms)),
                 "hub": p.code[hub], "hub_name": p.name[hub],
-                "cost_gbp": round(access + prob.hub_cost + terms["services"] + terms["risk"], 2),
+                "cost_gbp": round(access + prob.hub_cost + sum(terms.values()), 2),
                 "services_gbp": round(terms["services"], 2), "risk_gbp": round(terms["risk"], 2),
                 "access_gbp": round(access, 2),
+                **({"penalty_gbp": round(terms["penalty"], 2)} if "penalty" in terms else {}),
                 "risk_mode": risk_choice(r.scenario.risk, pop).mode,
                 "max_distance_km": round(float(r.distance_km[ms, hub].max()), 3),
             })
@@ -414,6 +462,9 @@ def make_summary(r: PlanRun) -> dict:
             "hub_visits_per_patient": r.scenario.costs.hub_visits_per_patient,
             "travel_gbp_per_km": r.scenario.costs.travel_gbp_per_km,
             "distance": "straight line in EPSG:27700 (British National Grid)",
+            "access_priced_by": ("travel time (minutes from the travel_times file)"
+                                 if r.scenario.inputs.travel_times is not None else "straight-line distance"),
+            "travel_gbp_per_minute": r.scenario.costs.travel_gbp_per_minute,
             "time_limit_s": r.scenario.solve.time_limit_s,
             "threads": r.scenario.solve.threads,
             "catalogue": r.catalogue.source,

@@ -200,6 +200,7 @@ class ConstraintsSpec:
     nest_within: str = "none"            # none | sub_icb | icb | lad
     n_federations: int | None = None     # None = free
     max_distance_km: float | None = None # hub → member, straight line
+    max_travel_minutes: float | None = None  # member → hub, from [inputs] travel_times
     # practices allowed to host a federation (its hub); empty = every practice
     hub_candidates: tuple[str, ...] = ()
     # like-minded practices: pairs of codes that must share a federation / must not
@@ -219,6 +220,9 @@ class CostsSpec:
     hub_visits_per_patient: float = 0.5
     # NHS mileage rate 56p/mile (service_catalogue_sources.md §1) = £0.348/km, paid both ways.
     travel_gbp_per_km: float = 0.348
+    # with [inputs] travel_times: £ per minute of patient travel, each way. Assumption: £6 an hour
+    # (£0.10/min), of the order of published values of non-working time; set your own.
+    travel_gbp_per_minute: float = 0.10
     # disruption: £ per registered patient of a practice whose federation is hosted outside its
     # current PCN (0 = off). A planner's lever for staying close to today's map.
     disruption_gbp_per_patient: float = 0.0

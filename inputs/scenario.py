@@ -23,7 +23,8 @@ MAX_BOUND = 1_000_000_000
 _EXAMPLES = {
     "min_population": "25000", "max_population": "100000", "penalty_gbp_per_patient": "100",
     "n_federations": "12", "max_distance_km": "30", "federation_fixed_gbp": "252530",
-    "hub_visits_per_patient": "0.5", "travel_gbp_per_km": "0.348", "time_limit_s": "240", "gap": "0.01",
+    "hub_visits_per_patient": "0.5", "travel_gbp_per_km": "0.348", "travel_gbp_per_minute": "0.10",
+    "max_travel_minutes": "45", "time_limit_s": "240", "gap": "0.01",
     "seed": "0", "threads": "1", "shared_hub_gbp": "50000", "max_inhouse": "5",
     "budget_gbp_per_patient": "952", "cv_individual": "2.5", "cv_systematic": "0.03", "confidence": "0.95",
     "cost_of_capital": "0.035", "stoploss_attachment": "1.1", "stoploss_loading": "0.3",
@@ -75,7 +76,7 @@ def _short(key: str) -> str:
 # Plausibility ceilings for [costs]: far above real figures, low enough that plan costs stay
 # ordinary numbers (£1e300 per federation was once accepted)
 COST_CEILINGS = {"federation_fixed_gbp": 1e9, "hub_visits_per_patient": 1000.0, "travel_gbp_per_km": 1000.0,
-                 "disruption_gbp_per_patient": 1e6}
+                 "travel_gbp_per_minute": 1000.0, "disruption_gbp_per_patient": 1e6}
 
 
 def _number(v: Any, key: str, source: str, *, integer: bool = False, positive: bool = False,
@@ -228,6 +229,9 @@ def _constraints(c: dict, source: str) -> ConstraintsSpec:
         max_distance_km=(_number(c["max_distance_km"], "constraints.max_distance_km", source, positive=True,
                                  maximum=1000)
                          if "max_distance_km" in c else None),
+        max_travel_minutes=(_number(c["max_travel_minutes"], "constraints.max_travel_minutes", source,
+                                    positive=True, maximum=1440)
+                            if "max_travel_minutes" in c else None),
         hub_candidates=(_codes(c["hub_candidates"], "constraints.hub_candidates", source)
                         if "hub_candidates" in c else ()),
         together=_pairs(c["together"], "constraints.together", source) if "together" in c else (),

@@ -178,6 +178,11 @@ class _NodeMaster(_Master):
             self.vars[j].SetUb(0.0 if bad[j] else self.lp.infinity())
         self.off = bad
 
+    def set_big_m(self, big_m: float) -> None:
+        for v in self.art:
+            self.obj.SetCoefficient(v, big_m)
+        self.obj.SetCoefficient(self.slack, big_m)
+
     def assignment_weights(self, x: np.ndarray) -> np.ndarray:
         """x[i, h]: the LP's weight of practice i on hub h."""
         entries, owner, hub = self.csr()
@@ -219,7 +224,10 @@ class BranchAndPrice:
         self.stats = BranchStats()
         self.base_allowed = self.p.allowed.copy()
         self._fixed_at_ub = None
-        ub = solver.ub if np.isfinite(solver.ub) else self._crude_upper()
+        # every plan costs at most this: a node whose bound exceeds it holds no plan (before the
+        # first incumbent, this is what prunes nodes that only the artificial columns cover)
+        self.crude_upper = self._crude_upper()
+        ub = solver.ub if np.isfinite(solver.ub) else self.crude_upper
         self.big_m = float(max(ub, 1.0)) * 2.0
         self.master = _NodeMaster(self.p.n, solver.k_lo, solver.k_cap(), self.big_m)
         for S, h, c in zip(solver.master.members, solver.master.hubs, solver.master.costs):
@@ -229,16 +237,20 @@ class BranchAndPrice:
         self.conv_tol = 1e-6 * max(1.0, abs(ub))
 
     def _crude_upper(self) -> float:
-        a = np.where(self.p.allowed, self.p.assign_cost, -np.inf)
-        g = 0.0 if self.p.size_cost is None else float(np.abs(self.p.size_cost.values).max())
-        return float(np.abs(a[np.isfinite(a)]).sum() + (abs(self.p.hub_cost) + g) * self.p.n)
+        """No plan costs more: each practice at its dearest allowed hub, each of at most
+        min(k_hi, n) federations at its dearest fixed + size cost."""
+        p = self.p
+        a = np.where(p.allowed, p.assign_cost, -np.inf).max(axis=1)
+        g = 0.0 if p.size_cost is None else float(p.size_cost.values.max())
+        k_max = min(p.federation_count_range()[1], p.n)
+        return float(np.maximum(a[np.isfinite(a)], 0.0).sum() + k_max * max(0.0, p.hub_cost + g) + 1.0)
 
     # -- thresholds ----------------------------------------------------------------------------
     def threshold(self) -> float:
         """Nodes whose bound reaches this cannot hold a plan better than the incumbent (within gap)."""
         s = self.s
         if not np.isfinite(s.ub):
-            return np.inf
+            return self.crude_upper + 1e-9 * max(1.0, abs(self.crude_upper))
         return s.target() - 1e-9 * max(1.0, abs(s.ub))
 
     def fix_globally(self, force: bool = False) -> None:
@@ -334,6 +346,16 @@ class BranchAndPrice:
                 s.log(f"root: LP £{z:,.2f}  bound £{bound:,.2f}  +{added} cols ({len(m.vars)})"
                       + (" smoothed" if smoothed else ""))
             if added and not solved:
+                continue
+            if not added and artificial > 1e-9 and bound < self.threshold():
+                # converged on artificial columns: either no plan of this node exists (the LP value
+                # then grows with M past the threshold and the node is pruned) or M was too small
+                # to price them out. Raise M and re-solve; never branch on an artificial solution.
+                if self.big_m > 1e6 * self.crude_upper:
+                    s.log(f"node at depth {node.depth}: artificial columns stay in use; kept open")
+                    return ("timeout", bound)
+                self.big_m *= 10.0
+                m.set_big_m(self.big_m)
                 continue
             if node.depth == 0:
                 self._round(x)

@@ -135,3 +135,30 @@ def federation_size_cost(catalogue, lo: int, hi: int, *, shared_hub_gbp: float =
     if risk is not None:
         g = g + risk_costs(risk, N)
     return SizeCost(lo, g)
+
+
+def population_window(bounds, list_size) -> tuple[int, int]:
+    """The populations a federation may have. Hard bounds: ``[min_population, max_population]``.
+    Soft bounds (``bounds.soft``, for areas where the hard range is impossible, e.g. an island):
+    any population from the smallest practice's list up to twice ``max_population`` (or the
+    largest practice, if bigger), with ``bound_penalty`` paid outside the range. The outer limit
+    keeps the tabulated size cost finite; splitting a federation of more than twice the ceiling
+    always removes its penalty."""
+    if not bounds.soft:
+        return int(bounds.min_population), int(bounds.max_population)
+    sizes = np.asarray(list_size, dtype=np.int64)
+    lo = max(1, min(int(bounds.min_population), int(sizes.min()) if sizes.size else 1))
+    hi = max(2 * int(bounds.max_population), int(sizes.max()) if sizes.size else 0)
+    return lo, hi
+
+
+def bound_penalty(bounds, population):
+    """£/yr a federation of this population pays under soft bounds: ``penalty_gbp_per_patient`` ×
+    patients below ``min_population`` or above ``max_population``; 0 with hard bounds."""
+    N = np.asarray(population, dtype=float)
+    if not bounds.soft:
+        out = np.zeros_like(N)
+    else:
+        outside = np.maximum(0.0, bounds.min_population - N) + np.maximum(0.0, N - bounds.max_population)
+        out = bounds.penalty_gbp_per_patient * outside
+    return float(out) if np.ndim(out) == 0 else out

@@ -13,6 +13,8 @@ import numpy as np
 
 from inputs.model import Catalogue, Practices, Scenario
 
+from .sizecost import bound_penalty, population_window
+
 
 @dataclass(frozen=True)
 class Verification:
@@ -51,6 +53,7 @@ def verify(
     expected_cost: float | None = None,
     hard_bounds: bool = True,
     catalogue: Catalogue | None = None,
+    travel_minutes: np.ndarray | None = None,
 ) -> Verification:
     """Check a plan given as ``practice_code -> federation_id`` and ``federation_id -> hub code``.
 
@@ -61,6 +64,9 @@ def verify(
     federation's make-or-buy (``makebuy.make_or_buy``, one federation at a time, not the engine's
     tabulated size cost) and risk when the scenario puts them in the model, compared with
     ``expected_cost`` if given. ``catalogue`` defaults to the scenario's (file + overrides).
+    With a travel-time file in the scenario, access is priced per minute from it instead
+    (``travel_minutes``, practices x practices in ``practices.code`` order, read from the file
+    when not given), unreachable hubs are errors and ``max_travel_minutes`` is checked.
     """
     problems: list[str] = []
     codes = list(practices.code)
@@ -80,9 +86,12 @@ def verify(
     n_ = {c: float(practices.northing[i]) for i, c in enumerate(codes)}
     populations = {fid: sum(size.get(c, 0) for c in ms) for fid, ms in members.items()}
     b = scenario.bounds
+    soft = bool(getattr(b, "soft", False))
+    # soft bounds: the range may be left at a price, but not the outer window (population_window)
+    lo, hi = population_window(b, practices.list_size) if soft else (b.min_population, b.max_population)
     for fid, pop in populations.items():
-        if hard_bounds and not (b.min_population <= pop <= b.max_population):
-            problems.append(f"federation {fid} has {pop:,} patients, outside {b.min_population:,}-{b.max_population:,}")
+        if hard_bounds and not (lo <= pop <= hi):
+            problems.append(f"federation {fid} has {pop:,} patients, outside {lo:,}-{hi:,}")
     for fid in members:
         if fid not in hubs:
             problems.append(f"federation {fid} has no hub")
@@ -110,6 +119,13 @@ def verify(
         problems.append(f"{len(members)} federations, but the scenario fixes {c.n_federations}")
     costs = scenario.costs
     per_km = costs.hub_visits_per_patient * 2.0 * costs.travel_gbp_per_km
+    per_minute = costs.hub_visits_per_patient * 2.0 * getattr(costs, "travel_gbp_per_minute", 0.0)
+    if travel_minutes is None and getattr(scenario.inputs, "travel_times", None) is not None:
+        from inputs.travel import read_travel_times
+
+        travel_minutes = read_travel_times(scenario.inputs.travel_times).matrix(codes, codes)
+        np.fill_diagonal(travel_minutes, 0.0)
+    max_minutes = getattr(c, "max_travel_minutes", None)
     access = 0.0
     for fid, ms in members.items():
         hub = hubs.get(fid)
@@ -119,7 +135,17 @@ def verify(
             if code not in pos:
                 continue
             km = float(np.hypot(e[code] - e[hub], n_[code] - n_[hub])) / 1000.0
-            access += size[code] * per_km * km
+            if travel_minutes is None:
+                access += size[code] * per_km * km
+            else:
+                minutes = float(travel_minutes[pos[code], pos[hub]])
+                if not np.isfinite(minutes):
+                    problems.append(f"practice {code} has no route to its hub {hub} in the travel-time file")
+                    continue
+                access += size[code] * per_minute * minutes
+                if max_minutes is not None and minutes > max_minutes + 1e-9:
+                    problems.append(f"practice {code} is {minutes:.1f} minutes from hub {hub}, over the limit "
+                                    f"of {max_minutes:g}")
             if c.max_distance_km is not None and km > c.max_distance_km + 1e-9:
                 problems.append(f"practice {code} is {km:.1f} km from hub {hub}, over the limit of {c.max_distance_km} km")
     if c.nest_within != "none":
@@ -161,9 +187,11 @@ def verify(
         from .risk import risk_choice
 
         risk = sum(risk_choice(rk, pop).cost_gbp for pop in populations.values())
-    total = access + fixed + disruption + services + risk
+    penalty = sum(bound_penalty(b, pop) for pop in populations.values()) if soft else 0.0
+    total = access + fixed + disruption + services + risk + penalty
     if expected_cost is not None and abs(total - expected_cost) > 1e-6 * max(1.0, abs(total)):
         problems.append(f"reported cost £{expected_cost:,.2f} differs from the recomputed £{total:,.2f}")
     return Verification(ok=not problems, problems=tuple(problems), populations=populations,
                         cost_gbp=total, cost_breakdown={"services": services, "risk": risk, "access": access,
-                                                        "federation_fixed": fixed, "disruption": disruption})
+                                                        "federation_fixed": fixed, "disruption": disruption}
+                        | ({"penalty": penalty} if soft else {}))

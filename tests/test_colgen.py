@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from optimise.branch_price import Node, separate_subset_rows
 from optimise.colgen import _Pricer, solve_federations_cg
-from optimise.engine import ProblemInfeasible
+from optimise.engine import ProblemInfeasible, solve_federations
 from optimise.problem import FederationProblem
 from optimise.result import Status
 from inputs.model import BoundsSpec, ConstraintsSpec, CostsSpec, Scenario
@@ -208,6 +208,28 @@ def test_the_tree_alone_proves_the_optimum(monkeypatch):
         check_with_verify(seed, 9, sc, res)
         branched += "branch and price" in res.message and "branch and price: 1 nodes" not in res.message
     assert branched >= 1
+
+
+def test_the_tree_finds_a_plan_when_no_heuristic_does(monkeypatch, devon_rows):
+    """Regression: with no heuristic plan the tree once branched forever on a pair it had already
+    forced, because artificial columns still covered that practice (a 10-practice area with tight
+    bounds ran to its time limit with no plan). Now M grows until artificials leave the node LP
+    or the node is pruned as holding no plan."""
+    from optimise import heuristics
+
+    monkeypatch.setattr(heuristics, "construct", lambda *a, **k: None)
+    rows = sorted(devon_rows, key=lambda r: (r["sub_icb_code"], r["practice_code"]))[:10]
+    sizes = np.array([int(r["registered_patients"]) for r in rows])
+    xy = np.array([[float(r["easting"]), float(r["northing"])] for r in rows]) / 1000
+    d = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1))
+    total = int(sizes.sum())
+    p = FederationProblem(tuple(r["practice_code"] for r in rows), sizes, 0.15 * sizes[:, None] * d,
+                          252530.0, total // 4, total // 2 + 1, None)
+    res = solve_federations_cg(p, time_limit_s=60)
+    ref = solve_federations(p, "cbc", time_limit_s=60, method="compact")
+    assert ref.status is Status.OPTIMAL
+    assert res.status is Status.OPTIMAL and res.objective == pytest.approx(ref.objective, rel=1e-9)
+    assert res.runtime_s < 30      # it used to spin until the limit
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])

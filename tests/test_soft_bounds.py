@@ -1,0 +1,109 @@
+"""Soft population bounds: a federation may leave [min, max] and pays a penalty per patient
+outside it. The switch must bite (an island that cannot reach the floor is planned instead of
+refused), price exactly (brute force), and be re-checked by verify()."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from fedplan import api
+from inputs.model import BoundsSpec, ConstraintsSpec, MakeBuySpec, RiskSpec, Scenario
+from optimise import ProblemInfeasible, Status, solve_federations, verify
+from optimise.sizecost import bound_penalty, population_window
+from tests.test_optimise import brute_force, make_practices
+
+# two towns of 29,000 and 28,000 patients, and an island of 8,000 patients 150 km out to sea
+XY = [(0, 0), (1, 0), (0, 2), (40, 0), (41, 1), (40, 3), (20, 150)]
+SIZES = [12000, 9000, 8000, 15000, 7000, 6000, 8000]
+PLAIN = dict(makebuy=MakeBuySpec(joint=False), risk=RiskSpec(enabled=False))
+
+
+def scenario(soft: bool, penalty: float = 100.0, **constraints) -> Scenario:
+    return Scenario(bounds=BoundsSpec(min_population=20000, max_population=40000, soft=soft,
+                                      penalty_gbp_per_patient=penalty),
+                    constraints=ConstraintsSpec(**constraints), **PLAIN)
+
+
+def build(sc: Scenario, xy=XY, sizes=SIZES):
+    pr = make_practices(xy, sizes)
+    xy_km = np.c_[pr.easting, pr.northing] / 1000
+    d = np.sqrt(((xy_km[:, None] - xy_km[None]) ** 2).sum(-1))
+    return pr, api.build_problem(pr, sc, d, api.load_catalogue(sc))
+
+
+def test_penalty_and_window():
+    b = BoundsSpec(min_population=25000, max_population=100000, soft=True, penalty_gbp_per_patient=10.0)
+    assert bound_penalty(b, 20000) == pytest.approx(50000.0)
+    assert bound_penalty(b, 60000) == 0.0
+    assert bound_penalty(b, 100500) == pytest.approx(5000.0)
+    assert population_window(b, [3000, 9000]) == (3000, 200000)
+    assert population_window(b, [3000, 250000]) == (3000, 250000)     # a giant practice still fits
+    hard = replace(b, soft=False)
+    assert bound_penalty(hard, 1000) == 0.0 and population_window(hard, [3000]) == (25000, 100000)
+
+
+@pytest.mark.parametrize("method", ["branch_price", "compact"])
+def test_island_refused_with_hard_bounds_and_planned_with_soft(method):
+    # within 30 km of its hub, the island cannot join either town: hard bounds have no plan
+    pr, hard = build(scenario(False, max_distance_km=30))
+    with pytest.raises(ProblemInfeasible, match="P06"):
+        solve_federations(hard, "cbc", time_limit_s=20, method=method)
+    sc = scenario(True, max_distance_km=30)
+    pr, soft = build(sc)
+    res = solve_federations(soft, "cbc", time_limit_s=30, method=method)
+    assert res.status == Status.OPTIMAL
+    assert res.objective == pytest.approx(brute_force(soft), rel=1e-9)
+    island = res.assignment[6]
+    assert (res.assignment == island).sum() == 1          # the island is a federation of its own
+    check = verify(pr, res.assignment_by_code(), res.hubs_by_federation(), sc, expected_cost=res.objective)
+    assert check.ok, check.problems
+    # its penalty is 100 £/patient x 12,000 patients short of the floor
+    assert check.cost_breakdown["penalty"] == pytest.approx(100.0 * 12000)
+
+
+@pytest.mark.parametrize("method", ["branch_price", "compact"])
+def test_soft_bounds_trade_penalty_against_cost(method):
+    # without a distance limit the hard plan sends the island 150 km to a town; a small penalty
+    # makes keeping it alone cheaper, a large one reproduces the hard optimum
+    _, hard = build(scenario(False))
+    hard_opt = solve_federations(hard, "cbc", time_limit_s=30, method=method)
+    _, cheap = build(scenario(True, penalty=0.5))
+    cheap_opt = solve_federations(cheap, "cbc", time_limit_s=30, method=method)
+    _, dear = build(scenario(True, penalty=1e5))
+    dear_opt = solve_federations(dear, "cbc", time_limit_s=30, method=method)
+    for r, p in ((hard_opt, hard), (cheap_opt, cheap), (dear_opt, dear)):
+        assert r.status == Status.OPTIMAL
+        assert r.objective == pytest.approx(brute_force(p), rel=1e-9)
+    assert cheap_opt.objective < hard_opt.objective - 1.0
+    assert (cheap_opt.assignment == cheap_opt.assignment[6]).sum() == 1
+    assert dear_opt.objective == pytest.approx(hard_opt.objective, rel=1e-9)
+
+
+def test_verify_rejects_a_plan_beyond_the_soft_window_and_counts_the_penalty():
+    sc = scenario(True)
+    pr, p = build(sc)
+    one = {c: "A" for c in pr.code}                 # 65,000 patients: inside the window (to 80,000)
+    v = verify(pr, one, {"A": "P00"}, sc)
+    assert v.ok, v.problems
+    assert v.cost_breakdown["penalty"] == pytest.approx(100.0 * 25000)
+    tight = replace(sc, bounds=replace(sc.bounds, max_population=30000))   # window to 60,000
+    v = verify(pr, one, {"A": "P00"}, tight)
+    assert not v.ok and "outside" in v.problems[0]
+
+
+def test_joint_make_or_buy_with_soft_bounds_prices_every_population():
+    sc = Scenario(bounds=BoundsSpec(min_population=20000, max_population=40000, soft=True),
+                  constraints=ConstraintsSpec(max_distance_km=30))
+    pr, p = build(sc)
+    g = p.size_cost
+    assert g is not None and g.lo == 6000 and g.hi >= 65000
+    cat = api.load_catalogue(sc)
+    for pop in (8000, 29000, 57000):
+        terms = api.federation_terms(pop, sc, cat)
+        assert g(pop) == pytest.approx(terms["services"] + terms["risk"] + terms["penalty"])
+    res = solve_federations(p, "cbc", time_limit_s=60)
+    assert res.has_plan
+    check = verify(pr, res.assignment_by_code(), res.hubs_by_federation(), sc, expected_cost=res.objective)
+    assert check.ok, check.problems
