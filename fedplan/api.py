@@ -427,7 +427,12 @@ def make_summary(r: PlanRun) -> dict:
                 "max_distance_km": round(float(r.distance_km[ms, hub].max()), 3),
             })
     b = r.baseline
-    L, U = prob.min_population, prob.max_population
+    # the planners' range; under soft bounds the model's own window (prob) is wider
+    L, U = r.scenario.bounds.min_population, r.scenario.bounds.max_population
+    bounds = {"min_population": L, "max_population": U}
+    if r.scenario.bounds.soft:
+        bounds |= {"soft": True, "penalty_gbp_per_patient": r.scenario.bounds.penalty_gbp_per_patient,
+                   "allowed_min_population": prob.min_population, "allowed_max_population": prob.max_population}
     summary = {
         "status": str(res.status),
         "objective_gbp": _round(res.objective),
@@ -442,7 +447,7 @@ def make_summary(r: PlanRun) -> dict:
         "n_practices": len(p),
         "population": p.population,
         "n_federations": res.n_federations,
-        "bounds": {"min_population": L, "max_population": U},
+        "bounds": bounds,
         "federations": feds,
         "cost_breakdown": _breakdown(r) if res.has_plan else {},
         "baseline": {

@@ -107,3 +107,26 @@ def test_joint_make_or_buy_with_soft_bounds_prices_every_population():
     assert res.has_plan
     check = verify(pr, res.assignment_by_code(), res.hubs_by_federation(), sc, expected_cost=res.objective)
     assert check.ok, check.problems
+
+
+def test_a_soft_run_reports_the_planners_range_and_the_penalty_line_by_line(tmp_path, devon_rows):
+    from tests.input_helpers import write_csv
+
+    rows = sorted(devon_rows, key=lambda r: (r["sub_icb_code"], r["practice_code"]))[:12]
+    write_csv(tmp_path / "practices.csv", rows)
+    path = tmp_path / "soft.toml"
+    path.write_text('[area]\nengland = true\n[inputs]\npractices = "practices.csv"\n'
+                    "[bounds]\nmin_population = 60000\nmax_population = 70000\nsoft = true\n"
+                    "penalty_gbp_per_patient = 2\n[solve]\ntime_limit_s = 60\n", encoding="utf-8")
+    run = api.run(path)
+    s = run.summary()
+    assert s["bounds"]["min_population"] == 60000 and s["bounds"]["soft"] is True
+    assert s["bounds"]["allowed_min_population"] < 60000
+    assert run.verification.ok, run.verification.problems
+    plan_penalty = sum(f["penalty_gbp"] for f in s["federations"])
+    assert s["cost_breakdown"]["penalty"] == pytest.approx(plan_penalty, abs=0.05)
+    assert plan_penalty == pytest.approx(sum(bound_penalty(run.scenario.bounds, f["population"])
+                                             for f in s["federations"]), abs=0.05)
+    base = s["baseline"]
+    assert base["cost_breakdown"]["penalty"] > 0       # today's small PCNs pay it too
+    assert sum(base["cost_breakdown"].values()) == pytest.approx(base["objective_gbp"], abs=1.0)
