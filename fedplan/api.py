@@ -36,10 +36,11 @@ def as_scenario(scenario: Scenario | str | Path | None) -> Scenario:
 def check_supported(scenario: Scenario) -> None:
     """Refuse switches this engine does not model yet, rather than silently ignoring them."""
     src = scenario.source or "scenario"
-    if scenario.constraints.contiguity:
-        raise InputError("contiguity = true is not supported by this version's engine yet; the plan would "
-                         "ignore it.", file=src, column="constraints.contiguity",
-                         fix="set contiguity = false, or use max_distance_km / nest_within to keep federations local.")
+    if scenario.constraints.contiguity and scenario.solve.method != "branch_price":
+        raise InputError("contiguity = true is modelled by the branch_price method only (its pricing keeps "
+                         "each candidate federation connected); the compact MIP has no contiguity rows.",
+                         file=src, column="constraints.contiguity",
+                         fix="set [solve] method = \"branch_price\" (the default), or contiguity = false.")
     if scenario.constraints.max_travel_minutes is not None and scenario.inputs.travel_times is None:
         raise InputError("max_travel_minutes needs a travel-time matrix to measure minutes against.", file=src,
                          column="constraints.max_travel_minutes",
@@ -247,6 +248,8 @@ def build_problem(practices: Practices, scenario: Scenario, distance_km: np.ndar
         allowed &= lock_mask(practices, scenario)
     together, apart = link_pairs(practices, scenario)
     window = population_window(scenario.bounds, practices.list_size)
+    # contiguity runs on the Delaunay graph of practice sites (geo.adjacency), the graph verify uses
+    adjacency = tuple(geo.practice_adjacency(practices)) if k.contiguity else None
     assign = per_unit * w[:, None] * travel
     if c.disruption_gbp_per_patient > 0:
         pcn = np.array(practices.pcn_code, dtype=object) if practices.pcn_code else np.full(len(w), "", object)
@@ -256,7 +259,7 @@ def build_problem(practices: Practices, scenario: Scenario, distance_km: np.ndar
         codes=practices.code, list_size=practices.list_size,
         assign_cost=assign, hub_cost=c.federation_fixed_gbp,
         min_population=window[0], max_population=window[1],
-        n_federations=k.n_federations, allowed=allowed, together=together, apart=apart,
+        n_federations=k.n_federations, allowed=allowed, together=together, apart=apart, adjacency=adjacency,
         size_cost=size_cost(practices, scenario, catalogue if catalogue is not None else load_catalogue(scenario)))
 
 
@@ -398,7 +401,11 @@ def _verify(practices: Practices, sc: Scenario, result: Result, catalogue: Catal
             minutes: np.ndarray | None = None) -> Verification:
     if not result.has_plan:
         return Verification(ok=False, problems=("no plan to verify",))
-    return verify(practices, result.assignment_by_code(), result.hubs_by_federation(), sc,
+    adjacency = None
+    if sc.constraints.contiguity:
+        code = practices.code
+        adjacency = [(code[i], code[j]) for i, j in geo.practice_adjacency(practices)]
+    return verify(practices, result.assignment_by_code(), result.hubs_by_federation(), sc, adjacency=adjacency,
                   expected_cost=result.objective, catalogue=catalogue, travel_minutes=minutes)
 
 

@@ -123,10 +123,10 @@ class _Knapsack:
     """
 
     __slots__ = ("p", "w", "idx", "ratio", "cumW", "cumP", "m", "m_curve", "npos", "lo", "hi", "tol",
-                 "icuts", "pen", "base", "conf", "_order", "_arrays")
+                 "icuts", "pen", "base", "conf", "_order", "_arrays", "accept", "rule")
 
     def __init__(self, p: np.ndarray, w: np.ndarray, idx: np.ndarray, lo: int, hi: int, cuts=None,
-                 conflicts=None, compiled: bool = True):
+                 conflicts=None, compiled: bool = True, accept=None, rule=None):
         """``cuts`` = (cut ids per item, penalty per cut, count per cut already in the column):
         a column pays a cut's penalty once it holds two of the cut's three practices (subset-row
         cuts). Penalties only lower a subset's profit, so the relaxation without them stays an
@@ -141,6 +141,11 @@ class _Knapsack:
         self.w = w[order].tolist()
         self.idx = np.asarray(idx)[order].tolist()
         self._order = order
+        # ``accept(items)`` (input positions) rejects subsets that break a rule the relaxation
+        # ignores (contiguity): such subsets are never recorded, so the search stays exact for
+        # the accepted ones; the compiled kernel has no such hook, so the search runs in Python
+        self.accept = accept
+        self.rule = rule            # the same kind of predicate, kept for callers to switch on
         self._arrays = (p[order], w[order], ratio[order]) if compiled and _compiled() else None
         self.ratio = ratio[order].tolist()
         self.m = len(self.p)
@@ -229,13 +234,14 @@ class _Knapsack:
     def best(self, floor: float, node_limit: int = 20000, keep: int = 3):
         """Subsets with profit > floor: the best one (exact) and up to ``keep`` incumbents found on
         the way, best last. Returns (best profit or None, [(profit, items)...], exact flag)."""
-        if self._arrays is not None:
+        if self._arrays is not None and self.accept is None:
             exact, found = self._jit_search(0, floor, node_limit, keep, 0)
             if not found:
                 return None, [], exact
             return found[-1][0], found[-keep:], exact
         p, w, hi, lo = self.p, self.w, self.hi, self.lo
         m = self.m
+        accept = self.accept
         state = {"best": floor, "nodes": 0}
         found: list[tuple[float, list[int]]] = []
         stack: list[int] = []
@@ -260,7 +266,7 @@ class _Knapsack:
                 stack.append(k)
                 ic = cuts and self.icuts[k]
                 ncp, ncw = cp + p[k] - (self._take(k, cnt) if ic else 0.0), cw + wk
-                if ncw >= lo and ncp > state["best"] + tol:
+                if ncw >= lo and ncp > state["best"] + tol and (accept is None or accept([self.idx[j] for j in stack])):
                     state["best"] = ncp
                     found.append((ncp, [self.idx[j] for j in stack]))
                 ok = dfs(k + 1, ncw, ncp)
@@ -274,7 +280,7 @@ class _Knapsack:
                     return False
             return dfs(k + 1, cw, cp)
 
-        if lo <= 0 <= hi and 0.0 > floor + tol:
+        if lo <= 0 <= hi and 0.0 > floor + tol and (accept is None or accept([])):
             state["best"] = 0.0
             found.append((0.0, []))
         limit = sys.getrecursionlimit()
@@ -288,11 +294,12 @@ class _Knapsack:
 
     def enumerate(self, floor: float, limit: int):
         """Every subset with profit >= floor (and the weight window); None if more than limit."""
-        if self._arrays is not None:
+        if self._arrays is not None and self.accept is None:
             complete, found = self._jit_search(1, floor, 0, 0, limit)
             return found if complete else None
         p, w, hi, lo = self.p, self.w, self.hi, self.lo
         m = self.m
+        accept = self.accept
         out: list[tuple[float, list[int]]] = []
         stack: list[int] = []
         tol = self.tol
@@ -313,7 +320,7 @@ class _Knapsack:
                 stack.append(k)
                 ic = cuts and self.icuts[k]
                 ncp, ncw = cp + p[k] - (self._take(k, cnt) if ic else 0.0), cw + wk
-                if ncw >= lo and ncp >= floor - tol:
+                if ncw >= lo and ncp >= floor - tol and (accept is None or accept([self.idx[j] for j in stack])):
                     out.append((ncp, [self.idx[j] for j in stack]))
                     if len(out) > limit:
                         return False
@@ -328,7 +335,7 @@ class _Knapsack:
                     return False
             return dfs(k + 1, cw, cp)
 
-        if lo <= 0 <= hi and 0.0 >= floor - tol:
+        if lo <= 0 <= hi and 0.0 >= floor - tol and (accept is None or accept([])):
             out.append((0.0, []))
         if m + 50 > sys.getrecursionlimit():
             sys.setrecursionlimit(m + 100)
@@ -430,6 +437,7 @@ class _Pricer:
         """Columns cost ``F + sum a[S, h]`` with population in [L, U] (default: the problem's);
         ``_SegmentedPricer`` runs one such pricer per affine segment of the size cost."""
         self.n = problem.n
+        self.problem = problem
         self.w = problem.list_size.astype(np.int64)
         self.a = a
         self.F = float(F)
@@ -549,14 +557,71 @@ class _Pricer:
         view = self._hub_view(h, P[:, h], items, lo[h], hi[h], need[h], forced, cuts)
         if view is None:
             return None
-        ip, iw, _, _, lo_h, hi_h, _, kcuts, conflicts = view
+        ip, iw, members_of, base, lo_h, hi_h, _, kcuts, conflicts = view
+        rule = None
+        if self.problem.adjacency is not None:
+            connected = self.problem.connected
+            rule = lambda chosen: connected(self._column(base, members_of, chosen))  # noqa: E731
         return _Knapsack(ip, iw, np.arange(len(ip)), lo_h, hi_h, cuts=kcuts, conflicts=conflicts,
-                         compiled=self.n >= JIT_MIN_PRACTICES), view
+                         compiled=self.n >= JIT_MIN_PRACTICES, rule=rule), view
+
+    CONNECTED_NODES = 300   # search nodes per hub for connected columns when the best set is not
+    # True: under contiguity, search connected sets exhaustively (node limit 400,000 per hub) and
+    # bound by that value when the search completes (phase 1 uses it to prove infeasibility)
+    exact_connected = False
+
+    def _connected_only(self, ks: "_Knapsack", view, need_h: float, sols, keep: int, node_limit: int):
+        """The connected sets among ``sols``; when there are none, connected columns from greedy
+        growth out of the hub and a short search that records connected sets only. Neither is
+        exhaustive: they supply columns, the bound comes from the unconstrained value."""
+        good = [(prof, chosen) for prof, chosen in sols if ks.rule(chosen)]
+        if good:
+            return good
+        ip, iw, members_of, base, lo_h, hi_h, _, kcuts, conflicts = view
+        if kcuts is None and conflicts is None:
+            grown = self._grow_connected(ip, iw, members_of, base, lo_h, hi_h, need_h)
+            if grown:
+                return grown
+        ks.accept = ks.rule
+        try:
+            _, found, _ = ks.best(need_h, node_limit=node_limit, keep=keep)
+        finally:
+            ks.accept = None
+        return found
+
+    def _grow_connected(self, ip, iw, members_of, base, lo_h, hi_h, need_h):
+        """Greedy: from the hub (and its forced members) add the neighbouring item with the best
+        profit per patient while it fits; the most profitable connected set seen in the window."""
+        nbrs = self.problem._neighbours
+        item_of = {m: k for k, ms in enumerate(members_of) for m in ms}
+        frontier = {item_of[j] for i in base for j in nbrs[i] if j in item_of}
+        chosen: list[int] = []
+        taken = set()
+        cw, cp, best = 0, 0.0, None
+        if lo_h <= 0 and need_h < 0:
+            best = (0.0, [])
+        while frontier:
+            fits = [k for k in frontier if cw + iw[k] <= hi_h]
+            if not fits:
+                break
+            k = max(fits, key=lambda k: ip[k] / iw[k] if iw[k] > 0 else (np.inf if ip[k] > 0 else -np.inf))
+            if ip[k] <= 0 and cw >= lo_h:
+                break
+            chosen.append(k)
+            taken.add(k)
+            frontier.discard(k)
+            cw += int(iw[k])
+            cp += float(ip[k])
+            frontier |= {item_of[j] for m in members_of[k] for j in nbrs[m] if j in item_of} - taken
+            if cw >= lo_h and cp > need_h + 1e-9 * max(1.0, abs(need_h)) and (best is None or cp > best[0]):
+                best = (cp, list(chosen))
+        return [best] if best is not None else []
 
     def _valid(self, S) -> bool:
-        """No apart pair inside S (together-groups are whole by construction)."""
+        """No apart pair inside S (together-groups are whole by construction), and S connected
+        when the problem asks for contiguity."""
         inside = set(S)
-        return not any(self.apart_of.get(i, set()) & inside for i in S)
+        return not any(self.apart_of.get(i, set()) & inside for i in S) and self.problem.connected(S)
 
     @staticmethod
     def _column(base: list[int], item_members, chosen) -> tuple[int, ...]:
@@ -614,6 +679,8 @@ class _Pricer:
             out.exact_hubs += 1
             if heuristic:
                 _, sols, _ = ks.best(need_h, node_limit=1500, keep=keep)
+                if ks.rule is not None:
+                    sols = self._connected_only(ks, made[1], need_h, sols, keep, self.CONNECTED_NODES)
                 before = len(cols)
                 for prof, chosen in sols:
                     rc = float(need_h - prof)
@@ -640,7 +707,20 @@ class _Pricer:
                             cols.append((S, int(h), rc_true))
             if value is None:
                 continue
+            # contiguity: the value above ignores it, so it bounds every connected column too
+            # (rc_min stays valid); columns come from the connected sets only
+            if ks.rule is not None and self.exact_connected:
+                ks.accept = ks.rule
+                try:
+                    c_value, c_sols, c_exact = ks.best(need_h, node_limit=400_000, keep=keep)
+                finally:
+                    ks.accept = None
+                if c_exact:                  # exact over connected sets: the tighter valid value
+                    value = need_h if c_value is None else c_value
+                sols = c_sols
             rc_min = min(rc_min, float(need_h - value))
+            if ks.rule is not None and not self.exact_connected:
+                sols = self._connected_only(ks, made[1], need_h, sols, keep, self.CONNECTED_NODES)
             before = len(cols)
             for prof, chosen in sols:
                 rc = float(need_h - prof)
@@ -716,6 +796,7 @@ class _Pricer:
             if made is None:
                 continue
             ks, (ip, iw, members_of, base, lo_h, hi_h, need_h, kcuts, conflicts) = made
+            ks.accept = ks.rule             # only connected columns can be in a plan: exact filter
             sols = ks.enumerate(need_h, limit - total)
             if sols is None:
                 return None
@@ -1180,7 +1261,7 @@ class _Solver:
             for col in _plan_columns(p, self.plan):
                 self.master.add(*col)
         for col in _nearest_columns(p):
-            if _column_ok(p, col[0]):         # seeds ignore together / apart pairs; keep valid ones
+            if _column_ok(p, col[0]) and p.connected(col[0]):   # seeds ignore links and contiguity
                 self.master.add(*col)
         self.log(f"master seeded with {len(self.master.vars)} columns; k in [{self.k_lo}, {self.k_cap()}]")
 
@@ -1239,7 +1320,13 @@ class _Solver:
             self.log(f"phase 1 round {rounds}: artificial mass {z:.6f}, +{added} columns")
             if added == 0:
                 if z > 1e-7:
-                    return "infeasible"
+                    # with contiguity the column search is not exhaustive: no new column is not a
+                    # proof (only the Lagrangian bound above is). Retry with the exhaustive
+                    # connected search, whose value then gives the bound.
+                    if self.p.adjacency is not None and not zero_pricer.exact_connected:
+                        zero_pricer.exact_connected = True
+                        continue
+                    return "infeasible" if self.p.adjacency is None else "stalled"
                 break
         else:
             return "timeout"

@@ -69,8 +69,42 @@ def diagnose(problem: FederationProblem, names: tuple[str, ...] | None = None,
             f"{_names(problem, stuck, names)} cannot reach a federation of {_fmt(L)} patients with the "
             "practices they are allowed to join (distance limit, nesting or hub candidates); relax "
             "max_distance_km or nest_within, add hub candidates near them, or use soft bounds.")
+    if not stuck and problem.adjacency is not None:
+        out.extend(_contiguity_reasons(problem, names))
     out.extend(_link_reasons(problem, names))
     return out
+
+
+def _contiguity_reasons(problem: FederationProblem, names) -> list[str]:
+    """Under contiguity a federation with hub j lies in the piece of the adjacency graph, among
+    the practices allowed to join j, that contains j: a practice whose every such piece is below
+    the minimum cannot be placed."""
+    L, w, n = problem.min_population, problem.list_size, problem.n
+    nbrs: list[list[int]] = [[] for _ in range(n)]
+    for i, j in problem.adjacency:
+        nbrs[i].append(j)
+        nbrs[j].append(i)
+    best = np.zeros(n, dtype=np.int64)
+    for h in range(n):
+        if not problem.allowed[h, h]:
+            continue
+        ok = problem.allowed[:, h]
+        seen, todo = {h}, [h]
+        while todo:
+            for j in nbrs[todo.pop()]:
+                if ok[j] and j not in seen:
+                    seen.add(j)
+                    todo.append(j)
+        piece = list(seen)
+        pop = int(w[piece].sum())
+        best[piece] = np.maximum(best[piece], pop)
+    stuck = np.flatnonzero(best < L)
+    if not len(stuck):
+        return []
+    return [f"under contiguity, {_names(problem, stuck, names)} can only join connected groups of at most "
+            f"{_fmt(best[stuck].max())} patients (the practices they may share a hub with, linked through "
+            f"neighbouring practices); no federation of {_fmt(L)} can include them. Allow soft bounds, "
+            "nest at a wider level, or relax max_distance_km."]
 
 
 def _link_reasons(problem: FederationProblem, names) -> list[str]:

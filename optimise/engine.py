@@ -63,6 +63,8 @@ def solve_federations(
                                     warm_start=warm_start, log_path=log_path, mip_solver=solver, names=names)
     if method != "compact":
         raise ValueError(f"unknown method {method!r}; choose branch_price or compact")
+    if problem.adjacency is not None:
+        raise ValueError("contiguity (problem.adjacency) is modelled by method='branch_price' only")
     result = _solve(problem, solver, time_limit_s, gap, seed, threads, warm_start, log_path, names)
     return result.replace(practice_codes=problem.codes)
 

@@ -38,6 +38,9 @@ class FederationProblem:
     # like-minded practices: pairs that must share a federation / must not
     together: tuple[tuple[int, int], ...] = ()
     apart: tuple[tuple[int, int], ...] = ()
+    # contiguity: when given, the members of every federation must form a connected subgraph of
+    # this practice graph (pairs of practice indices, e.g. Delaunay neighbours)
+    adjacency: tuple[tuple[int, int], ...] | None = None
     size_cost: SizeCost | None = None
 
     def __post_init__(self) -> None:
@@ -57,6 +60,16 @@ class FederationProblem:
             if any(i == j or not 0 <= i < n or not 0 <= j < n for i, j in pairs):
                 raise ValueError(f"FederationProblem.{name} holds a pair that is not two distinct practices")
             object.__setattr__(self, name, tuple(sorted(set(pairs))))
+        if self.adjacency is not None:
+            edges = tuple(sorted({tuple(sorted((int(i), int(j)))) for i, j in self.adjacency}))
+            if any(i == j or not 0 <= i < n or not 0 <= j < n for i, j in edges):
+                raise ValueError("FederationProblem.adjacency holds a pair that is not two distinct practices")
+            object.__setattr__(self, "adjacency", edges)
+            nbrs: list[set[int]] = [set() for _ in range(n)]
+            for i, j in edges:
+                nbrs[i].add(j)
+                nbrs[j].add(i)
+            object.__setattr__(self, "_neighbours", tuple(frozenset(x) for x in nbrs))
         g = self.size_cost
         if g is not None and (g.lo > self.min_population
                               or g.hi < min(self.max_population, int(self.list_size.sum()))):
@@ -124,6 +137,23 @@ class FederationProblem:
             total += float(np.sum(self.size_cost(pops)))
         return total
 
+    def connected(self, members) -> bool:
+        """True when the members form one connected piece of ``adjacency`` (always without it)."""
+        if self.adjacency is None:
+            return True
+        inside = set(int(i) for i in members)
+        if len(inside) <= 1:
+            return True
+        start = next(iter(inside))
+        seen, todo = {start}, [start]
+        nbrs = self._neighbours
+        while todo:
+            for j in nbrs[todo.pop()]:
+                if j in inside and j not in seen:
+                    seen.add(j)
+                    todo.append(j)
+        return len(seen) == len(inside)
+
     def is_feasible(self, assignment: np.ndarray, hubs) -> bool:
         assignment = np.asarray(assignment)
         k = len(hubs)
@@ -141,4 +171,6 @@ class FederationProblem:
             return False
         if any(assignment[i] == assignment[j] for i, j in self.apart):
             return False
-        return bool(np.all(self.allowed[np.arange(self.n), hubs[assignment]]))
+        if not np.all(self.allowed[np.arange(self.n), hubs[assignment]]):
+            return False
+        return self.adjacency is None or all(self.connected(np.flatnonzero(assignment == f)) for f in range(k))
