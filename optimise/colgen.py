@@ -1211,7 +1211,16 @@ class _Solver:
             return False
         labels, hubs = np.asarray(plan[0], dtype=np.int64), tuple(int(h) for h in plan[1])
         if not self.p.is_feasible(labels, hubs):
-            return False
+            if self.p.adjacency is None:
+                return False
+            # heuristics do not know contiguity: keep each hub's connected piece, re-attach the rest
+            from .heuristics import repair_contiguous
+
+            fixed = repair_contiguous(self.p, labels, hubs)
+            if fixed is None or not self.p.is_feasible(*fixed):
+                return False
+            labels, hubs = fixed
+            source += " (made contiguous)"
         c = self.p.cost(labels, hubs)
         if c < self.ub - 1e-9 * max(1.0, abs(self.ub) if np.isfinite(self.ub) else 1.0):
             self.ub, self.plan = c, (labels, hubs)
@@ -1245,7 +1254,9 @@ class _Solver:
         from .heuristics import construct, improve
 
         p = self.p
-        budget = 0.12 * self.time_limit_s
+        # construct and improve ignore contiguity (offer() repairs what it can, rarely enough):
+        # under contiguity they get a small share of the time
+        budget = (0.03 if p.adjacency is not None else 0.12) * self.time_limit_s
         for s in range(3):
             if s > 0 and time.perf_counter() - self.t0 > budget:
                 break

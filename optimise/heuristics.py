@@ -341,3 +341,42 @@ def hub_set_search(problem: FederationProblem, hubs, *, solver: str = "cbc", tim
             moved.append(int(min(ok, key=lambda j: problem.column_cost(members, j))) if ok else int(h))
         hubs = sorted(moved)
     return best
+
+
+def repair_contiguous(problem: FederationProblem, assignment, hubs) -> tuple[np.ndarray, tuple[int, ...]] | None:
+    """Make a plan contiguous on ``problem.adjacency``: each federation keeps the connected piece
+    that holds its hub; every other practice joins, neighbour by neighbour, the adjacent federation
+    whose hub is cheapest for it (when allowed). None when some practice cannot be placed or the
+    result breaks another rule; the caller checks feasibility anyway."""
+    if problem.adjacency is None:
+        return None
+    labels = np.asarray(assignment, dtype=np.int64).copy()
+    hubs = [int(h) for h in hubs]
+    nbrs = problem._neighbours
+    keep = np.zeros(problem.n, bool)
+    for f, h in enumerate(hubs):
+        keep[h] = True
+        todo = [h]
+        while todo:
+            for j in nbrs[todo.pop()]:
+                if labels[j] == f and not keep[j]:
+                    keep[j] = True
+                    todo.append(j)
+    labels[~keep] = -1
+    w = problem.list_size
+    pops = np.bincount(labels[labels >= 0], weights=w[labels >= 0], minlength=len(hubs))
+    while (labels < 0).any():
+        moved = False
+        for i in np.flatnonzero(labels < 0):
+            options = {int(labels[j]) for j in nbrs[i] if labels[j] >= 0}
+            options = [f for f in options if problem.allowed[i, hubs[f]]]
+            if options:
+                # a federation with room first, the cheapest hub among those
+                roomy = [f for f in options if pops[f] + w[i] <= problem.max_population] or options
+                f = min(roomy, key=lambda f: problem.assign_cost[i, hubs[f]])
+                labels[i] = f
+                pops[f] += w[i]
+                moved = True
+        if not moved:
+            return None
+    return labels, tuple(hubs)
