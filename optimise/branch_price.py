@@ -434,6 +434,11 @@ class BranchAndPrice:
         """Separate violated subset-row cuts on three practices at the root; False when done
         (none violated, the cut budget spent, or the LP no longer rising)."""
         m = self.master
+        if self.p.adjacency is not None:
+            # under contiguity the connected column search cannot use its greedy growth with cut
+            # penalties, and exact searches with both slow every node to minutes (measured on
+            # Devon): no cuts there
+            return False
         self.cut_history.append(z)
         gain = self.cut_history[-1] - self.cut_history[-3] if len(self.cut_history) >= 3 else np.inf
         # cuts slow every later pricing round: stop when two rounds closed under 5% of the gap left
