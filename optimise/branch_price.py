@@ -506,25 +506,8 @@ class BranchAndPrice:
         if budget < 1.0 or not len(x):
             return
         self._hub_searches += 1
-        weight = np.bincount(np.asarray(m.hubs[:len(x)]), weights=x, minlength=self.p.n)   # x predates new columns
         k = int(np.clip(round(float(x.sum())), s.k_lo, s.k_cap()))
-        # hubs of disjoint columns taken by LP weight (they are spread out; the k heaviest hubs
-        # alone often crowd one area), topped up by weight among practices still uncovered
-        covered = np.zeros(self.p.n, bool)
-        hubs: list[int] = []
-        for j in np.argsort(-x, kind="stable"):
-            S = list(m.members[j])
-            if x[j] <= 1e-6 or len(hubs) >= k:
-                break
-            if not covered[S].any():
-                covered[S] = True
-                hubs.append(int(m.hubs[j]))
-        for h in np.argsort(-weight, kind="stable"):
-            if len(hubs) >= k:
-                break
-            if not covered[h]:
-                covered[h] = True
-                hubs.append(int(h))
+        hubs = lp_hubs(m.members, m.hubs, x, k, self.p.n)
         # pairs fixed by reduced cost cannot be in a plan cheaper than the incumbent: leave them out
         problem = self.p if self.stats.fixed_pairs == 0 else replace(self.p, allowed=self.base_allowed)
         plan = hub_set_search(problem, hubs, solver=s.mip_solver, time_limit_s=budget, seed=s.seed,
@@ -641,6 +624,29 @@ class BranchAndPrice:
         open_bound = min([b for b, _, _ in heap], default=np.inf)
         self.stats.open_bound = open_bound
         s.lb = max(s.lb, min(open_bound, s.ub))
+
+
+def lp_hubs(members, hubs, x: np.ndarray, k: int, n: int) -> list[int]:
+    """k hubs read off a master LP solution ``x`` (over the first len(x) columns): the hubs of
+    disjoint columns taken by LP weight (they are spread out; the k heaviest hubs alone often crowd
+    one area), topped up by LP weight among practices still uncovered."""
+    weight = np.bincount(np.asarray(hubs[:len(x)]), weights=x, minlength=n)
+    covered = np.zeros(n, bool)
+    out: list[int] = []
+    for j in np.argsort(-x, kind="stable"):
+        S = list(members[j])
+        if x[j] <= 1e-6 or len(out) >= k:
+            break
+        if not covered[S].any():
+            covered[S] = True
+            out.append(int(hubs[j]))
+    for h in np.argsort(-weight, kind="stable"):
+        if len(out) >= k:
+            break
+        if not covered[h]:
+            covered[h] = True
+            out.append(int(h))
+    return out
 
 
 def separate_subset_rows(members: list[tuple[int, ...]], x: np.ndarray, n: int, existing: set,
