@@ -1189,7 +1189,7 @@ class _Solver:
         self.mip_solver = mip_solver
         self.SOLVER_NAME = mip_solver
         # partial pricing: enough hubs with new columns per round (full scans only to converge)
-        self.enough = max(25, problem.n // 8)
+        self.enough = max(25, problem.n // 4)
         self.log = log
         self.n = problem.n
         self.k_lo, self.k_hi = problem.federation_count_range()
