@@ -386,7 +386,7 @@ def run(scenario: Scenario | str | Path | None = None, *, log_path: Path | None 
         seed=sc.solve.seed, threads=sc.solve.threads, warm_start=baseline_start(practices, baseline),
         log_path=log_path, names=practices.name, method=sc.solve.method)
     timings["solve_s"] = time.perf_counter() - t
-    check = _verify(practices, sc, result, catalogue, minutes)
+    check = _verify(practices, sc, result, catalogue, minutes, problem.adjacency)
     return PlanRun(sc, practices, problem, dist, catalogue, result, baseline, check, timings, outline)
 
 
@@ -398,13 +398,12 @@ def baseline_start(practices: Practices, baseline: Baseline) -> tuple[np.ndarray
 
 
 def _verify(practices: Practices, sc: Scenario, result: Result, catalogue: Catalogue | None = None,
-            minutes: np.ndarray | None = None) -> Verification:
+            minutes: np.ndarray | None = None, edges=None) -> Verification:
+    """``edges``: the problem's adjacency (practice index pairs) when contiguity is on."""
     if not result.has_plan:
         return Verification(ok=False, problems=("no plan to verify",))
-    adjacency = None
-    if sc.constraints.contiguity:
-        code = practices.code
-        adjacency = [(code[i], code[j]) for i, j in geo.practice_adjacency(practices)]
+    code = practices.code
+    adjacency = None if edges is None else [(code[i], code[j]) for i, j in edges]
     return verify(practices, result.assignment_by_code(), result.hubs_by_federation(), sc, adjacency=adjacency,
                   expected_cost=result.objective, catalogue=catalogue, travel_minutes=minutes)
 

@@ -276,16 +276,12 @@ def _validate(args) -> int:
         from inputs import read_catalogue
 
         read_catalogue(sc.inputs.catalogue)
-    if sc.inputs.travel_times is not None:
-        from inputs import read_travel_times
-
-        read_travel_times(sc.inputs.travel_times)
     from optimise.diagnose import diagnose
 
     import geo
 
     api.load_outline(practices, sc)
-    problem = api.build_problem(practices, sc, geo.distance_km(practices))
+    problem = api.build_problem(practices, sc, geo.distance_km(practices))   # reads and checks travel_times
     reasons = diagnose(problem, practices.name)
     print(f"{args.scenario}: OK — {sc.area.describe()}: {len(practices)} practices, "
           f"{practices.population:,} patients; bounds {sc.bounds.min_population:,}-{sc.bounds.max_population:,}; "

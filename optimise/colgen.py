@@ -592,7 +592,7 @@ class _Pricer:
     def _grow_connected(self, ip, iw, members_of, base, lo_h, hi_h, need_h):
         """Greedy: from the hub (and its forced members) add the neighbouring item with the best
         profit per patient while it fits; the most profitable connected set seen in the window."""
-        nbrs = self.problem._neighbours
+        nbrs = self.problem.neighbours
         item_of = {m: k for k, ms in enumerate(members_of) for m in ms}
         frontier = {item_of[j] for i in base for j in nbrs[i] if j in item_of}
         chosen: list[int] = []

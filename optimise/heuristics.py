@@ -352,7 +352,7 @@ def repair_contiguous(problem: FederationProblem, assignment, hubs) -> tuple[np.
         return None
     labels = np.asarray(assignment, dtype=np.int64).copy()
     hubs = [int(h) for h in hubs]
-    nbrs = problem._neighbours
+    nbrs = problem.neighbours
     keep = np.zeros(problem.n, bool)
     for f, h in enumerate(hubs):
         keep[h] = True

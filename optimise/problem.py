@@ -137,6 +137,11 @@ class FederationProblem:
             total += float(np.sum(self.size_cost(pops)))
         return total
 
+    @property
+    def neighbours(self) -> tuple[frozenset[int], ...]:
+        """Adjacent practices of each practice (only with ``adjacency``)."""
+        return self._neighbours
+
     def connected(self, members) -> bool:
         """True when the members form one connected piece of ``adjacency`` (always without it)."""
         if self.adjacency is None:
@@ -146,7 +151,7 @@ class FederationProblem:
             return True
         start = next(iter(inside))
         seen, todo = {start}, [start]
-        nbrs = self._neighbours
+        nbrs = self.neighbours
         while todo:
             for j in nbrs[todo.pop()]:
                 if j in inside and j not in seen:
