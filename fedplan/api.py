@@ -378,13 +378,15 @@ def run(scenario: Scenario | str | Path | None = None, *, log_path: Path | None 
     problem = build_problem(practices, sc, dist, catalogue, minutes)
     baseline = cost_baseline(practices, problem, sc, catalogue)
     timings["model_s"] = time.perf_counter() - t
+    limit = (f"work limit {sc.solve.work_limit:g} units, time cap {sc.solve.time_limit_s:g}s"
+             if sc.solve.work_limit is not None else f"time limit {sc.solve.time_limit_s:g}s")
     say(f"{len(practices)} practices, {practices.population:,} patients; solving by "
-        f"{sc.solve.method.replace('_', ' ')} with {sc.solve.solver} (time limit {sc.solve.time_limit_s:g}s)")
+        f"{sc.solve.method.replace('_', ' ')} with {sc.solve.solver} ({limit})")
     t = time.perf_counter()
     result = solve_federations(
         problem, sc.solve.solver, time_limit_s=sc.solve.time_limit_s, gap=sc.solve.gap,
         seed=sc.solve.seed, threads=sc.solve.threads, warm_start=baseline_start(practices, baseline),
-        log_path=log_path, names=practices.name, method=sc.solve.method)
+        log_path=log_path, names=practices.name, method=sc.solve.method, work_limit=sc.solve.work_limit)
     timings["solve_s"] = time.perf_counter() - t
     check = _verify(practices, sc, result, catalogue, minutes, problem.adjacency)
     return PlanRun(sc, practices, problem, dist, catalogue, result, baseline, check, timings, outline)
@@ -445,6 +447,10 @@ def make_summary(r: PlanRun) -> dict:
         "bound_gbp": _round(res.bound),
         "gap": None if res.gap is None else round(float(res.gap), 8),
         "runtime_s": round(res.runtime_s, 3),
+        # the work the engine did: a count of operations, independent of the clock (optimise/clock.py)
+        "work_units": None if res.work_units is None else round(float(res.work_units), 3),
+        # false when a time limit, not a work limit or the proof, ended the run
+        "repeatable": res.repeatable,
         "solver": res.solver,
         "method": r.scenario.solve.method,
         "solver_version": res.solver_version,
@@ -477,6 +483,7 @@ def make_summary(r: PlanRun) -> dict:
                                  if r.scenario.inputs.travel_times is not None else "straight-line distance"),
             "travel_gbp_per_minute": r.scenario.costs.travel_gbp_per_minute,
             "time_limit_s": r.scenario.solve.time_limit_s,
+            "work_limit": r.scenario.solve.work_limit,
             "threads": r.scenario.solve.threads,
             "catalogue": r.catalogue.source,
             "make_or_buy_in_objective": r.scenario.makebuy.joint,

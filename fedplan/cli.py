@@ -32,6 +32,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="override [solve] method: branch_price (default; column generation with branching, "
                         "the solver settles the set-partitioning IPs) or compact (the assignment MIP)")
     p.add_argument("--time-limit", dest="time_limit", type=float, help="override [solve] time_limit_s")
+    p.add_argument("--work-limit", dest="work_limit", type=float,
+                   help="override [solve] work_limit: stop after this much deterministic work (units of about "
+                        "a second on the reference machine) so that the run repeats exactly; the time limit "
+                        "then only caps the wall time")
     p.add_argument("--seed", type=int, help="override [solve] seed")
     p.add_argument("--threads", type=int, help="override [solve] threads")
     p.add_argument("--scheduler", help="Dask scheduler for --england / --region parts, tcp://HOST:PORT "
@@ -60,6 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--method", choices=["branch_price", "compact"], default="branch_price",
                    help="branch_price (default) or compact (the assignment MIP, solved by --solver)")
     b.add_argument("--time-limit", dest="time_limit", type=float, default=300.0)
+    b.add_argument("--work-limit", dest="work_limit", type=float,
+                   help="stop on deterministic work instead of time (repeatable); --time-limit caps the wall time")
     b.add_argument("--seed", type=int, default=0)
 
     r = sub.add_parser("report", help="re-draw report.html from an existing run directory (does not solve)")
@@ -153,7 +159,7 @@ def _scenario_from_args(args):
         sc = replace(sc, area=replace(sc.area, exclude=tuple(dict.fromkeys(sc.area.exclude + extra))))
     solve = sc.solve
     for flag, key in (("solver", "solver"), ("time_limit", "time_limit_s"), ("seed", "seed"), ("threads", "threads"),
-                      ("method", "method")):
+                      ("method", "method"), ("work_limit", "work_limit")):
         val = getattr(args, flag)
         if val is not None:
             solve = replace(solve, **{key: val})
@@ -163,7 +169,20 @@ def _scenario_from_args(args):
         raise InputError("--time-limit must be positive.", fix="give seconds, e.g. --time-limit 120.")
     if solve.threads < 1:
         raise InputError("--threads must be at least 1.", fix="e.g. --threads 1.")
+    _check_work_limit(solve.work_limit, solve.solver)
     return replace(sc, solve=solve)
+
+
+def _check_work_limit(work_limit, solver: str) -> None:
+    from inputs.errors import InputError
+    from inputs.scenario import check_work_limit
+
+    if work_limit is None:
+        return
+    if not (work_limit > 0) or work_limit > 1e9:
+        raise InputError(f"--work-limit must be a positive number of work units, not {work_limit:g}.",
+                         fix="e.g. --work-limit 60 (about a minute of work on the reference machine).")
+    check_work_limit(solver, "--work-limit")
 
 
 class _Ticker:
@@ -303,7 +322,9 @@ def _bench(args) -> int:
         problem = cpmp_problem(inst.ids, inst.demand, inst.capacity, inst.distances(), inst.p)
     except ValueError as exc:
         raise InputError(str(exc), file=args.file, fix="give every point the same capacity.") from None
-    res = solve_cpmp(problem, args.solver, time_limit_s=args.time_limit, seed=args.seed, method=args.method)
+    _check_work_limit(args.work_limit, args.solver)
+    res = solve_cpmp(problem, args.solver, time_limit_s=args.time_limit, seed=args.seed, method=args.method,
+                     work_limit=args.work_limit)
     print(json.dumps(bench_json(problem, res), indent=1))
     return EXIT_OK if res.has_plan else (EXIT_INFEASIBLE if str(res.status) == "infeasible" else EXIT_ERROR)
 

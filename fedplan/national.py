@@ -177,7 +177,8 @@ def merge_parts(folder: Path, codes: list[str], sc: Scenario, practices) -> tupl
         verified &= bool(s.get("verified"))
         parts_info.append({"part": code, "area": s["area"], "status": s["status"], "objective_gbp": s["objective_gbp"],
                            "bound_gbp": s.get("bound_gbp"), "gap": s.get("gap"), "n_practices": s["n_practices"],
-                           "n_federations": s["n_federations"], "runtime_s": s["runtime_s"]})
+                           "n_federations": s["n_federations"], "runtime_s": s["runtime_s"],
+                           "work_units": s.get("work_units"), "repeatable": s.get("repeatable", True)})
         logs.append(f"===== part {code} ({s['area']}): {s['status']} =====\n{rd.log}")
         offset += len(s["federations"])
     from .api import baseline_groups
@@ -197,6 +198,9 @@ def merge_parts(folder: Path, codes: list[str], sc: Scenario, practices) -> tupl
         "bound_gbp": None if bound_v is None else round(bound_v, 2),
         "gap": None if gap is None else round(gap, 8),
         "runtime_s": None,
+        "work_units": round(sum(p["work_units"] or 0.0 for p in parts_info), 3),
+        # the national plan repeats exactly only when every part does (a work limit, or proofs)
+        "repeatable": all(p["repeatable"] for p in parts_info),
         "solver": first["solver"], "method": first["method"], "solver_version": first.get("solver_version"),
         "seed": first.get("seed"),
         "area": sc.area.describe(),

@@ -271,6 +271,10 @@ class SolveSpec:
     solver: str = "cbc"
     # 240 s keeps a whole default run (reading, solving, maps, report) under five minutes
     time_limit_s: float = 240.0
+    # work units (about a second each on the reference machine; optimise/clock.py): stop after a
+    # fixed amount of work instead of at the time limit, so that a run which is not proven
+    # optimal still gives the same plan every time; time_limit_s then only caps the wall time
+    work_limit: float | None = None
     gap: float = 0.0
     seed: int = 0
     threads: int = 1

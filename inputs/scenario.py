@@ -24,7 +24,7 @@ _EXAMPLES = {
     "min_population": "25000", "max_population": "100000", "penalty_gbp_per_patient": "100",
     "n_federations": "12", "max_distance_km": "30", "federation_fixed_gbp": "252530",
     "hub_visits_per_patient": "0.5", "travel_gbp_per_km": "0.348", "travel_gbp_per_minute": "0.10",
-    "max_travel_minutes": "45", "time_limit_s": "240", "gap": "0.01",
+    "max_travel_minutes": "45", "time_limit_s": "240", "work_limit": "60", "gap": "0.01",
     "seed": "0", "threads": "1", "shared_hub_gbp": "50000", "max_inhouse": "5",
     "budget_gbp_per_patient": "952", "cv_individual": "2.5", "cv_systematic": "0.03", "confidence": "0.95",
     "cost_of_capital": "0.035", "stoploss_attachment": "1.1", "stoploss_loading": "0.3",
@@ -246,15 +246,31 @@ def _solve(s: dict, source: str) -> SolveSpec:
     if gap >= 1:
         raise _err(source, "solve.gap", f"solve.gap = {gap:g} must be a fraction below 1 (0.01 means 1%).",
                    "e.g. gap = 0.01.")
+    solver = _choice(s.get("solver", d.solver), "solve.solver", source, SOLVERS, "solver")
+    work_limit = None
+    if s.get("work_limit") is not None:
+        work_limit = _number(s["work_limit"], "solve.work_limit", source, positive=True, maximum=1e9)
+        check_work_limit(solver, source)
     return SolveSpec(
-        solver=_choice(s.get("solver", d.solver), "solve.solver", source, SOLVERS, "solver"),
+        solver=solver,
         time_limit_s=_number(s.get("time_limit_s", d.time_limit_s), "solve.time_limit_s", source, positive=True),
+        work_limit=work_limit,
         gap=gap,
         seed=_number(s.get("seed", d.seed), "solve.seed", source, integer=True, minimum=0, maximum=2**31 - 1),
         threads=_number(s.get("threads", d.threads), "solve.threads", source, integer=True, minimum=1, maximum=1024),
         method=_choice(s.get("method", d.method), "solve.method", source, METHODS, "method"),
         scheduler=(_scheduler(s["scheduler"], source) if s.get("scheduler") is not None else None),
     )
+
+
+def check_work_limit(solver: str, source: str = "") -> None:
+    """HiGHS through OR-Tools takes no node limit, so it cannot stop on work."""
+    if solver == "highs":
+        raise _err(source, "solve.work_limit",
+                   "solve.work_limit cannot be used with solver = \"highs\": OR-Tools' HiGHS interface "
+                   "takes no node limit, so its stop would still depend on the clock.",
+                   'use solver = "cbc" (the default), "cpsat" or "scip" with a work limit, or drop '
+                   "work_limit and keep time_limit_s.")
 
 
 def _scheduler(value, source: str) -> str:

@@ -54,8 +54,8 @@ def _search(mode, p, w, ratio, cumW, cumP, m_curve, npos, lo, hi, tol, floor, no
     """mode 0: best subsets (profit > floor, improving; the last ``keep`` kept);
     mode 1: every subset with profit >= floor (abort beyond ``limit``).
 
-    Returns (status, profits, flat items, offsets): status 1 = complete, 0 = stopped (node limit in
-    mode 0, too many subsets in mode 1)."""
+    Returns (status, profits, flat items, offsets, nodes visited): status 1 = complete, 0 = stopped
+    (node limit in mode 0, too many subsets in mode 1)."""
     m = p.shape[0]
     fk = np.empty(m + 2, np.int64)
     fcw = np.empty(m + 2, np.int64)
@@ -92,8 +92,8 @@ def _search(mode, p, w, ratio, cumW, cumP, m_curve, npos, lo, hi, tol, floor, no
         cw = fcw[depth]
         cp = fcp[depth]
         if fst[depth] == 0:
+            nodes += 1
             if mode == 0:
-                nodes += 1
                 if nodes > node_limit:
                     status = 0
                     break
@@ -180,7 +180,7 @@ def _search(mode, p, w, ratio, cumW, cumP, m_curve, npos, lo, hi, tol, floor, no
             ftook[depth] = 0
         fk[depth] = k + 1
         fst[depth] = 0
-    return status, out_p[:nout].copy(), flat[:out_off[nout]].copy(), out_off[:nout + 1].copy()
+    return status, out_p[:nout].copy(), flat[:out_off[nout]].copy(), out_off[:nout + 1].copy(), nodes
 
 
 def csr(lists, m: int) -> tuple[np.ndarray, np.ndarray]:

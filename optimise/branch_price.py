@@ -206,7 +206,7 @@ class BranchStats:
 
 
 class BranchAndPrice:
-    """Drive the tree. ``solver`` is the colgen ``_Solver`` (incumbent, bound, deadline, log)."""
+    """Drive the tree. ``solver`` is the colgen ``_Solver`` (incumbent, bound, clock, log)."""
 
     ENUM_LIMIT = 4000
     SMOOTHING = 0.8
@@ -297,7 +297,7 @@ class BranchAndPrice:
             if cuts_lp is not None:
                 # cut penalties make exact pricing slow: try a short search first, exact only when
                 # it finds nothing (the bound needs the exact value)
-                quick = self.pricer.price(pi_lp, mu_lp, self.tol, s.deadline, keep=3, allowed=ok, forced=forced,
+                quick = self.pricer.price(pi_lp, mu_lp, self.tol, s.clock, keep=3, allowed=ok, forced=forced,
                                           enough=s.enough, cuts=cuts_lp, heuristic=True)
                 if quick is None:
                     return ("timeout", bound)
@@ -315,7 +315,7 @@ class BranchAndPrice:
                     cuts = _Pricer.cut_data(cut_sets, sig)
                 else:
                     pi, mu, sig, cuts = pi_lp, mu_lp, sig_lp, cuts_lp
-                priced = self.pricer.price(pi, mu, self.tol, s.deadline, keep=3, allowed=ok, forced=forced,
+                priced = self.pricer.price(pi, mu, self.tol, s.clock, keep=3, allowed=ok, forced=forced,
                                            enough=s.enough, cuts=cuts)
                 if priced is None:
                     return ("timeout", bound)
@@ -502,7 +502,7 @@ class BranchAndPrice:
         from .heuristics import hub_set_search
 
         s, m = self.s, self.master
-        budget = min(0.25 * s.left(), max(2.0, 0.1 * s.time_limit_s))
+        budget = min(0.25 * s.left(), max(2.0, 0.1 * s.clock.limit))
         if budget < 1.0 or not len(x):
             return
         self._hub_searches += 1
@@ -511,7 +511,7 @@ class BranchAndPrice:
         # pairs fixed by reduced cost cannot be in a plan cheaper than the incumbent: leave them out
         problem = self.p if self.stats.fixed_pairs == 0 else replace(self.p, allowed=self.base_allowed)
         plan = hub_set_search(problem, hubs, solver=s.mip_solver, time_limit_s=budget, seed=s.seed,
-                              threads=s.threads)
+                              threads=s.threads, clock=s.clock)
         s.offer(plan, f"LP hubs + assignment MIP ({where})")
 
     def _master_ip(self, where: str) -> None:
@@ -520,7 +520,7 @@ class BranchAndPrice:
         proof of anything — only a plan; it is strongest where the LP gap is small and assignment
         heuristics struggle (tight capacities)."""
         s, m = self.s, self.master
-        budget = min(0.25 * s.left(), max(2.0, 0.1 * s.time_limit_s))
+        budget = min(0.25 * s.left(), max(2.0, 0.1 * s.clock.limit))
         if budget < 1.0 or not m.vars:
             return
         cols = list(zip(m.members, m.hubs, m.costs))
@@ -528,7 +528,7 @@ class BranchAndPrice:
             have = set(zip(m.members, m.hubs))
             cols += [c for c in _plan_columns(self.p, s.plan) if (c[0], c[1]) not in have]
         _, plan, _, out = _partition_ip(self.p, cols, s.k_lo, s.k_cap(), budget, s.mip_solver, s.seed,
-                                        s.threads, start_plan=s.plan)
+                                        s.threads, start_plan=s.plan, clock=s.clock)
         s.version = out.version or s.version
         s.offer(plan, f"IP over the {where} ({len(cols)} columns)")
 
@@ -543,7 +543,7 @@ class BranchAndPrice:
         delta += 1e-7 * max(1.0, abs(T))
         if delta <= 0:
             return True
-        found = self.pricer.enumerate(pi, mu, delta, self.ENUM_LIMIT, s.deadline, allowed=ok, forced=forced,
+        found = self.pricer.enumerate(pi, mu, delta, self.ENUM_LIMIT, s.clock, allowed=ok, forced=forced,
                                       cuts=cuts)
         if found is None:
             return False
@@ -552,7 +552,7 @@ class BranchAndPrice:
             self.stats.closed_by_enumeration += 1
             return True
         state, plan, _, out = _partition_ip(self.p, cols, ks[0], ks[1], max(1.0, s.left()),
-                                            s.mip_solver, s.seed, s.threads)
+                                            s.mip_solver, s.seed, s.threads, clock=s.clock)
         s.version = out.version or s.version
         if state in ("optimal", "infeasible"):
             if plan is not None:

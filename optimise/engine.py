@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .clock import Clock
 from .diagnose import diagnose
 from .formulations import build_assignment_model
 from .heuristics import construct, improve
@@ -45,6 +46,7 @@ def solve_federations(
     log_path: Path | None = None,
     names: tuple[str, ...] | None = None,
     method: str = "branch_price",
+    work_limit: float | None = None,
 ) -> Result:
     """Best plan found within the time limit, with a valid lower bound.
 
@@ -53,6 +55,11 @@ def solve_federations(
     ``formulations``, solved by ``solver``). Status is ``optimal`` only when proven and the
     recomputed gap agrees. Raises ``ProblemInfeasible`` when a necessary condition fails
     (explained in words).
+
+    ``work_limit`` (work units, ``optimise.clock``) replaces the time limit as the stopping rule,
+    so that a run which does not finish gives the same plan every time (same inputs, seed, one
+    thread); ``time_limit_s`` then only caps the wall time, and a run it stops is marked
+    ``repeatable=False``.
     """
     if solver not in SOLVERS:
         raise ValueError(f"unknown solver {solver!r}; choose one of {', '.join(SOLVERS)}")
@@ -60,16 +67,20 @@ def solve_federations(
         from .colgen import solve_federations_cg
 
         return solve_federations_cg(problem, time_limit_s=time_limit_s, gap=gap, seed=seed, threads=threads,
-                                    warm_start=warm_start, log_path=log_path, mip_solver=solver, names=names)
+                                    warm_start=warm_start, log_path=log_path, mip_solver=solver, names=names,
+                                    work_limit=work_limit)
     if method != "compact":
         raise ValueError(f"unknown method {method!r}; choose branch_price or compact")
     if problem.adjacency is not None:
         raise ValueError("contiguity (problem.adjacency) is modelled by method='branch_price' only")
-    result = _solve(problem, solver, time_limit_s, gap, seed, threads, warm_start, log_path, names)
-    return result.replace(practice_codes=problem.codes)
+    clock = Clock(time_limit_s, work_limit)
+    with clock.active():
+        result = _solve(problem, solver, clock, gap, seed, threads, warm_start, log_path, names)
+    return result.replace(practice_codes=problem.codes, work_units=clock.work,
+                          repeatable=result.repeatable and not clock.wall_stopped)
 
 
-def _solve(problem, solver, time_limit_s, gap, seed, threads, warm_start, log_path, names) -> Result:
+def _solve(problem, solver, clock: Clock, gap, seed, threads, warm_start, log_path, names) -> Result:
     if solver not in SOLVERS:
         raise ValueError(f"unknown solver {solver!r}; choose one of {', '.join(SOLVERS)}")
     t0 = time.perf_counter()
@@ -77,7 +88,7 @@ def _solve(problem, solver, time_limit_s, gap, seed, threads, warm_start, log_pa
     if reasons:
         raise ProblemInfeasible(reasons)
 
-    incumbent = construct(problem, seed=seed, time_budget_s=0.15 * time_limit_s)
+    incumbent = construct(problem, seed=seed, time_budget_s=0.15 * clock.limit, clock=clock)
     if warm_start is not None:
         start = improve(problem, warm_start[0], warm_start[1], seed=seed)
         if start is not None and (incumbent is None or problem.cost(*start) < problem.cost(*incumbent)):
@@ -86,9 +97,8 @@ def _solve(problem, solver, time_limit_s, gap, seed, threads, warm_start, log_pa
 
     built = build_assignment_model(problem)
     x0 = built.encode(*incumbent) if incumbent is not None else None
-    remaining = max(1.0, time_limit_s - (time.perf_counter() - t0))
     out = run_solver(solver, built.model,
-                     SolveOptions(time_limit_s=remaining, gap=gap, seed=seed, threads=threads,
+                     SolveOptions(**clock.limits(clock.left()), gap=gap, seed=seed, threads=threads,
                                   log_path=log_path), start=x0)
 
     candidates = []
@@ -128,7 +138,8 @@ def _solve(problem, solver, time_limit_s, gap, seed, threads, warm_start, log_pa
     if not proven and out.state == "no_solution":
         notes.append("the solver found no plan of its own; the plan is the heuristic's")
     return Result(status, objective, bound, g, runtime, solver, out.version, seed,
-                  assignment=assignment, hubs=hubs, message="; ".join(n for n in notes if n), log=out.log)
+                  assignment=assignment, hubs=hubs, message="; ".join(n for n in notes if n), log=out.log,
+                  repeatable=proven or clock.deterministic)
 
 
 def canonical(assignment: np.ndarray, hubs, codes: tuple[str, ...]) -> tuple[np.ndarray, tuple[int, ...]]:

@@ -8,6 +8,7 @@ import time
 
 import numpy as np
 
+from .clock import Clock, charge
 from .problem import FederationProblem
 
 
@@ -189,14 +190,18 @@ class _State:
         self.pops = np.bincount(self.labels, weights=self.w, minlength=len(self.hubs))
 
     def descend(self, rng, max_rounds: int = 50) -> None:
+        size = len(self.labels) * max(1, len(self.hubs))
         for _ in range(max_rounds):
             moved = self.relocate_pass(rng)
             moved |= self.rehub_pass()
+            charge("local_search", 2 * size)
             if not moved:
                 moved |= self.swap_pass(rng)
                 moved |= self.rehub_pass()
+                charge("local_search", 2 * size)
             if not moved:
                 moved |= self.close_pass(rng)
+                charge("local_search", size)
             if not moved:
                 break
 
@@ -249,11 +254,14 @@ def _default_penalty(problem: FederationProblem) -> float:
 
 
 def construct(problem: FederationProblem, seed: int = 0, starts: int = 12,
-              time_budget_s: float | None = None) -> tuple[np.ndarray, tuple[int, ...]] | None:
+              time_budget_s: float | None = None,
+              clock: Clock | None = None) -> tuple[np.ndarray, tuple[int, ...]] | None:
     """Best feasible plan from several seeded starts over a range of federation counts.
 
-    Stops starting new runs once ``time_budget_s`` is spent (the first run always completes)."""
-    t0 = time.perf_counter()
+    Stops starting new runs once ``time_budget_s`` is spent (the first run always completes);
+    with a ``clock`` the budget is in its units (work units in work mode, so the stop repeats)."""
+    spent = (lambda t0=clock.used(): clock.used() - t0) if clock is not None else (
+        lambda t0=time.perf_counter(): time.perf_counter() - t0)
     rng = np.random.default_rng(seed)
     P = problem.population
     L, U = problem.min_population, problem.max_population
@@ -264,7 +272,7 @@ def construct(problem: FederationProblem, seed: int = 0, starts: int = 12,
                                                                  (L + U) / 2, max(1.2 * L, 1.0))} | {k_lo})
     best, best_cost = None, np.inf
     for s in range(starts):
-        if time_budget_s is not None and s > 0 and time.perf_counter() - t0 > time_budget_s:
+        if time_budget_s is not None and s > 0 and spent() > time_budget_s:
             break
         k = ks[s % len(ks)]
         hubs = _seed_hubs(problem, k, rng)
@@ -279,10 +287,12 @@ def construct(problem: FederationProblem, seed: int = 0, starts: int = 12,
 
 
 def assign_to_hubs(problem: FederationProblem, hubs, *, solver: str = "cbc", time_limit_s: float = 10.0,
-                   seed: int = 0, threads: int = 1) -> tuple[np.ndarray, tuple[int, ...]] | None:
+                   seed: int = 0, threads: int = 1,
+                   clock: Clock | None = None) -> tuple[np.ndarray, tuple[int, ...]] | None:
     """Best plan (within the time limit) whose hubs are among ``hubs``: the compact MIP with every
     other hub column removed — a generalised assignment problem, small enough for the MIP solver.
-    None when the solver finds no plan that passes ``is_feasible``."""
+    None when the solver finds no plan that passes ``is_feasible``. With a ``clock``,
+    ``time_limit_s`` is a budget in its units."""
     from dataclasses import replace
 
     from .formulations import build_assignment_model
@@ -304,8 +314,9 @@ def assign_to_hubs(problem: FederationProblem, hubs, *, solver: str = "cbc", tim
             labels[hubs] = np.arange(len(hubs))
             start = improve(restricted, labels, tuple(hubs), seed=seed)
     x0 = built.encode(*start) if start is not None and restricted.is_feasible(*start) else None
-    out = run_solver(solver, built.model, SolveOptions(time_limit_s=max(0.5, time_limit_s), gap=0.0, seed=seed,
-                                                      threads=threads, log_path=None), start=x0)
+    limits = clock.limits(time_limit_s, 0.5) if clock is not None else {"time_limit_s": max(0.5, time_limit_s)}
+    out = run_solver(solver, built.model, SolveOptions(**limits, gap=0.0, seed=seed, threads=threads, log_path=None),
+                     start=x0)
     plans = [start] if x0 is not None else []
     if out.x is not None:
         plans.append(built.decode(out.x))
@@ -314,20 +325,23 @@ def assign_to_hubs(problem: FederationProblem, hubs, *, solver: str = "cbc", tim
 
 
 def hub_set_search(problem: FederationProblem, hubs, *, solver: str = "cbc", time_limit_s: float = 20.0,
-                   seed: int = 0, threads: int = 1, rounds: int = 4) -> tuple[np.ndarray, tuple[int, ...]] | None:
+                   seed: int = 0, threads: int = 1, rounds: int = 4,
+                   clock: Clock | None = None) -> tuple[np.ndarray, tuple[int, ...]] | None:
     """Location-allocation from a hub set (e.g. read off an LP): assign optimally to the hubs
     (``assign_to_hubs``), move each federation's hub to its cheapest member, and repeat while the
     hubs change; the best plan seen. On tightly capacitated instances this lands within about 1 %
     of the LP where greedy rounding and local search stall."""
-    t0 = time.perf_counter()
+    spent = (lambda t0=clock.used(): clock.used() - t0) if clock is not None else (
+        lambda t0=time.perf_counter(): time.perf_counter() - t0)
     hubs = sorted(int(h) for h in hubs)
     best, best_cost, seen = None, np.inf, set()
     for _ in range(rounds):
-        left = time_limit_s - (time.perf_counter() - t0)
+        left = time_limit_s - spent()
         if left <= 0.5 or tuple(hubs) in seen:
             break
         seen.add(tuple(hubs))
-        plan = assign_to_hubs(problem, hubs, solver=solver, time_limit_s=left, seed=seed, threads=threads)
+        plan = assign_to_hubs(problem, hubs, solver=solver, time_limit_s=left, seed=seed, threads=threads,
+                              clock=clock)
         if plan is None:
             break
         c = problem.cost(*plan)

@@ -50,6 +50,11 @@ class Result:
     message: str = ""
     log: str = ""
     practice_codes: tuple[str, ...] = ()
+    # deterministic work counted by the engine (``optimise.clock``); None where it is not counted
+    work_units: float | None = None
+    # False when the run's outcome depends on the clock: a time limit stopped it (a work limit,
+    # or finishing before any limit, repeats exactly with the same inputs, seed and one thread)
+    repeatable: bool = True
 
     def assignment_by_code(self) -> dict[str, int]:
         """practice code -> federation number (1-based, as written to assignment.csv)."""

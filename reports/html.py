@@ -517,6 +517,19 @@ def _section_costs(ctx: dict) -> str:
     return "\n".join(out)
 
 
+def _work_words(s: dict) -> str:
+    """How much work the engine did, and whether re-running gives this same plan."""
+    work = _f(s.get("work_units"))
+    limit = _f(_dict(s.get("parameters")).get("work_limit"))
+    text = "–" if work is None else f"{work:,.1f} units" + (f" (work limit {limit:g})" if limit is not None else "")
+    if s.get("repeatable") is False:
+        text += (" — a time limit ended this run, so a re-run may end on a different plan; set a "
+                 "work limit ([solve] work_limit) for a run that repeats exactly")
+    elif s.get("repeatable") is True:
+        text += " — the same inputs, seed and one thread give this same plan again"
+    return text
+
+
 def _section_solver(ctx: dict, log_excerpt: str) -> str:
     s = ctx["s"]
     status = str(s.get("status") or "")
@@ -529,6 +542,7 @@ def _section_solver(ctx: dict, log_excerpt: str) -> str:
         ("Lower bound", _gbp(s.get("bound_gbp"), 2)),
         ("Gap", "–" if gap is None else f"{gap:.4%}"),
         ("Runtime", "–" if rt is None else f"{rt:,.1f} s"),
+        ("Work", _work_words(s)),
         ("Method", _e({"branch_price": "branch and price (column generation over whole federations)",
                        "compact": "compact assignment MIP"}.get(s.get("method"), s.get("method") or "–"))),
         ("Solver", _e(solver) or "–"),

@@ -40,6 +40,14 @@ class SolveOptions:
     seed: int = 0
     threads: int = 1
     log_path: Path | None = None
+    # work units (``optimise.clock``): when set, the solver stops on a node or deterministic-time
+    # limit derived from it and ``time_limit_s`` is only a safety cap, so the outcome repeats
+    work_limit: float | None = None
+
+    def node_limit(self) -> int | None:
+        from ..clock import NODES_PER_UNIT
+
+        return None if self.work_limit is None else max(1, int(self.work_limit * NODES_PER_UNIT))
 
 
 @contextlib.contextmanager

@@ -58,6 +58,10 @@ def solve_cpsat(model: LinearModel, opts: SolveOptions, start: np.ndarray | None
     solver = cp_model.CpSolver()
     p = solver.parameters
     p.max_time_in_seconds = float(max(1.0, opts.time_limit_s - (time.perf_counter() - t0)))
+    if opts.work_limit is not None:
+        from ..clock import WEIGHTS
+
+        p.max_deterministic_time = max(0.01, float(opts.work_limit) / WEIGHTS["cpsat"])
     p.num_workers = int(opts.threads)
     p.random_seed = int(opts.seed)
     p.relative_gap_limit = float(opts.gap)
@@ -72,6 +76,11 @@ def solve_cpsat(model: LinearModel, opts: SolveOptions, start: np.ndarray | None
                             message=f"CP-SAT failed: {exc}")
     runtime = time.perf_counter() - t0
     log = "\n".join(lines)
+    from ..clock import charge, wall_stop
+
+    charge("cpsat", float(solver.deterministic_time))
+    if opts.work_limit is not None and runtime >= p.max_time_in_seconds:
+        wall_stop()
     x = None
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         x = np.array([solver.Value(v) for v in xs], dtype=float)

@@ -47,9 +47,15 @@ def solve_pywraplp(model: LinearModel, opts: SolveOptions, backend: str,
     s.SetTimeLimit(int(max(1.0, opts.time_limit_s - (time.perf_counter() - t0)) * 1000))
     s.SetNumThreads(int(opts.threads))
     if backend == "scip":
-        s.SetSolverSpecificParametersAsString(f"randomization/randomseedshift = {opts.seed}\n")
-    elif backend == "highs":
-        s.SetSolverSpecificParametersAsString(f"random_seed={opts.seed}\n")
+        nodes = opts.node_limit()
+        s.SetSolverSpecificParametersAsString(f"randomization/randomseedshift = {opts.seed}\n"
+                                              + (f"limits/nodes = {nodes}\n" if nodes is not None else ""))
+    elif opts.work_limit is not None:
+        # OR-Tools' HiGHS interface accepts no solver-specific parameters (it returns False for
+        # every one, the seed included), so it cannot be given a node limit
+        return SolverOutput("error", None, None, None, 0.0, backend, version,
+                            message="HiGHS through OR-Tools takes no node limit, so it cannot run to a "
+                                    "work limit; use cbc, cpsat or scip, or a time limit")
     params = pywraplp.MPSolverParameters()
     params.SetDoubleParam(pywraplp.MPSolverParameters.RELATIVE_MIP_GAP, max(opts.gap, 1e-9))
     s.EnableOutput()
@@ -62,6 +68,12 @@ def solve_pywraplp(model: LinearModel, opts: SolveOptions, backend: str,
                             message=f"{_BACKEND[backend]} failed: {exc}")
     log = read_log(log_file, own)
     runtime = time.perf_counter() - t0
+    from ..clock import charge, wall_stop
+
+    charge("mip_lp", max(0, s.iterations()) * (len(model.rows) + model.n_vars))
+    charge("mip_node", max(0, s.nodes()))
+    if opts.work_limit is not None and runtime >= opts.time_limit_s:
+        wall_stop()
     x = None
     if code in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
         x = np.array([v.solution_value() for v in xs])

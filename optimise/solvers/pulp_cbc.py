@@ -26,6 +26,16 @@ def _parse_cbc_bound(log: str) -> float | None:
     return None
 
 
+def _cbc_work(log: str, model: LinearModel) -> None:
+    """Charge CBC's own count of its work (nodes and simplex iterations) to the active clock."""
+    from ..clock import charge
+
+    nodes = re.search(r"Enumerated nodes:\s*(\d+)", log)
+    iters = re.search(r"Total iterations:\s*(\d+)", log)
+    charge("mip_lp", (int(iters.group(1)) if iters else 0) * (len(model.rows) + model.n_vars))
+    charge("mip_node", int(nodes.group(1)) if nodes else 0)
+
+
 def solve_cbc(model: LinearModel, opts: SolveOptions, start: np.ndarray | None = None) -> SolverOutput:
     # pulp 3.x warns about its 4.0 API on every variable; we pin pulp < 4 on purpose (bundled CBC).
     with warnings.catch_warnings():
@@ -65,7 +75,7 @@ def _solve_cbc(model: LinearModel, opts: SolveOptions, start: np.ndarray | None)
         log_path = Path(tempfile.mkstemp(prefix="fedplan_cbc_", suffix=".log")[1])
     cmd = pulp.PULP_CBC_CMD(
         msg=False, timeLimit=max(1, int(opts.time_limit_s - (time.perf_counter() - t0))), gapRel=opts.gap,
-        threads=opts.threads, warmStart=start is not None, logPath=str(log_path),
+        threads=opts.threads, warmStart=start is not None, logPath=str(log_path), maxNodes=opts.node_limit(),
         options=[f"randomSeed {opts.seed + 1}", f"randomCbcSeed {opts.seed + 1}"],
     )
     try:
@@ -77,6 +87,11 @@ def _solve_cbc(model: LinearModel, opts: SolveOptions, start: np.ndarray | None)
     if own:
         Path(log_path).unlink(missing_ok=True)
     runtime = time.perf_counter() - t0
+    _cbc_work(log, model)
+    if opts.work_limit is not None and re.search(r"Stopped on time", log):
+        from ..clock import wall_stop
+
+        wall_stop()
     # pulp's LpStatus says "Optimal" at a time limit; sol_status tells the truth.
     sol = prob.sol_status
     x = None
