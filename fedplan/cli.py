@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import threading
 import time
@@ -186,10 +187,11 @@ def _check_work_limit(work_limit, solver: str) -> None:
 
 
 class _Ticker:
-    """A progress bar over the solver's time budget, so a long solve visibly moves."""
+    """A progress bar over the solver's budget (seconds, or work units under a work limit), so a
+    long solve visibly moves."""
 
-    def __init__(self, seconds: float, enabled: bool):
-        self.seconds, self.enabled = seconds, enabled
+    def __init__(self, seconds: float, enabled: bool, work_limit: float | None = None):
+        self.seconds, self.enabled, self.work_limit = seconds, enabled, work_limit
         self._stop = threading.Event()
         self._thread = None
 
@@ -198,11 +200,18 @@ class _Ticker:
             from tqdm import tqdm
 
             def tick():
-                with tqdm(total=int(self.seconds), unit="s", desc="solving (time budget)", leave=False,
-                          file=sys.stderr) as bar:
+                if self.work_limit is not None:
+                    from optimise.clock import latest
+
+                    total, unit, desc = math.ceil(self.work_limit), "unit", "solving (work budget)"
+                    done = lambda: 0.0 if latest() is None else latest().work   # noqa: E731
+                else:
+                    total, unit, desc = int(self.seconds), "s", "solving (time budget)"
                     t0 = time.monotonic()
+                    done = lambda: time.monotonic() - t0   # noqa: E731
+                with tqdm(total=total, unit=unit, desc=desc, leave=False, file=sys.stderr) as bar:
                     while not self._stop.wait(1.0):
-                        bar.n = min(int(self.seconds), int(time.monotonic() - t0))
+                        bar.n = min(total, int(done()))
                         bar.refresh()
 
             self._thread = threading.Thread(target=tick, daemon=True)
@@ -241,7 +250,7 @@ def _plan(args, argv) -> int:
             return EXIT_OK if summary["verified"] else EXIT_ERROR
     try:
         with staging(out, args.overwrite) as tmp:
-            with _Ticker(sc.solve.time_limit_s, not args.quiet and sys.stderr.isatty()):
+            with _Ticker(sc.solve.time_limit_s, not args.quiet and sys.stderr.isatty(), sc.solve.work_limit):
                 run = api.run(sc, log_path=tmp / "solver.log", on_stage=say)
             if not run.result.has_plan:
                 # An honest failure: no plan, so no run directory pretending otherwise.

@@ -52,6 +52,7 @@ WEIGHTS = {
 NODES_PER_UNIT = 100
 
 _current: contextvars.ContextVar["Clock | None"] = contextvars.ContextVar("fedplan_clock", default=None)
+_latest: "Clock | None" = None
 
 
 class Clock:
@@ -112,6 +113,8 @@ class Clock:
     @contextlib.contextmanager
     def active(self) -> Iterator["Clock"]:
         """Make this the clock that ``charge`` adds to (restores the previous one after)."""
+        global _latest
+        _latest = self
         token = _current.set(self)
         try:
             yield self
@@ -125,6 +128,12 @@ class Clock:
         if self.wall_stopped:
             text += "; stopped by the time limit before the work limit, so this run is not repeatable"
         return text
+
+
+def latest() -> Clock | None:
+    """The clock most recently made active: for a progress bar in another thread, which cannot
+    see this thread's context variable. Display only; nothing decides anything from it."""
+    return _latest
 
 
 def charge(kind: str, amount: float) -> None:
