@@ -16,7 +16,8 @@ and the code, never on the clock:
 The weights make one unit roughly one second of this engine on the reference machine (the 2-core
 VM of ``benchmarks/RESULTS.md``), so ``work_limit = 60`` is "about a minute there"; elsewhere the
 wall time differs but the plan does not. Every run counts its work, timed or not, and reports it,
-so a timed run's figure is a sensible work limit for a repeatable re-run.
+so a timed run's figure is a sensible size for the work limit of a repeatable re-run (which may
+end on a different plan than the timed run did, but always on the same one).
 
 The time limit still applies in work mode, as a safety cap; a run it stops is flagged
 (``wall_stopped``) because that run is no longer repeatable.
@@ -30,11 +31,11 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-# Work per unit of each kind of operation. Measured on the reference machine (benchmarks/
-# clock_calibration.py: seconds per operation, Devon, Greater Manchester and SJC-size CPMP runs)
-# and rounded; a unit is then about a second there.
+# Units charged per operation of each kind: the seconds one operation takes on the reference
+# machine (benchmarks/clock_calibration.py on Devon, Greater Manchester and SJC-size CPMP runs),
+# rounded; a unit is then 0.9-1.3 s there.
 WEIGHTS = {
     "lp": 4.5e-8,              # GLOP simplex iteration x (rows + columns) of the master
     "relaxation": 6.0e-8,      # one practice x hub entry of the all-hubs relaxation bound
@@ -47,8 +48,9 @@ WEIGHTS = {
     "mip_node": 1.0e-3,        # MIP solver (CBC, SCIP) branch-and-bound node
     "cpsat": 1.0,              # CP-SAT deterministic second
 }
-# MIP nodes granted per unit of a sub-budget in work mode. Measured: CBC spends most of its time
-# in simplex iterations, about 100 nodes a second on the set-partitioning IPs of a 300-point CPMP
+# MIP nodes granted per unit of a sub-budget in work mode. Measured: CBC did about 200 nodes a
+# second (simplex iterations included) on the set-partitioning IPs of a 300-point CPMP; 100 leaves
+# room for the root's cuts and heuristics
 NODES_PER_UNIT = 100
 
 _current: contextvars.ContextVar["Clock | None"] = contextvars.ContextVar("fedplan_clock", default=None)
@@ -134,6 +136,20 @@ def latest() -> Clock | None:
     """The clock most recently made active: for a progress bar in another thread, which cannot
     see this thread's context variable. Display only; nothing decides anything from it."""
     return _latest
+
+
+def stopwatch(clock: Clock | None) -> Callable[[], float]:
+    """Budget spent from now on: in the clock's unit, or wall seconds when there is no clock."""
+    if clock is not None:
+        start = clock.used()
+        return lambda: clock.used() - start
+    start = time.perf_counter()
+    return lambda: time.perf_counter() - start
+
+
+def limits(clock: Clock | None, budget: float, floor: float = 1.0) -> dict:
+    """Solver limits for ``budget`` of ``clock`` (``Clock.limits``), or plain seconds without one."""
+    return clock.limits(budget, floor) if clock is not None else {"time_limit_s": max(floor, float(budget))}
 
 
 def charge(kind: str, amount: float) -> None:

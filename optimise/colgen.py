@@ -84,7 +84,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .clock import Clock, charge, expired
+from .clock import Clock, charge, expired, limits
 from .diagnose import diagnose
 from .problem import FederationProblem
 from .result import Result, Status, relative_gap
@@ -1094,8 +1094,8 @@ def _partition_ip(problem: FederationProblem, columns: list[tuple[tuple[int, ...
                 x0 = None
                 break
             x0[j] = 1.0
-    limits = clock.limits(time_limit_s) if clock is not None else {"time_limit_s": max(1.0, time_limit_s)}
-    out = run_solver(solver, model, SolveOptions(**limits, gap=gap, seed=seed, threads=threads), start=x0)
+    out = run_solver(solver, model, SolveOptions(**limits(clock, time_limit_s), gap=gap, seed=seed, threads=threads),
+                     start=x0)
     plan = None
     if out.x is not None:
         chosen = np.flatnonzero(out.x > 0.5)
@@ -1472,8 +1472,7 @@ class _Solver:
 
         runtime = self.clock.elapsed()
         # a run that stopped before its proof ended on its budget: repeatable only on a work budget
-        stopped = not self.proven()
-        repeatable = not (stopped and not self.clock.deterministic)
+        repeatable = self.proven() or self.clock.deterministic
         if self.plan is None:
             return Result(Status.ERROR, None, self.lb if np.isfinite(self.lb) else None, None, runtime,
                           self.SOLVER_NAME, self.version, self.seed,

@@ -4,11 +4,9 @@ Nothing here proves anything; the MIP adapters turn these incumbents into bounde
 """
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
-from .clock import Clock, charge
+from .clock import Clock, charge, limits, stopwatch
 from .problem import FederationProblem
 
 
@@ -260,8 +258,7 @@ def construct(problem: FederationProblem, seed: int = 0, starts: int = 12,
 
     Stops starting new runs once ``time_budget_s`` is spent (the first run always completes);
     with a ``clock`` the budget is in its units (work units in work mode, so the stop repeats)."""
-    spent = (lambda t0=clock.used(): clock.used() - t0) if clock is not None else (
-        lambda t0=time.perf_counter(): time.perf_counter() - t0)
+    spent = stopwatch(clock)
     rng = np.random.default_rng(seed)
     P = problem.population
     L, U = problem.min_population, problem.max_population
@@ -314,9 +311,8 @@ def assign_to_hubs(problem: FederationProblem, hubs, *, solver: str = "cbc", tim
             labels[hubs] = np.arange(len(hubs))
             start = improve(restricted, labels, tuple(hubs), seed=seed)
     x0 = built.encode(*start) if start is not None and restricted.is_feasible(*start) else None
-    limits = clock.limits(time_limit_s, 0.5) if clock is not None else {"time_limit_s": max(0.5, time_limit_s)}
-    out = run_solver(solver, built.model, SolveOptions(**limits, gap=0.0, seed=seed, threads=threads, log_path=None),
-                     start=x0)
+    out = run_solver(solver, built.model, SolveOptions(**limits(clock, time_limit_s, 0.5), gap=0.0, seed=seed,
+                                                      threads=threads, log_path=None), start=x0)
     plans = [start] if x0 is not None else []
     if out.x is not None:
         plans.append(built.decode(out.x))
@@ -331,8 +327,7 @@ def hub_set_search(problem: FederationProblem, hubs, *, solver: str = "cbc", tim
     (``assign_to_hubs``), move each federation's hub to its cheapest member, and repeat while the
     hubs change; the best plan seen. On tightly capacitated instances this lands within about 1 %
     of the LP where greedy rounding and local search stall."""
-    spent = (lambda t0=clock.used(): clock.used() - t0) if clock is not None else (
-        lambda t0=time.perf_counter(): time.perf_counter() - t0)
+    spent = stopwatch(clock)
     hubs = sorted(int(h) for h in hubs)
     best, best_cost, seen = None, np.inf, set()
     for _ in range(rounds):
