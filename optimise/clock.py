@@ -22,6 +22,12 @@ end on a different plan than the timed run did, but always on the same one).
 The time limit still applies in work mode, as a safety cap; a run it stops is flagged
 (``wall_stopped``) because that run is no longer repeatable.
 
+The budget is checked between steps, so a run can end past its limit by one step. The longest are
+MIP solves: a node limit does not bound the root (cuts and heuristics before the first node), and
+CBC has no deterministic limit for it (its ``maxIterations`` is ignored in branch and cut). Devon
+with ``work_limit = 20`` stopped at 39.5 units, 25 of them in one root. The charge is always the
+work done, so the reported figure stays true.
+
 Charging goes through a context variable (``charge``) so that the pricing searches, the local
 search and the solver adapters can count their work without every call in between passing a
 clock along; ``Clock.active()`` makes a clock the one charged.
