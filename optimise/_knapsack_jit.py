@@ -193,3 +193,132 @@ def csr(lists, m: int) -> tuple[np.ndarray, np.ndarray]:
         if lists[k]:
             idx[ptr[k]:ptr[k + 1]] = lists[k]
     return ptr, idx
+
+
+@njit(cache=True, nogil=True)
+def relaxation_all_hubs(P, w, lo, hi):
+    """``colgen._relaxation_all_hubs`` without the n x n temporaries: per hub, the greedy curve
+    is only needed where the window cuts it, so items are sorted only when the weight of the
+    positive-ratio items W* lies outside [lo, hi] (the positive ones when above hi, the others when
+    below lo). Same values up to the order of floating-point sums."""
+    n, m = P.shape
+    out = np.empty(m)
+    key = np.empty(n)
+    sel = np.empty(n, np.int64)
+    for h in range(m):
+        wpos = 0.0
+        ppos = 0.0
+        total = 0.0
+        for i in range(n):
+            p = P[i, h]
+            if not np.isfinite(p):
+                continue
+            wi = w[i]
+            if wi == 0 and p <= 0:
+                continue
+            total += wi
+            if p > 0:
+                wpos += wi
+                ppos += p
+        if lo[h] > total or hi[h] < 0:
+            out[h] = -np.inf
+            continue
+        X = max(wpos, max(lo[h], 0.0))
+        X = min(min(X, hi[h]), total)
+        if X == wpos:
+            out[h] = ppos
+            continue
+        above = X < wpos   # the window's top cuts the positive items: best ratios first up to X
+        k = 0
+        for i in range(n):
+            p = P[i, h]
+            if not np.isfinite(p):
+                continue
+            wi = w[i]
+            if wi == 0:
+                continue       # zero weight: positive ones are in ppos, the others useless
+            if (p > 0) == above:
+                sel[k] = i
+                key[k] = -p / wi
+                k += 1
+        order = np.argsort(key[:k])
+        if above:
+            val, left = 0.0, X
+            for i in range(n):     # zero-weight positive items come first (infinite ratio)
+                if w[i] == 0 and np.isfinite(P[i, h]) and P[i, h] > 0:
+                    val += P[i, h]
+        else:
+            val, left = ppos, X - wpos
+        for t in range(k):
+            i = sel[order[t]]
+            wi = w[i]
+            if wi <= left:
+                val += P[i, h]
+                left -= wi
+            else:
+                val += left * (P[i, h] / wi)
+                left = 0.0
+                break
+        out[h] = val
+    return out
+
+
+@njit(cache=True, nogil=True)
+def relaxation_segments(BT, w, beta, LO, HI):
+    """The relaxation bound of every hub (row h of BT: base profits of the items, -inf for
+    non-items) for every segment s of a piecewise-affine size cost, where an item's profit is
+    BT[h, i] - beta[s] * w[i] and the window is [LO[s, h], HI[s, h]].
+
+    Subtracting beta * w shifts every positive-weight item's ratio by the same -beta, so one sort
+    per hub serves all segments: segment s takes the items of ratio > beta[s] (W*), clamps W*
+    into its window and reads the greedy curve there. Zero-weight items of positive profit are
+    taken in every segment; the others never help."""
+    m, n = BT.shape
+    K = beta.shape[0]
+    out = np.empty((K, m))
+    key = np.empty(n)
+    sel = np.empty(n, np.int64)
+    cw = np.empty(n + 1)
+    cp = np.empty(n + 1)
+    rs = np.empty(n)
+    ks = np.empty(n)
+    for h in range(m):
+        k = 0
+        z = 0.0
+        for i in range(n):
+            b = BT[h, i]
+            if not np.isfinite(b):
+                continue
+            if w[i] == 0:
+                if b > 0:
+                    z += b
+                continue
+            sel[k] = i
+            key[k] = -b / w[i]
+            k += 1
+        order = np.argsort(key[:k])
+        cw[0] = 0.0
+        cp[0] = 0.0
+        for t in range(k):
+            i = sel[order[t]]
+            ks[t] = key[order[t]]
+            rs[t] = -ks[t]
+            cw[t + 1] = cw[t] + w[i]
+            cp[t + 1] = cp[t] + BT[h, i]
+        total = cw[k]
+        for s in range(K):
+            lo = LO[s, h]
+            hi = HI[s, h]
+            if lo > total or hi < 0:
+                out[s, h] = -np.inf
+                continue
+            b = beta[s]
+            c = np.searchsorted(ks[:k], -b)          # items of ratio > beta
+            X = max(cw[c], max(lo, 0.0))
+            X = min(min(X, hi), total)
+            j = np.searchsorted(cw[:k + 1], X, side="right") - 1
+            val = cp[j] - b * cw[j]
+            if j < k:
+                val += (X - cw[j]) * (rs[j] - b)
+            out[s, h] = val + z
+    return out

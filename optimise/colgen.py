@@ -411,8 +411,15 @@ def _relaxation_all_hubs(P: np.ndarray, w: np.ndarray, lo: np.ndarray, hi: np.nd
     The relaxation's value as a function of the total weight W is the greedy-by-ratio curve,
     concave, rising while ratios are positive; its maximum over the window is at W* (the weight
     of the positive-ratio items) clamped into the window. -inf when the window is unreachable."""
-    n = P.shape[0]
     charge("relaxation", P.size)
+    if P.shape[0] >= JIT_MIN_PRACTICES and _compiled():
+        return _compiled().relaxation_all_hubs(P, w.astype(np.float64), np.asarray(lo, np.float64),
+                                               np.asarray(hi, np.float64))
+    return _relaxation_numpy(P, w, lo, hi)
+
+
+def _relaxation_numpy(P: np.ndarray, w: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    n = P.shape[0]
     ok = np.isfinite(P)
     wf = np.where(ok, w[:, None], 0).astype(float)
     pf = np.where(ok, P, 0.0)
@@ -453,6 +460,31 @@ class _PricingOutcome:
     columns: list[tuple[tuple[int, ...], int, float]]  # (members, hub, reduced cost), rc < -tol
     exact_hubs: int = 0
     dp_fallbacks: int = 0
+    # a lower bound on min over columns of (reduced cost / population), capped at 0: every column
+    # of a pricer has population >= its window's floor L, so rc_min / L bounds it (the segmented
+    # pricer takes the least over segments, each with its own L)
+    rho: float = 0.0
+
+
+def lagrangian_bound(constant: float, mu: float, priced: _PricingOutcome, k_lo: int, k_hi: int,
+                     population: int) -> float:
+    """A lower bound on every plan's cost from duals (pi, mu) and the pricing outcome at them.
+
+    A plan of k columns costs sum(pi) + k mu + sum of its columns' reduced costs (``constant`` is
+    sum(pi) plus any cut terms), with k in [k_lo, k_hi]. The reduced costs sum to at least
+    k rc_min, and also to at least population x rho, because the columns' populations add up to
+    the whole population; the second is tighter when the most negative columns are large."""
+    by_count = min(k * (mu + priced.rc_min) for k in (k_lo, k_hi))
+    by_patient = (min(k * mu for k in (k_lo, k_hi)) + population * priced.rho if np.isfinite(priced.rho)
+                  else -np.inf)
+    return constant + max(by_count, by_patient)
+
+
+def _per_patient(rc_min: float, floor: int) -> float:
+    """Lower bound on rc / population for columns of population >= floor whose rc >= rc_min."""
+    if rc_min >= 0.0:
+        return 0.0
+    return rc_min / floor if floor > 0 else -np.inf
 
 
 class _Pricer:
@@ -485,11 +517,18 @@ class _Pricer:
         means practice i must belong to every column whose hub is h. Forced practices are folded
         into the hub (their weight shifts the window, their profit lowers the threshold), so the
         knapsack over the remaining items stays the same problem."""
-        n, w = self.n, self.w
+        n = self.n
         allowed = self.allowed if allowed is None else allowed
         P = pi[:, None] - self.a
         P = np.where(allowed, P, -np.inf)
         P[np.arange(n), np.arange(n)] = -np.inf   # the hub is forced in, not an item
+        if forced is not None and forced.any():
+            P = np.where(forced, -np.inf, P)
+        return (P,) + self._window(pi, mu, allowed, forced)
+
+    def _window(self, pi: np.ndarray, mu: float, allowed: np.ndarray, forced: np.ndarray | None):
+        """(lo, hi, need, hub_ok) of ``_setup`` without the profit matrix."""
+        w = self.w
         diag = pi - np.diag(self.a)
         lo, hi = self.lo, self.hi
         fp = 0.0
@@ -497,17 +536,20 @@ class _Pricer:
             fw = (forced * w[:, None]).sum(axis=0)
             fp = np.where(forced, pi[:, None] - self.a, 0.0).sum(axis=0)
             lo, hi = lo - fw, hi - fw
-            P = np.where(forced, -np.inf, P)
         need = self.F - mu - diag - fp             # others must bring profit > need for rc < 0
         hub_ok = np.diag(allowed) & (hi >= 0)
-        return P, lo, hi, need, hub_ok
+        return lo, hi, need, hub_ok
 
     def relaxation_floor(self, pi: np.ndarray, mu: float, allowed: np.ndarray | None = None,
-                         forced: np.ndarray | None = None) -> float:
+                         forced: np.ndarray | None = None, relax: np.ndarray | None = None) -> float:
         """A lower bound (capped at 0) on the reduced cost of every column of this pricer, from the
-        knapsack relaxation alone (no exact search)."""
-        P, lo, hi, need, hub_ok = self._setup(pi, mu, allowed, forced)
-        relax = _relaxation_all_hubs(P, self.w, lo, hi)
+        knapsack relaxation alone (no exact search). ``relax``: the relaxation values per hub,
+        when the caller computed them (``_SegmentedPricer`` does so for all segments at once)."""
+        if relax is None:
+            P, lo, hi, need, hub_ok = self._setup(pi, mu, allowed, forced)
+            relax = _relaxation_all_hubs(P, self.w, lo, hi)
+        else:
+            lo, hi, need, hub_ok = self._window(pi, mu, self.allowed if allowed is None else allowed, forced)
         rc_lb = np.where(hub_ok, need - relax, np.inf)
         return float(min(0.0, rc_lb.min())) if len(rc_lb) else 0.0
 
@@ -670,9 +712,10 @@ class _Pricer:
     def price(self, pi: np.ndarray, mu: float, tol: float, deadline: Clock | float,
               keep: int = 2, allowed: np.ndarray | None = None,
               forced: np.ndarray | None = None, enough: int | None = None,
-              cuts=None, heuristic: bool = False) -> _PricingOutcome | None:
+              cuts=None, heuristic: bool = False, relax: np.ndarray | None = None) -> _PricingOutcome | None:
         """Minimum reduced cost (capped at 0) and negative columns; None when ``deadline`` (the
-        run's ``Clock``, or a ``time.perf_counter()`` deadline) has passed.
+        run's ``Clock``, or a ``time.perf_counter()`` deadline) has passed. ``relax``: as for
+        ``relaxation_floor``.
 
         ``cuts`` (from ``cut_data``) adds the subset-row penalties to the reduced costs.
         ``heuristic``: a short search per hub; columns only, ``rc_min`` is then -inf (no bound).
@@ -681,9 +724,9 @@ class _Pricer:
         stops once that many hubs gave negative columns; ``rc_min`` is then the least of the
         exact values found and the relaxation bounds of the hubs left unpriced, which is still a
         valid lower bound on every column's reduced cost (so the Lagrangian bound stays valid)."""
-        w = self.w
         P, lo, hi, need, hub_ok = self._setup(pi, mu, allowed, forced)
-        relax = _relaxation_all_hubs(P, w, lo, hi)
+        if relax is None:
+            relax = _relaxation_all_hubs(P, self.w, lo, hi)
         rc_lb = np.where(hub_ok, need - relax, np.inf)
         rc_min = 0.0
         cols: list[tuple[tuple[int, ...], int, float]] = []
@@ -754,6 +797,7 @@ class _Pricer:
                     cols.append((self._column(base, members_of, chosen), int(h), rc))
             productive += len(cols) > before
         out.rc_min = -np.inf if heuristic else rc_min
+        out.rho = -np.inf if heuristic else _per_patient(rc_min, self.L)
         return out
 
     def _filter(self, ph, h, need, lo_all, hi_all):
@@ -859,11 +903,14 @@ class _SegmentedPricer:
         w = problem.list_size.astype(float)
         top = min(problem.max_population, problem.population)
         self.parts: list[_Pricer] = []
+        betas: list[float] = []
         for a_k, b_k, alpha, beta in problem.size_cost.segments:
             if a_k > top:
                 break
             self.parts.append(_Pricer(problem, problem.assign_cost + beta * w[:, None], problem.hub_cost + alpha,
                                       L=a_k, U=min(b_k, top)))
+            betas.append(beta)
+        self.betas = np.array(betas, np.float64)
         self._allowed = problem.allowed
 
     @property
@@ -884,25 +931,31 @@ class _SegmentedPricer:
     def price(self, pi: np.ndarray, mu: float, tol: float, deadline: Clock | float, keep: int = 2,
               allowed: np.ndarray | None = None, forced: np.ndarray | None = None, enough: int | None = None,
               cuts=None, heuristic: bool = False) -> _PricingOutcome | None:
-        floors = [q.relaxation_floor(pi, mu, allowed, forced) for q in self.parts]
+        relax = self._relaxations(pi, allowed, forced)
+        floors = [q.relaxation_floor(pi, mu, allowed, forced, relax=None if relax is None else relax[k])
+                  for k, q in enumerate(self.parts)]
         out = _PricingOutcome(0.0, [])
-        rc_min, productive, seen = 0.0, 0, set()
-        for k in np.argsort(floors, kind="stable"):
+        rc_min, rho, productive, seen = 0.0, 0.0, 0, set()
+        order = np.argsort(floors, kind="stable")
+        for pos, k in enumerate(order):
             if floors[k] >= 0.0:
                 break
             if enough is not None and productive >= enough:
                 rc_min = min(rc_min, floors[k])          # sorted: this floor bounds every segment left
+                for j in order[pos:]:
+                    rho = min(rho, _per_patient(floors[j], self.parts[j].L))
                 break
             if expired(deadline):
                 return None
             got = self.parts[k].price(pi, mu, tol, deadline, keep=keep, allowed=allowed, forced=forced,
                                       enough=None if enough is None else enough - productive, cuts=cuts,
-                                      heuristic=heuristic)
+                                      heuristic=heuristic, relax=None if relax is None else relax[k])
             if got is None:
                 return None
             out.exact_hubs += got.exact_hubs
             out.dp_fallbacks += got.dp_fallbacks
             rc_min = min(rc_min, got.rc_min)
+            rho = min(rho, got.rho)
             hubs = set()
             for S, h, _ in got.columns:
                 rc = self.column_rc(S, h, pi, mu, cuts)
@@ -912,7 +965,27 @@ class _SegmentedPricer:
                     hubs.add(h)
             productive += len(hubs)
         out.rc_min = -np.inf if heuristic else rc_min
+        out.rho = -np.inf if heuristic else rho
         return out
+
+    def _relaxations(self, pi: np.ndarray, allowed: np.ndarray | None, forced: np.ndarray | None):
+        """Every segment's relaxation values (segments x hubs) in one compiled pass, or None on
+        small problems (which run without the compiled module)."""
+        n = self.n
+        if n < JIT_MIN_PRACTICES or not _compiled() or not self.parts:
+            return None
+        allowed = self._allowed if allowed is None else allowed
+        B = np.where(allowed, pi[:, None] - self.p.assign_cost, -np.inf)
+        B[np.arange(n), np.arange(n)] = -np.inf
+        fw = 0
+        if forced is not None and forced.any():
+            B = np.where(forced, -np.inf, B)
+            fw = (forced * self.parts[0].w[:, None]).sum(axis=0)
+        w = self.p.list_size.astype(np.float64)
+        LO = np.array([q.lo - fw for q in self.parts], np.float64)
+        HI = np.array([q.hi - fw for q in self.parts], np.float64)
+        charge("relaxation", B.size)
+        return _compiled().relaxation_segments(np.ascontiguousarray(B.T), w, self.betas, LO, HI)
 
     def fixable(self, pi: np.ndarray, mu: float, delta: float) -> np.ndarray:
         keep = np.zeros((self.n, self.n), bool)
@@ -972,10 +1045,17 @@ class _Master:
         self.phase1 = False
         self.cut_rows = []
         self.cut_sets: list[tuple[int, int, int]] = []
+        self.retired: set[int] = set()
 
     def add(self, members, hub: int, cost: float) -> bool:
+        """Add a column; False when it is already there (a retired one is switched back on)."""
         key = (tuple(sorted(int(i) for i in members)), int(hub))
         if key in self.index:
+            j = self.index[key]
+            if j in self.retired:
+                self.retired.discard(j)
+                self.vars[j].SetUb(self.lp.infinity())
+                return True
             return False
         v = self.lp.NumVar(0.0, self.lp.infinity(), "")
         self.obj.SetCoefficient(v, 0.0 if self.phase1 else float(cost))
@@ -1027,6 +1107,26 @@ class _Master:
 
     def set_count(self, k_lo: int, k_cap: int) -> None:
         self.count.SetBounds(float(k_lo), float(k_cap))
+
+    def live(self) -> int:
+        return len(self.vars) - len(self.retired)
+
+    def retire(self, pi: np.ndarray, mu: float, x: np.ndarray, keep: int) -> int:
+        """Switch off (upper bound 0, so the warm start survives) the columns at zero in the LP
+        beyond the ``keep`` of least reduced cost; returns how many. Pricing brings back any that
+        the LP needs again (``add`` switches them on), so the LP's value is unaffected; GLOP's
+        primal simplex prices every column at every iteration, and on a 509-practice ICB the
+        master had grown to 20,000 columns taking 2/3 of the root's time."""
+        # columns added since the solve that gave x are not candidates: they price out negative
+        cand = np.array([j for j in range(len(x)) if j not in self.retired and x[j] <= 1e-9], np.int64)
+        if len(cand) <= keep:
+            return 0
+        rc = np.array([self.costs[j] - pi[list(self.members[j])].sum() for j in cand]) - mu
+        drop = cand[np.argsort(rc, kind="stable")[keep:]]
+        for j in drop.tolist():
+            self.vars[j].SetUb(0.0)
+            self.retired.add(j)
+        return len(drop)
 
     def add_cut(self, R: tuple[int, int, int]) -> None:
         """Subset-row cut on practices R: sum over columns holding two or more of them <= 1."""
@@ -1212,6 +1312,9 @@ class _Solver:
     # 0.8 rather than 0.5 halved the 60 s gap on QOP, QHM and QMF and left Devon unchanged
     # (benchmarks/RESULTS.md)
     SMOOTHING = 0.8
+    # the root master keeps this many columns at zero (or 4 per practice, if more) when it retires
+    # the rest, which it does once it holds three times as many
+    RETIRE_KEEP = 1500
 
     def __init__(self, problem, clock: Clock, gap, seed, threads, warm_start, mip_solver, log):
         self.p = problem
@@ -1275,9 +1378,8 @@ class _Solver:
         """Plans at or above this cost need not be found (the incumbent is within the gap)."""
         return self.ub * (1 - self.gap) if self.ub >= 0 else self.ub * (1 + self.gap)
 
-    def lagrangian(self, pi: np.ndarray, mu: float, r: float) -> float:
-        s = float(pi.sum())
-        return s + min(k * (mu + r) for k in (self.k_lo, self.k_cap()))
+    def lagrangian(self, pi: np.ndarray, mu: float, priced: "_PricingOutcome") -> float:
+        return lagrangian_bound(float(pi.sum()), mu, priced, self.k_lo, self.k_cap(), self.p.population)
 
     def proven(self) -> bool:
         if self.plan is None or not np.isfinite(self.lb):
@@ -1402,6 +1504,7 @@ class _Solver:
             centre = (pi0, 0.0)
         scale = max(1.0, abs(self.ub) if np.isfinite(self.ub) else p.hub_cost)
         tol = 1e-7 * scale
+        keep = max(self.RETIRE_KEEP, 4 * self.n)
         rounds = 0
         converged = False
         while self.left() > 0:
@@ -1421,7 +1524,7 @@ class _Solver:
                 if priced is None:
                     break
                 r = priced.rc_min
-                lb = self.lagrangian(pi, mu, r)
+                lb = self.lagrangian(pi, mu, priced)
                 if best is None or lb > best[0]:
                     best = (lb, pi, mu, r)
                     centre = (pi, mu)
@@ -1440,14 +1543,16 @@ class _Solver:
             if priced is None:
                 self.log(f"round {rounds}: budget spent during pricing")
                 break
+            retired = m.retire(pi_lp, mu_lp, x, keep) if m.live() > 3 * keep else 0
             self.log(f"round {rounds}: LP £{z:,.2f}  LB £{self.lb:,.2f}  UB £{self.ub:,.2f}  "
-                     f"+{added} cols ({len(m.vars)})  priced {priced.exact_hubs} hubs"
-                     + (f", {priced.dp_fallbacks} DP" if priced.dp_fallbacks else ""))
+                     f"+{added} cols ({m.live()} live)  priced {priced.exact_hubs} hubs"
+                     + (f", {priced.dp_fallbacks} DP" if priced.dp_fallbacks else "")
+                     + (f"; {retired} columns at zero with the highest reduced costs retired" if retired else ""))
             if self.proven():
                 break
             if added == 0:
                 converged = True
-                lb = self.lagrangian(pi_lp, mu_lp, priced.rc_min)
+                lb = self.lagrangian(pi_lp, mu_lp, priced)
                 self.lb = max(self.lb, lb)
                 best = (lb, pi_lp, mu_lp, priced.rc_min) if best is None or lb >= best[0] else best
                 self.log(f"LP converged after {rounds} rounds: £{z:,.2f}")

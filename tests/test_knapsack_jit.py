@@ -76,3 +76,47 @@ def test_many_incumbents_keep_the_last_ones():
     a, b = compiled.best(-1.0, keep=3), python.best(-1.0, keep=3)
     assert a[0] == pytest.approx(b[0]) and a[2] == b[2]
     assert [sorted(s) for _, s in a[1]] == [sorted(s) for _, s in b[1]]
+
+
+def relaxation_case(seed: int, n: int):
+    rng = np.random.default_rng(seed)
+    P = np.round(rng.normal(0.0, 5.0, (n, n)), 3)
+    P[rng.random((n, n)) < 0.3] = -np.inf
+    w = rng.integers(0, 10, n)
+    w[rng.random(n) < 0.15] = 0
+    lo = rng.integers(-20, 60, n)
+    hi = lo + rng.integers(-5, 80, n)
+    return P, w, lo, hi
+
+
+def same_bounds(a, b):
+    assert np.array_equal(np.isneginf(a), np.isneginf(b))
+    f = np.isfinite(a)
+    np.testing.assert_allclose(a[f], b[f], rtol=1e-9, atol=1e-9)
+
+
+@settings(max_examples=200, deadline=None)
+@given(seed=st.integers(0, 10**6), n=st.integers(1, 40))
+def test_relaxation_matches_numpy(seed, n):
+    from optimise.colgen import _relaxation_numpy
+
+    P, w, lo, hi = relaxation_case(seed, n)
+    same_bounds(jit.relaxation_all_hubs(P, w.astype(float), lo.astype(float), hi.astype(float)),
+                _relaxation_numpy(P, w, lo, hi))
+
+
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 10**6), n=st.integers(1, 30), segments=st.integers(1, 6))
+def test_relaxation_segments_match_one_segment_at_a_time(seed, n, segments):
+    """One sort per hub for all segments gives each segment's own relaxation (profits shifted by
+    -beta * w, its own window)."""
+    from optimise.colgen import _relaxation_numpy
+
+    rng = np.random.default_rng(seed + 1)
+    B, w, _, _ = relaxation_case(seed, n)
+    beta = np.round(rng.normal(0.0, 0.5, segments), 3)
+    LO = rng.integers(-20, 60, (segments, n)).astype(float)
+    HI = LO + rng.integers(-5, 80, (segments, n))
+    got = jit.relaxation_segments(np.ascontiguousarray(B.T), w.astype(float), beta, LO, HI)
+    for s in range(segments):
+        same_bounds(got[s], _relaxation_numpy(B - beta[s] * w[:, None], w, LO[s], HI[s]))
