@@ -118,6 +118,13 @@ class Clock:
         self.work += units
         self.by_kind[kind] = self.by_kind.get(kind, 0.0) + units
 
+    def absorb(self, other: "Clock") -> None:
+        """Count a nested solve's work (and its being stopped by the wall clock) as this one's."""
+        self.work += other.work
+        for kind, units in other.by_kind.items():
+            self.by_kind[kind] = self.by_kind.get(kind, 0.0) + units
+        self.wall_stopped |= other.wall_stopped
+
     @contextlib.contextmanager
     def active(self) -> Iterator["Clock"]:
         """Make this the clock that ``charge`` adds to (restores the previous one after)."""

@@ -127,6 +127,23 @@ class FederationProblem:
     def replace(self, **changes) -> "FederationProblem":
         return replace(self, **changes)
 
+    def restrict(self, members, n_federations: int | None = None) -> "FederationProblem":
+        """The same rules over some practices (positions ``members``, in that order): costs,
+        permissions, pairs and adjacency inside them are kept, pairs reaching outside dropped.
+        A plan of whole federations of this problem restricts to a plan of the subset, and any
+        plan of the subset put back in their place keeps every rule (``optimise.lns``)."""
+        idx = np.asarray(members, dtype=np.int64)
+        pos = {int(i): k for k, i in enumerate(idx)}
+
+        def inside(pairs):
+            return tuple((pos[i], pos[j]) for i, j in pairs if i in pos and j in pos)
+
+        return replace(self, codes=tuple(self.codes[i] for i in idx), list_size=self.list_size[idx],
+                       assign_cost=self.assign_cost[np.ix_(idx, idx)], allowed=self.allowed[np.ix_(idx, idx)],
+                       together=inside(self.together), apart=inside(self.apart),
+                       adjacency=None if self.adjacency is None else inside(self.adjacency),
+                       n_federations=n_federations)
+
     def cost(self, assignment: np.ndarray, hubs: tuple[int, ...] | list[int]) -> float:
         """Objective of a plan under this model (the verifier recomputes it from raw data)."""
         assignment = np.asarray(assignment)
