@@ -30,6 +30,13 @@ ANY duals (LP-optimal or smoothed), as long as *r* is a true lower bound on the 
 every column, generated or not. Pricing provides it exactly (below). At LP convergence *r* = 0 and
 the bound equals the LP optimum of the master over all columns.
 
+The columns of a plan also cover the population *P* exactly once, so
+:math:`\sum_{c \in x} \bar c_c \ge P \rho` with :math:`\rho \le \min(0, \min_c \bar c_c / N_c)`;
+every column of a pricing window :math:`[L_s, U_s]` has :math:`N_c \ge L_s`, so
+:math:`\rho = \min_s r_s / L_s` (``_PricingOutcome.rho``). ``lagrangian_bound`` takes the larger of
+the two bounds; the second is the tighter one while the most negative columns are large (North
+West London at 80 s: 1.6 % instead of 3.6 %).
+
 **Pricing (exact).** :math:`\min_c \bar c_c` splits by hub: with profits
 :math:`p_i = \pi_i - a_{ih}`, :math:`\bar c = F - \mu - p_h - \max \sum_{i \ne h} p_i z_i` subject to
 :math:`L - w_h \le \sum w_i z_i \le U - w_h`, :math:`z_i = 0` where ``allowed[i, h]`` is False — a 0-1
@@ -413,8 +420,10 @@ def _relaxation_all_hubs(P: np.ndarray, w: np.ndarray, lo: np.ndarray, hi: np.nd
     of the positive-ratio items) clamped into the window. -inf when the window is unreachable."""
     charge("relaxation", P.size)
     if P.shape[0] >= JIT_MIN_PRACTICES and _compiled():
-        return _compiled().relaxation_all_hubs(P, w.astype(np.float64), np.asarray(lo, np.float64),
-                                               np.asarray(hi, np.float64))
+        # one segment with no shift; the kernel reads each hub's items from a row
+        return _compiled().relaxation_segments(np.ascontiguousarray(P.T), w.astype(np.float64), np.zeros(1),
+                                               np.asarray(lo, np.float64)[None, :],
+                                               np.asarray(hi, np.float64)[None, :])[0]
     return _relaxation_numpy(P, w, lo, hi)
 
 
