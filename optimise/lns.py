@@ -77,8 +77,6 @@ def improve_by_regions(problem: FederationProblem, plan, clock: Clock, budget: f
         if not queue:
             queue = rng.permutation(len(hubs)).tolist()
         start = queue.pop()
-        if start >= len(hubs):
-            continue
         region = region_of(problem, labels, hubs, start, max_practices)
         if len(region) < 2:
             continue
