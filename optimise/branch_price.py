@@ -277,6 +277,13 @@ class BranchAndPrice:
     # -- one node ------------------------------------------------------------------------------
     def process(self, node: Node):
         """Returns ('pruned', bound) | ('integral', bound) | ('branch', bound, (i, h), x_ih)."""
+        exact = self.pricer.exact_connected
+        try:
+            return self._process(node)
+        finally:
+            self.pricer.exact_connected = exact      # a node's exhaustive search stays its own
+
+    def _process(self, node: Node):
         s, p, m = self.s, self.p, self.master
         ok, forced = node.masks(self.base_allowed)
         k_lo, k_hi = node.count_range(s.k_lo, s.k_cap())
@@ -353,6 +360,12 @@ class BranchAndPrice:
             if added and not solved:
                 continue
             if not added and artificial > 1e-9 and bound < self.threshold():
+                if self.p.adjacency is not None and not self.pricer.exact_connected:
+                    # under contiguity the column search is not exhaustive and its bound counts
+                    # disconnected sets, so neither "no column" nor the bound settles the node:
+                    # search connected sets exhaustively for the rest of this node
+                    self.pricer.exact_connected = True
+                    continue
                 # converged on artificial columns: either no plan of this node exists (the LP value
                 # then grows with M past the threshold and the node is pruned) or M was too small
                 # to price them out. Raise M and re-solve; never branch on an artificial solution.

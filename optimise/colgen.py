@@ -934,6 +934,15 @@ class _SegmentedPricer:
 
     cut_data = staticmethod(_Pricer.cut_data)
 
+    @property
+    def exact_connected(self) -> bool:
+        return all(q.exact_connected for q in self.parts)
+
+    @exact_connected.setter
+    def exact_connected(self, value: bool) -> None:
+        for q in self.parts:
+            q.exact_connected = value
+
     def column_rc(self, S, h: int, pi: np.ndarray, mu: float, cuts) -> float:
         return (self.p.column_cost(S, h) - float(pi[list(S)].sum()) - mu + _cut_penalty(S, cuts, self.n))
 
