@@ -221,6 +221,9 @@ class BranchAndPrice:
         self.root_duals = None if root_duals is None else (*root_duals, 0.0)
         self.cut_rounds = 0
         self._hub_searches = 0
+        self._region_passes = 0
+        self._hub_paid = False
+        self._regions_paid = False
         self.cut_history: list[float] = []
         self.stats = BranchStats()
         self.base_allowed = self.p.allowed.copy()
@@ -401,9 +404,11 @@ class BranchAndPrice:
         sigma_sum = float(sig.sum())
         if node.depth == 0:
             self.root_duals = (pi, mu, r_last, sigma_sum)
-            if self.cut_rounds:
+            if self.cut_rounds and self._hub_paid:
+                # only when the search on the LP without cuts paid: on Greater Manchester both
+                # took 30 s of a 300 s run and found nothing (the region passes did)
                 self._hub_search(x, "root LP with cuts")
-            self._regions(bound)
+            self._regions(bound, self.REGION_SHARE)
             self.fix_globally(force=True)
         elif self.stats.nodes % self.HUB_SEARCH_EVERY == 0:
             self._hub_search(x, f"node LP at depth {node.depth}")
@@ -520,6 +525,11 @@ class BranchAndPrice:
     REGION_MIN_GAP = 0.0025
     REGION_PRACTICES = 40
     REGION_BUDGET = 4.0
+    # the tree has stalled when neither bound nor incumbent moved for this share of the limit;
+    # if the last region pass paid, another gets half the time left (on Greater Manchester the
+    # tree moved nothing in 90 s while each region pass took £0.1-0.2M a year off the plan)
+    STALL_SHARE = 0.1
+    STALL_REGION_SHARE = 0.5
 
     def _hub_search(self, x: np.ndarray, where: str) -> None:
         """The k hubs the LP leans on, an optimal assignment to them (a small MIP), hubs moved to
@@ -537,22 +547,26 @@ class BranchAndPrice:
         problem = self.p if self.stats.fixed_pairs == 0 else replace(self.p, allowed=self.base_allowed)
         plan = hub_set_search(problem, hubs, solver=s.mip_solver, time_limit_s=budget, seed=s.seed,
                               threads=s.threads, clock=s.clock)
-        s.offer(plan, f"LP hubs + assignment MIP ({where})")
+        self._hub_paid = bool(s.offer(plan, f"LP hubs + assignment MIP ({where})"))
 
-    def _regions(self, bound: float) -> None:
-        """Re-solve regions of the incumbent (``optimise.lns``) with a share of the time left, when
-        the root leaves a gap the tree is unlikely to close by branching alone."""
+    def _regions(self, bound: float, share: float) -> None:
+        """Re-solve regions of the incumbent (``optimise.lns``) with ``share`` of the time left,
+        when the gap is one the tree is unlikely to close by branching alone. Each pass draws its
+        own order of regions; ``_regions_paid`` records whether the last pass found a cheaper plan."""
         from .lns import improve_by_regions
 
         s = self.s
         if s.plan is None or self.p.n < 2 * self.REGION_PRACTICES:
             return
         gap = relative_gap(s.ub, min(bound, s.ub))
-        if gap is None or gap <= self.REGION_MIN_GAP:
+        if gap is None or gap <= self.REGION_MIN_GAP or share * s.left() < self.REGION_BUDGET:
             return
-        improve_by_regions(self.p, s.plan, s.clock, self.REGION_SHARE * s.left(), seed=s.seed,
+        before = s.ub
+        improve_by_regions(self.p, s.plan, s.clock, share * s.left(), seed=s.seed + self._region_passes,
                            mip_solver=s.mip_solver, max_practices=self.REGION_PRACTICES,
                            region_budget=self.REGION_BUDGET, offer=s.offer, log=s.log)
+        self._region_passes += 1
+        self._regions_paid = s.ub < before
 
     def _master_ip(self, where: str) -> None:
         """Price and branch: the set-partitioning IP over the columns generated so far (the
@@ -612,6 +626,7 @@ class BranchAndPrice:
         heap: list[tuple[float, int, Node]] = [(root_bound, next(counter), Node(bound=root_bound, centre=centre))]
         current: Node | None = None
         last_report = time.perf_counter()
+        progress = (s.lb, s.ub, s.clock.used())      # (bound, incumbent) and when they last moved
         while heap or current is not None:
             if current is None:
                 b, _, current = heapq.heappop(heap)
@@ -654,6 +669,11 @@ class BranchAndPrice:
                              default=np.inf)
             self.stats.open_bound = open_bound
             s.lb = max(s.lb, min(open_bound, s.ub))
+            if (s.lb, s.ub) != progress[:2]:
+                progress = (s.lb, s.ub, s.clock.used())
+            elif self._regions_paid and s.clock.used() - progress[2] > self.STALL_SHARE * s.clock.limit:
+                self._regions(s.lb, self.STALL_REGION_SHARE)
+                progress = (s.lb, s.ub, s.clock.used())
             if time.perf_counter() - last_report > 5.0:
                 last_report = time.perf_counter()
                 s.log(f"branch and price: {self.stats.nodes} nodes, {len(heap)} open, "

@@ -1413,11 +1413,13 @@ class _Solver:
         # construct and improve ignore contiguity (offer() repairs what it can, rarely enough):
         # under contiguity they get a small share of the time
         budget = (0.03 if p.adjacency is not None else 0.12) * self.clock.limit
-        for s in range(3):
+        for s, variant in enumerate(self._construct_variants()):
             if s > 0 and self.clock.used() > budget:
                 break
-            self.offer(construct(p, seed=self.seed + s, starts=6, time_budget_s=max(0.05, budget / 3),
-                                 clock=self.clock), f"construct seed {self.seed + s}")
+            k = variant.n_federations if variant is not p else None
+            self.offer(construct(variant, seed=self.seed + s, starts=6, time_budget_s=max(0.05, budget / 3),
+                                 clock=self.clock),
+                       f"construct seed {self.seed + s}" + (f", {k} federations" if k is not None else ""))
         if self.warm_start is not None:
             self.offer(improve(p, self.warm_start[0], self.warm_start[1], seed=self.seed), "warm start")
         self.lb = self._trivial_bound()
@@ -1452,6 +1454,22 @@ class _Solver:
                               f"enumeration, {st.fixed_pairs} practice-hub pairs fixed by reduced cost")
             self.log(self.notes[-1])
         return self._finish()
+
+    def _construct_variants(self) -> list[FederationProblem]:
+        """The problems the three construction runs start from: the count the size cost favours
+        most held fixed, the free problem, the next favoured count held fixed.
+
+        Local search only ever closes federations, and with a stepped g(N) one federation fewer
+        pushes every other past a team step: on Greater Manchester every free run ended at 35
+        federations (£263.1-263.3M a year) while runs held at 36 reached £262.8-263.1M."""
+        from .heuristics import favoured_counts
+
+        p = self.p
+        if p.n_federations is not None or p.size_cost is None:
+            return [p, p, p]
+        counts = favoured_counts(p)
+        fixed = [p.replace(n_federations=k) for k in counts]
+        return [fixed[0], p, fixed[1] if len(fixed) > 1 else p]
 
     def _trivial_bound(self) -> float:
         a = np.where(self.p.allowed, self.p.assign_cost, np.inf)

@@ -251,6 +251,31 @@ def _default_penalty(problem: FederationProblem) -> float:
     return float(10 * per_patient.max() + problem.hub_cost / max(problem.min_population, 1) + 10 * slope + 1.0)
 
 
+def favoured_counts(problem: FederationProblem) -> list[int]:
+    """The federation counts next to P / N*, where N* is the population with the least fixed +
+    size cost per patient, (F + g(N)) / N, over the bounds.
+
+    With a stepped g(N) the cheapest patients sit in federations just under a team step, and a
+    plan whose count is off by one must push every federation past the next step: on Greater
+    Manchester, 35 federations (no way to stay under 93,000 patients each) cost £0.3M a year more
+    than 36 (around 90,600-93,000), and neither the other starting counts nor local search (which
+    only closes federations) reached 36."""
+    k_lo, k_hi = problem.federation_count_range()
+    if k_lo == k_hi:
+        return [k_lo]
+    P = problem.population
+    if problem.size_cost is None:
+        best = float(problem.max_population)
+    else:
+        g = problem.size_cost
+        N = np.arange(g.lo, g.hi + 1, dtype=float)
+        per_patient = (problem.hub_cost + g.values) / np.maximum(N, 1.0)
+        per_patient[(N < problem.min_population) | (N > problem.max_population) | (N < 1)] = np.inf
+        best = float(N[np.argmin(per_patient)]) if np.isfinite(per_patient).any() else float(problem.max_population)
+    k = P / max(best, 1.0)
+    return list(dict.fromkeys(int(np.clip(c, k_lo, k_hi)) for c in (np.ceil(k), np.floor(k))))
+
+
 def construct(problem: FederationProblem, seed: int = 0, starts: int = 12,
               time_budget_s: float | None = None,
               clock: Clock | None = None) -> tuple[np.ndarray, tuple[int, ...]] | None:
@@ -265,8 +290,11 @@ def construct(problem: FederationProblem, seed: int = 0, starts: int = 12,
     k_lo, k_hi = problem.federation_count_range()
     if k_lo > k_hi:
         return None
-    ks = sorted({int(np.clip(round(P / t), k_lo, k_hi)) for t in (0.9 * U, 0.75 * U, 0.6 * U,
-                                                                 (L + U) / 2, max(1.2 * L, 1.0))} | {k_lo})
+    spread = sorted({int(np.clip(round(P / t), k_lo, k_hi)) for t in (0.9 * U, 0.75 * U, 0.6 * U,
+                                                                    (L + U) / 2, max(1.2 * L, 1.0))} | {k_lo})
+    # the counts the size cost favours come first: the first starts are the ones a short budget
+    # always runs
+    ks = list(dict.fromkeys(favoured_counts(problem) + spread))
     best, best_cost = None, np.inf
     for s in range(starts):
         if time_budget_s is not None and s > 0 and spent() > time_budget_s:

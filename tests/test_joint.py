@@ -199,3 +199,27 @@ def test_devon_run_carries_make_or_buy_and_a_comparable_baseline(devon_run_dir):
     # PCNs are small: they buy more and pay more for services than the federations
     assert base["services"] > plan["services"]
     assert s["parameters"]["make_or_buy_in_objective"] is True
+
+
+def test_construction_starts_at_the_counts_the_size_cost_favours():
+    """A team every 12,000 patients and £50,000 fixed: (F + g(N)) / N is least at 36,000 (three
+    full teams), so 200,000 patients favour 200/36 = 5.6 -> 6 or 5 federations."""
+    from optimise.heuristics import construct, favoured_counts
+    from optimise.problem import FederationProblem
+
+    rng = np.random.default_rng(3)
+    n = 40
+    w = np.full(n, 5_000)
+    xy = rng.uniform(0, 30, (n, 2))
+    km = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1))
+    N = np.arange(10_000, 40_001)
+    g = SizeCost(10_000, 100_000.0 * np.ceil(N / 12_000))
+    p = FederationProblem(codes=tuple(f"P{i}" for i in range(n)), list_size=w, assign_cost=0.5 * w[:, None] * km,
+                          hub_cost=50_000.0, min_population=10_000, max_population=40_000, size_cost=g)
+    assert favoured_counts(p) == [6, 5]
+    plan = construct(p, seed=0, starts=1)
+    assert plan is not None and p.is_feasible(*plan) and len(plan[1]) in (5, 6)
+    # without a size cost the fixed cost alone favours full federations; a fixed count is kept
+    plain = p.replace(size_cost=None)
+    assert favoured_counts(plain) == [5]
+    assert favoured_counts(p.replace(n_federations=7)) == [7]
