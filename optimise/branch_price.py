@@ -57,6 +57,11 @@ Primal side, besides LP rounding and enumeration: a hub-set search (``HUB_SEARCH
 and at the root) takes the hubs the LP weights most, assigns practices to them by a small MIP
 restricted to those hubs, moves each hub to the member that serves its federation cheapest, and
 repeats (``heuristics.hub_set_search``); on Devon it finds the best known plan within seconds.
+After the root, regions of the incumbent are re-planned (``optimise.lns``) with a third of the
+time left when the gap is above 0.25 %; whenever the tree then stalls (neither bound nor incumbent
+moving for a tenth of the limit) and the last region pass paid, another pass gets half the time
+left. On a large ICB the tree rarely moves the bound within minutes, while region passes keep
+taking money off the plan.
 
 Node order: best bound first, plunging into the :math:`x = 1` child after each branch (it finds
 plans early). The global bound is the least bound over open nodes, so a stop at the time limit

@@ -58,8 +58,10 @@ duals. Validity does not depend on it: every bound is *LB(π, μ)* at the duals 
 Column generation stops as soon as the best bound meets the master LP value (the LP is then proven
 optimal over all columns), which skips the degenerate rounds that only re-confirm it.
 
-**Upper bound.** Heuristic plans (``heuristics.construct`` with several seeds, ``improve``); in the
-tree, integral node LPs, LP rounding repaired by local search, and the enumerated IPs.
+**Upper bound.** Heuristic plans (``heuristics.construct`` with three seeds, two of them with the
+federation count the size cost favours held fixed, ``heuristics.favoured_counts``; ``improve``);
+in the tree, integral node LPs, LP rounding repaired by local search, the enumerated IPs, the
+hub-set search and region re-solves (``branch_price``).
 
 **Closing the gap: reduced-cost enumeration.** Fix duals :math:`(\pi, \mu)` and *r* as above and a
 target *T* (the incumbent *UB*, or :math:`UB(1-\text{gap})`). A plan *x* with cost < *T* that uses a
