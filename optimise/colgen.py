@@ -1459,11 +1459,9 @@ class _Solver:
 
     def _construct_variants(self) -> list[FederationProblem]:
         """The problems the three construction runs start from: the count the size cost favours
-        most held fixed, the free problem, the next favoured count held fixed.
-
-        Local search only ever closes federations, and with a stepped g(N) one federation fewer
-        pushes every other past a team step: on Greater Manchester every free run ended at 35
-        federations (£263.1-263.3M a year) while runs held at 36 reached £262.8-263.1M."""
+        most held fixed, the free problem, the next favoured count held fixed (why: see
+        ``heuristics.favoured_counts``; local search only ever closes federations, so free runs
+        do not reach the favoured count by themselves)."""
         from .heuristics import favoured_counts
 
         p = self.p
