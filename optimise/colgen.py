@@ -48,7 +48,9 @@ a negative reduced cost). The surviving knapsack is solved exactly by depth-firs
 with the same relaxation as bound (list sizes are integers; a node limit hands over to an exact
 dynamic programme over the integer weight). So *r* is exact, and pruned hubs contribute >= 0.
 The search is compiled with numba (``_knapsack_jit``: same nodes in the same order, so the same
-answers and node limits) when numba is importable, and runs in Python otherwise.
+answers) when numba is importable, and runs in Python otherwise; problems under 150 practices start
+in Python and switch after 500,000 search nodes (``PY_NODE_BUDGET``), so a quick 100-point CPMP
+never pays the compiled module's load time while Devon-size runs get the compiled speed.
 
 **Stabilisation.** Wentges smoothing: pricing at :math:`\alpha\,\text{centre} + (1-\alpha)\,\text{LP duals}`,
 centre = the duals with the best bound so far (starting from "economic" duals of the incumbent:
@@ -105,7 +107,29 @@ PROOF_TOLERANCE = 1e-6     # as engine.PROOF_TOLERANCE: relative float noise acc
 # Knapsack with a two-sided weight window: LP relaxation, exact branch and bound, DP fallback
 # --------------------------------------------------------------------------------------------------
 
-JIT_MIN_PRACTICES = 150   # smaller problems price in Python: loading the compiled search costs ~0.6 s
+JIT_MIN_PRACTICES = 150   # from this size the compiled search is used from the start
+# smaller problems start in Python (loading the compiled search costs ~0.6 s, more than a 100-point
+# CPMP spends pricing) and switch once the Python search has visited this many nodes, about a
+# second of work: on Devon (116 practices) Python pricing had been half of every run, and a
+# branch-and-price node of the joint model took 4-8 s instead of 0.4 s
+PY_NODE_BUDGET = 500_000
+
+
+class _SearchMode:
+    """Which knapsack search the pricers of one run use, shared by all of them: compiled from the
+    start on big problems, or Python until ``PY_NODE_BUDGET`` nodes. Nodes are counted, not
+    seconds, so a work-limited run switches at the same point every time."""
+
+    __slots__ = ("compiled", "py_nodes")
+
+    def __init__(self, n: int):
+        self.compiled = n >= JIT_MIN_PRACTICES and _compiled() is not None
+        self.py_nodes = 0
+
+    def count(self, nodes: int) -> None:
+        self.py_nodes += nodes
+        if not self.compiled and self.py_nodes > PY_NODE_BUDGET and _compiled() is not None:
+            self.compiled = True
 
 
 def _compiled():
@@ -133,10 +157,11 @@ class _Knapsack:
     """
 
     __slots__ = ("p", "w", "idx", "ratio", "cumW", "cumP", "m", "m_curve", "npos", "lo", "hi", "tol",
-                 "icuts", "pen", "base", "conf", "_order", "_arrays", "accept", "rule")
+                 "icuts", "pen", "base", "conf", "_order", "_arrays", "accept", "rule", "mode")
 
     def __init__(self, p: np.ndarray, w: np.ndarray, idx: np.ndarray, lo: int, hi: int, cuts=None,
-                 conflicts=None, compiled: bool = True, accept=None, rule=None):
+                 conflicts=None, compiled: bool = True, accept=None, rule=None,
+                 mode: "_SearchMode | None" = None):
         """``cuts`` = (cut ids per item, penalty per cut, count per cut already in the column):
         a column pays a cut's penalty once it holds two of the cut's three practices (subset-row
         cuts). Penalties only lower a subset's profit, so the relaxation without them stays an
@@ -156,6 +181,7 @@ class _Knapsack:
         # the accepted ones; the compiled kernel has no such hook, so the search runs in Python
         self.accept = accept
         self.rule = rule            # the same kind of predicate, kept for callers to switch on
+        self.mode = mode            # told how many nodes the Python search visits
         self._arrays = (p[order], w[order], ratio[order]) if compiled and _compiled() else None
         self.ratio = ratio[order].tolist()
         self.m = len(self.p)
@@ -313,6 +339,8 @@ class _Knapsack:
             sys.setrecursionlimit(m + 100)
         exact = dfs(0, 0, 0.0)
         charge("knapsack_node_py", state["nodes"])
+        if self.mode is not None:
+            self.mode.count(state["nodes"])
         if not found:
             return None, [], exact
         # when not exact the value is only the best found, not the maximum
@@ -370,6 +398,8 @@ class _Knapsack:
             sys.setrecursionlimit(m + 100)
         complete = dfs(0, 0, 0.0)
         charge("knapsack_node_py", nodes[0])
+        if self.mode is not None:
+            self.mode.count(nodes[0])
         return out if complete else None
 
 
@@ -413,7 +443,8 @@ def _knapsack_dp(p: np.ndarray, w: np.ndarray, idx: np.ndarray, lo: int, hi: int
 # Pricing over all hubs
 # --------------------------------------------------------------------------------------------------
 
-def _relaxation_all_hubs(P: np.ndarray, w: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+def _relaxation_all_hubs(P: np.ndarray, w: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                         compiled: bool = False) -> np.ndarray:
     """For every hub h (column h of P; -inf marks a non-item), the LP-relaxation bound of
     max sum_i P[i,h] z_i  s.t.  lo_h <= sum_i w_i z_i <= hi_h, 0 <= z <= 1 (vectorised).
 
@@ -421,7 +452,7 @@ def _relaxation_all_hubs(P: np.ndarray, w: np.ndarray, lo: np.ndarray, hi: np.nd
     concave, rising while ratios are positive; its maximum over the window is at W* (the weight
     of the positive-ratio items) clamped into the window. -inf when the window is unreachable."""
     charge("relaxation", P.size)
-    if P.shape[0] >= JIT_MIN_PRACTICES and _compiled():
+    if compiled and _compiled():
         # one segment with no shift; the kernel reads each hub's items from a row
         return _compiled().relaxation_segments(np.ascontiguousarray(P.T), w.astype(np.float64), np.zeros(1),
                                                np.asarray(lo, np.float64)[None, :],
@@ -500,10 +531,12 @@ def _per_patient(rc_min: float, floor: int) -> float:
 
 class _Pricer:
     def __init__(self, problem: FederationProblem, a: np.ndarray, F: float, L: int | None = None,
-                 U: int | None = None):
+                 U: int | None = None, mode: _SearchMode | None = None):
         """Columns cost ``F + sum a[S, h]`` with population in [L, U] (default: the problem's);
-        ``_SegmentedPricer`` runs one such pricer per affine segment of the size cost."""
+        ``_SegmentedPricer`` runs one such pricer per affine segment of the size cost, all
+        sharing one ``mode``."""
         self.n = problem.n
+        self.mode = _SearchMode(problem.n) if mode is None else mode
         self.problem = problem
         self.w = problem.list_size.astype(np.int64)
         self.a = a
@@ -558,7 +591,7 @@ class _Pricer:
         when the caller computed them (``_SegmentedPricer`` does so for all segments at once)."""
         if relax is None:
             P, lo, hi, need, hub_ok = self._setup(pi, mu, allowed, forced)
-            relax = _relaxation_all_hubs(P, self.w, lo, hi)
+            relax = _relaxation_all_hubs(P, self.w, lo, hi, self.mode.compiled)
         else:
             lo, hi, need, hub_ok = self._window(pi, mu, self.allowed if allowed is None else allowed, forced)
         rc_lb = np.where(hub_ok, need - relax, np.inf)
@@ -641,7 +674,7 @@ class _Pricer:
             connected = self.problem.connected
             rule = lambda chosen: connected(self._column(base, members_of, chosen))  # noqa: E731
         return _Knapsack(ip, iw, np.arange(len(ip)), lo_h, hi_h, cuts=kcuts, conflicts=conflicts,
-                         compiled=self.n >= JIT_MIN_PRACTICES, rule=rule), view
+                         compiled=self.mode.compiled, rule=rule, mode=self.mode), view
 
     CONNECTED_NODES = 300   # search nodes per hub for connected columns when the best set is not
     # True: under contiguity, search connected sets exhaustively (node limit 400,000 per hub) and
@@ -737,7 +770,7 @@ class _Pricer:
         valid lower bound on every column's reduced cost (so the Lagrangian bound stays valid)."""
         P, lo, hi, need, hub_ok = self._setup(pi, mu, allowed, forced)
         if relax is None:
-            relax = _relaxation_all_hubs(P, self.w, lo, hi)
+            relax = _relaxation_all_hubs(P, self.w, lo, hi, self.mode.compiled)
         rc_lb = np.where(hub_ok, need - relax, np.inf)
         rc_min = 0.0
         cols: list[tuple[tuple[int, ...], int, float]] = []
@@ -846,7 +879,7 @@ class _Pricer:
         n = self.n
         P, lo, hi, need, hub_ok = self._setup(pi, mu, None, None)
         need = need - delta
-        relax = _relaxation_all_hubs(P, self.w, lo, hi)
+        relax = _relaxation_all_hubs(P, self.w, lo, hi, self.mode.compiled)
         keep = np.zeros((n, n), bool)
         for h in range(n):
             if not hub_ok[h] or relax[h] < need[h] - 1e-9 * (1 + abs(need[h])):
@@ -865,7 +898,7 @@ class _Pricer:
         n, w = self.n, self.w
         P, lo, hi, need, hub_ok = self._setup(pi, mu, allowed, forced)
         need = need - delta                        # profit of others must be > need
-        relax = _relaxation_all_hubs(P, w, lo, hi)
+        relax = _relaxation_all_hubs(P, w, lo, hi, self.mode.compiled)
         found: dict[tuple[int, ...], tuple[int, float]] = {}
         total = 0
         for h in range(n):
@@ -914,12 +947,13 @@ class _SegmentedPricer:
         w = problem.list_size.astype(float)
         top = min(problem.max_population, problem.population)
         self.parts: list[_Pricer] = []
+        self.mode = _SearchMode(problem.n)
         betas: list[float] = []
         for a_k, b_k, alpha, beta in problem.size_cost.segments:
             if a_k > top:
                 break
             self.parts.append(_Pricer(problem, problem.assign_cost + beta * w[:, None], problem.hub_cost + alpha,
-                                      L=a_k, U=min(b_k, top)))
+                                      L=a_k, U=min(b_k, top), mode=self.mode))
             betas.append(beta)
         self.betas = np.array(betas, np.float64)
         self._allowed = problem.allowed
@@ -992,7 +1026,7 @@ class _SegmentedPricer:
         """Every segment's relaxation values (segments x hubs) in one compiled pass, or None on
         small problems (which run without the compiled module)."""
         n = self.n
-        if n < JIT_MIN_PRACTICES or not _compiled() or not self.parts:
+        if not self.mode.compiled or not self.parts:
             return None
         allowed = self._allowed if allowed is None else allowed
         B = np.where(allowed, pi[:, None] - self.p.assign_cost, -np.inf)
@@ -1479,7 +1513,7 @@ class _Solver:
         """Find a fractional cover (or prove there is none); then a plan from the IP over columns."""
         m = self.master
         m.start_phase1()
-        zero_pricer = _Pricer(self.p, np.zeros_like(self.p.assign_cost), 0.0)
+        zero_pricer = _Pricer(self.p, np.zeros_like(self.p.assign_cost), 0.0, mode=self.pricer.mode)
         rounds = 0
         while self.left() > 0:
             rounds += 1

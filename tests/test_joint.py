@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from inputs import InputError, parse_scenario, read_catalogue
 from inputs.model import BoundsSpec, MakeBuySpec, RiskSpec, Scenario
-from optimise import Status, solve_federations
+from optimise import Status, _knapsack_jit as knapsack_jit, colgen, solve_federations
 from optimise.colgen import _SegmentedPricer, make_pricer
 from optimise.makebuy import make_or_buy, make_or_buy_totals
 from optimise.risk import risk_choice, risk_costs
@@ -139,6 +139,27 @@ def test_segmented_pricing_is_exact_against_every_column(seed):
     assert set(got) == want
     for S, (h, cost) in got.items():
         assert cost == pytest.approx(min(p.column_cost(S, k) for (T, k) in rc if T == S))
+
+
+@pytest.mark.skipif(not knapsack_jit.AVAILABLE, reason="numba not installed")
+def test_small_problems_switch_to_the_compiled_search_after_the_node_budget(monkeypatch):
+    # one mode shared by every segment's pricer; Python first, compiled once the budget is spent;
+    # the answer is the same either way
+    _, _, p = joint_instance(3, 7)
+    rng = np.random.default_rng(3)
+    pi = rng.normal(p.column_cost(range(3), 0) / 3, 200_000, p.n)
+    mu = float(rng.normal(0, 100_000))
+    python = make_pricer(p)
+    assert not python.mode.compiled and all(q.mode is python.mode for q in python.parts)
+    a = python.price(pi, mu, 1e-9, np.inf)
+    assert not python.mode.compiled and python.mode.py_nodes > 0
+    monkeypatch.setattr(colgen, "PY_NODE_BUDGET", python.mode.py_nodes // 2)
+    switching = make_pricer(p)
+    switching.price(pi, mu, 1e-9, np.inf)
+    assert switching.mode.compiled
+    b = switching.price(pi, mu, 1e-9, np.inf)
+    assert b.rc_min == pytest.approx(a.rc_min)
+    assert {(S, h) for S, h, _ in b.columns} == {(S, h) for S, h, _ in a.columns}
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
