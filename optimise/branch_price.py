@@ -57,8 +57,13 @@ Primal side, besides LP rounding and enumeration: a hub-set search (``HUB_SEARCH
 and at the root) takes the hubs the LP weights most, assigns practices to them by a small MIP
 restricted to those hubs, moves each hub to the member that serves its federation cheapest, and
 repeats (``heuristics.hub_set_search``); on Devon it finds the best known plan within seconds.
-After the root, regions of the incumbent are re-planned (``optimise.lns``) with a third of the
-time left when the gap is above 0.25 %; whenever the tree then stalls (neither bound nor incumbent
+Right after the root, a column-fixing dive (``_dive``): fix every column the node LP holds above
+1/2 (disjoint, since each row sums to 1) or else the heaviest, re-solve the node LP by column
+generation under those rules, repeat until integral or no cheaper plan remains; it gets at most a
+fifth of the time left and gives up when its pace says the remaining federations will not fit. On
+the joint Devon model its 10 steps (4 s) found a plan 0.67 % cheaper than construction and 0.27 %
+cheaper than a minute of region re-solves. Then regions of the incumbent are re-planned
+(``optimise.lns``) with a third of the time left when the gap is above 0.25 %; whenever the tree then stalls (neither bound nor incumbent
 moving for a tenth of the limit) and the last region pass paid, another pass gets half the time
 left. On a large ICB the tree rarely moves the bound within minutes, while region passes keep
 taking money off the plan.
@@ -205,6 +210,7 @@ class BranchStats:
     nodes: int = 0
     pruned: int = 0
     closed_by_enumeration: int = 0
+    dives: int = 0
     integral: int = 0
     open_bound: float = np.inf
     fixed_pairs: int = 0
@@ -405,6 +411,7 @@ class BranchAndPrice:
         self.node_duals = centre
         # columns added in the last round are not in x: their LP weight is 0
         x = np.concatenate([x, np.zeros(len(m.vars) - len(x))])
+        self.last_x = x
         _, pi, mu, sig, cuts, r_last = best
         sigma_sum = float(sig.sum())
         if node.depth == 0:
@@ -413,7 +420,6 @@ class BranchAndPrice:
                 # only when the search on the LP without cuts paid: on Greater Manchester both
                 # took 30 s of a 300 s run and found nothing (the region passes did)
                 self._hub_search(x, "root LP with cuts")
-            self._regions(bound, self.REGION_SHARE)
             self.fix_globally(force=True)
         elif self.stats.nodes % self.HUB_SEARCH_EVERY == 0:
             self._hub_search(x, f"node LP at depth {node.depth}")
@@ -535,6 +541,7 @@ class BranchAndPrice:
     # tree moved nothing in 90 s while each region pass took £0.1-0.2M a year off the plan)
     STALL_SHARE = 0.1
     STALL_REGION_SHARE = 0.5
+    DIVE_SHARE = 0.2           # of the time left after the root, at most, for the column-fixing dive
 
     def _hub_search(self, x: np.ndarray, where: str) -> None:
         """The k hubs the LP leans on, an optimal assignment to them (a small MIP), hubs moved to
@@ -553,6 +560,48 @@ class BranchAndPrice:
         plan = hub_set_search(problem, hubs, solver=s.mip_solver, time_limit_s=budget, seed=s.seed,
                               threads=s.threads, clock=s.clock)
         self._hub_paid = bool(s.offer(plan, f"LP hubs + assignment MIP ({where})"))
+
+    def _dive(self, root: Node, budget: float) -> None:
+        """Column-fixing dive from the root LP: fix every column the node LP holds above 1/2
+        (they are disjoint: each row sums to 1), or the heaviest one when none is, re-solve the
+        node LP by column generation under the fixings, repeat until the LP is integral, reaches
+        the incumbent, or ``budget`` (clock units) is spent. A column (S, h) is fixed as branching
+        rules: every member of S must join hub h and no other practice may. On the joint Devon
+        model one dive of about 10 steps finds plans the region re-solves do not reach."""
+        s, m = self.s, self.master
+        start, before, steps = s.clock.used(), s.ub, 0
+        node = root
+        why = "budget spent"
+        while s.clock.used() - start < budget and s.left() > 0:
+            x = self.last_x
+            fixed = {h for _, h in node.ones}
+            free = [j for j in np.flatnonzero(x > 1e-6) if m.hubs[j] not in fixed]
+            if not free:
+                break
+            if steps:
+                # a dive that cannot reach the bottom finds nothing: give up when the steps so far
+                # say the federations left will not fit in the budget (Greater Manchester, 36
+                # federations at 5 s a step, would spend its whole share)
+                spent = s.clock.used() - start
+                left_k = max(1.0, float(x.sum()) - len(fixed))
+                if spent * left_k / max(1, len(fixed)) > budget - spent:
+                    why = "would not finish"
+                    break
+            take = [j for j in free if x[j] > 0.5] or [max(free, key=lambda j: x[j])]
+            ones, zeros = dict(node.ones), set(node.zeros)
+            for j in take:
+                S, h = set(m.members[j]), m.hubs[j]
+                ones.update((i, h) for i in S)
+                zeros.update((i, h) for i in np.flatnonzero(self.base_allowed[:, h]).tolist() if i not in S)
+            node = replace(node, ones=tuple(sorted(ones.items())), zeros=tuple(sorted(zeros)),
+                           depth=node.depth + 1, centre=self.node_duals)
+            steps += 1
+            kind = self.process(node)[0]
+            if kind not in ("branch", "branch_count"):
+                why = {"integral": "integral", "pruned": "no cheaper plan under its fixings"}.get(kind, "out of time")
+                break
+        self.stats.dives += 1
+        s.log(f"dive: {steps} steps in {s.clock.used() - start:.1f} ({why}); plan £{before:,.2f} -> £{s.ub:,.2f}")
 
     def _regions(self, bound: float, share: float) -> None:
         """Re-solve regions of the incumbent (``optimise.lns``) with ``share`` of the time left,
@@ -669,6 +718,10 @@ class BranchAndPrice:
                 first, other = (one, zero) if xih >= 0.5 else (zero, one)
                 heapq.heappush(heap, (bound, next(counter), other))
                 current = first
+            if self.stats.nodes == 1 and kind not in ("pruned", "integral"):
+                # after the root: a dive, then region re-solves from whatever plan it leaves
+                self._dive(Node(bound=bound), self.DIVE_SHARE * s.left())
+                self._regions(bound, self.REGION_SHARE)
             self.fix_globally()
             open_bound = min([b for b, _, _ in heap] + ([current.bound] if current is not None else []),
                              default=np.inf)

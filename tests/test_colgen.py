@@ -210,6 +210,45 @@ def test_the_tree_alone_proves_the_optimum(monkeypatch):
     assert branched >= 1
 
 
+def test_the_dive_after_the_root_offers_only_valid_plans_and_keeps_the_proof(monkeypatch):
+    """The column-fixing dive with construction, rounding, enumeration and the hub and column IPs
+    switched off: whatever it offers is a feasible plan no dearer than the incumbent it started
+    from, it does find plans, and the run still proves the brute-force optimum."""
+    from optimise import branch_price, heuristics
+
+    monkeypatch.setattr(heuristics, "construct", lambda *a, **k: None)
+    monkeypatch.setattr(branch_price.BranchAndPrice, "ENUM_LIMIT", 0)     # the root must branch
+    for name in ("_round", "_hub_search", "_master_ip"):
+        monkeypatch.setattr(branch_price.BranchAndPrice, name, lambda self, *a, **k: None)
+    dives = []
+    real_dive = branch_price.BranchAndPrice._dive
+
+    def dive(self, root, budget):
+        before = self.s.ub
+        real_dive(self, root, budget)
+        dives.append((before, self.s.ub, self.s.plan))
+
+    monkeypatch.setattr(branch_price.BranchAndPrice, "_dive", dive)
+    found = 0
+    for seed in range(12):
+        sc = scenario(L=20000, U=32000, F=80000.0)
+        p = problem_from(practices(seed, 9), sc)
+        opt = brute_force(p)
+        if not np.isfinite(opt):
+            continue
+        dives.clear()
+        res = solve_federations_cg(p, time_limit_s=60)
+        assert res.status is Status.OPTIMAL and res.objective == pytest.approx(opt, rel=1e-9)
+        check_with_verify(seed, 9, sc, res)
+        for before, after, plan in dives:
+            assert after <= before
+            if np.isfinite(after):
+                found += 1
+                assert p.is_feasible(*plan) and p.cost(*plan) == pytest.approx(after)
+                assert after >= opt - 1e-6 * opt
+    assert found >= 1
+
+
 def test_the_tree_finds_a_plan_when_no_heuristic_does(monkeypatch, devon_rows):
     """Regression: with no heuristic plan the tree once branched forever on a pair it had already
     forced, because artificial columns still covered that practice (a 10-practice area with tight
