@@ -63,9 +63,9 @@ generation under those rules, repeat until integral or no cheaper plan remains; 
 fifth of the time left and gives up when its pace says the remaining federations will not fit. On
 the joint Devon model its 10 steps (4 s) found a plan 0.67 % cheaper than construction and 0.27 %
 cheaper than a minute of region re-solves. Then regions of the incumbent are re-planned
-(``optimise.lns``) with a third of the time left when the gap is above 0.25 %; whenever the tree then stalls (neither bound nor incumbent
-moving for a tenth of the limit) and the last region pass paid, another pass gets half the time
-left. On a large ICB the tree rarely moves the bound within minutes, while region passes keep
+(``optimise.lns``) with a third of the time left when the gap is above 0.25 %; whenever the tree
+then stalls (neither bound nor incumbent moving for a tenth of the limit) and the last region
+pass paid, another pass gets half the time left. On a large ICB the tree rarely moves the bound within minutes, while region passes keep
 taking money off the plan.
 
 Node order: best bound first, plunging into the :math:`x = 1` child after each branch (it finds
@@ -210,7 +210,6 @@ class BranchStats:
     nodes: int = 0
     pruned: int = 0
     closed_by_enumeration: int = 0
-    dives: int = 0
     integral: int = 0
     open_bound: float = np.inf
     fixed_pairs: int = 0
@@ -600,7 +599,6 @@ class BranchAndPrice:
             if kind not in ("branch", "branch_count"):
                 why = {"integral": "integral", "pruned": "no cheaper plan under its fixings"}.get(kind, "out of time")
                 break
-        self.stats.dives += 1
         s.log(f"dive: {steps} steps in {s.clock.used() - start:.1f} ({why}); plan £{before:,.2f} -> £{s.ub:,.2f}")
 
     def _regions(self, bound: float, share: float) -> None:

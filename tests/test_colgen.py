@@ -191,18 +191,24 @@ def test_branch_and_price_proves_the_brute_force_optimum(seed, n, fixed_k):
     check_with_verify(seed, n, sc, res)
 
 
+def tight_instances(count: int = 12):
+    """(seed, scenario, problem, brute-force optimum) for 9-practice areas whose tight bounds make
+    the root LP fractional; infeasible seeds are skipped."""
+    for seed in range(count):
+        sc = scenario(L=20000, U=32000, F=80000.0)
+        p = problem_from(practices(seed, 9), sc)
+        opt = brute_force(p)
+        if np.isfinite(opt):
+            yield seed, sc, p, opt
+
+
 def test_the_tree_alone_proves_the_optimum(monkeypatch):
     """Reduced-cost enumeration switched off: branching on practice-hub pairs must close the gap."""
     from optimise import branch_price
 
     monkeypatch.setattr(branch_price.BranchAndPrice, "ENUM_LIMIT", 0)
     branched = 0
-    for seed in range(12):
-        sc = scenario(L=20000, U=32000, F=80000.0)
-        p = problem_from(practices(seed, 9), sc)
-        opt = brute_force(p)
-        if not np.isfinite(opt):
-            continue
+    for seed, sc, p, opt in tight_instances():
         res = solve_federations_cg(p, time_limit_s=60)
         assert res.status is Status.OPTIMAL and res.objective == pytest.approx(opt, rel=1e-9)
         check_with_verify(seed, 9, sc, res)
@@ -230,12 +236,7 @@ def test_the_dive_after_the_root_offers_only_valid_plans_and_keeps_the_proof(mon
 
     monkeypatch.setattr(branch_price.BranchAndPrice, "_dive", dive)
     found = 0
-    for seed in range(12):
-        sc = scenario(L=20000, U=32000, F=80000.0)
-        p = problem_from(practices(seed, 9), sc)
-        opt = brute_force(p)
-        if not np.isfinite(opt):
-            continue
+    for seed, sc, p, opt in tight_instances():
         dives.clear()
         res = solve_federations_cg(p, time_limit_s=60)
         assert res.status is Status.OPTIMAL and res.objective == pytest.approx(opt, rel=1e-9)
