@@ -38,8 +38,9 @@ pricing: a column pays :math:`-\sigma_R` once it holds two practices of *R*. The
 tracks the counts; its relaxation ignores penalties (they only lower profit), so it stays an upper
 bound and pricing stays exact. For every plan :math:`\sum_R \sigma_R\,\mathrm{lhs}_R \ge \sum_R
 \sigma_R`, so the Lagrangian bound becomes :math:`\sum_i\pi_i + \sum_R\sigma_R + \min_k k(\mu + r)`
-and the enumeration window shrinks by the same term. Cuts are separated at the root until the LP
-stops rising or ``MAX_CUTS`` are in, and kept (they are valid everywhere) in the tree. Because
+and the enumeration window shrinks by the same term. Cuts are separated at the root until two
+rounds raise the LP by under ``CUT_MIN_GAIN`` of its value, ``MAX_CUTS`` are in, or the rounds have
+had ``CUT_SHARE`` of the limit, and kept (they are valid everywhere) in the tree. Because
 penalties slow the exact search, each round first tries a short search per hub and runs the exact
 one only when that finds nothing.
 
@@ -52,21 +53,37 @@ convex combination of the node's LP duals and the best dual point seen so far (t
 entry), falling back to the LP duals when a smoothed round prices out nothing (a mis-price). A node
 stops column generation as soon as its best Lagrangian bound meets its LP value and no artificial
 column is in use (the LP is then proven converged), without the degenerate closing rounds.
+Between nodes, once more than ``RETIRE_AT`` times ``max(RETIRE_KEEP, 4n)`` columns are switched
+on, those at zero beyond that many of least reduced cost are switched off (pricing brings back any
+a node needs). On the joint Devon model the tree then proved the plan in 108 s (not within 120 s
+without it); on the plain model it ran 13 nodes in 60 s instead of 43 (unproven either way).
 
-Primal side, besides LP rounding and enumeration: a hub-set search (``HUB_SEARCH_EVERY`` nodes,
-and at the root) takes the hubs the LP weights most, assigns practices to them by a small MIP
-restricted to those hubs, moves each hub to the member that serves its federation cheapest, and
-repeats (``heuristics.hub_set_search``); on Devon it finds the best known plan within seconds.
-Right after the root, a column-fixing dive (``_dive``): fix every column the node LP holds above
-1/2 (disjoint, since each row sums to 1) or else the heaviest, re-solve the node LP by column
-generation under those rules, repeat until integral or no cheaper plan remains; it gets at most a
-fifth of the time left and gives up when its pace says the remaining federations will not fit. On
-the joint Devon model its 10 steps (4 s) found a plan 0.67 % cheaper than construction and 0.27 %
-cheaper than a minute of region re-solves. Then regions of the incumbent are re-planned
-(``optimise.lns``) with a third of the time left when the gap is above 0.25 %; whenever the tree
-then stalls (neither bound nor incumbent moving for a tenth of the limit) and the last region
-pass paid, another pass gets half the time left. On a large ICB the tree rarely moves the bound within minutes, while region passes keep
-taking money off the plan.
+Primal side, besides LP rounding and enumeration:
+
+* a hub-set search at the root takes the hubs the LP weights most, assigns practices to them by a
+  small MIP restricted to those hubs, moves each hub to the member that serves its federation
+  cheapest, and repeats (``heuristics.hub_set_search``); on the plain Devon model it finds the
+  best known plan within seconds. It is repeated every ``HUB_SEARCH_EVERY`` nodes only once it
+  has found a plan. With a size cost (the joint model) it and the IP over the root columns get
+  ``HEURISTIC_SHARE_SIZED`` of the limit instead of ``HEURISTIC_SHARE``: there they never paid.
+* pool IPs: the set-partitioning IP over the ``POOL_IP_COLUMNS`` columns of least reduced cost
+  (cut penalties included) plus the incumbent's, once after the root's cut rounds and every
+  ``POOL_IP_EVERY`` nodes over the columns the node's rules allow. On a 300-point CPMP the
+  optimum was among the 2,000 after the cuts (an IP of 0.6 s) while every other heuristic ended
+  2 % above it; on the joint Devon model the node IPs found the optimum by the 50th second.
+* right after the root, a column-fixing dive (``_dive``): fix every column the node LP holds
+  above ``DIVE_FIX`` (disjoint, since each row sums to 1) or else the heaviest, re-solve the node
+  LP by column generation under those rules, repeat until integral or no cheaper plan remains.
+  A step that fixed several columns and left no cheaper plan is retried with the heaviest alone
+  (tight capacities: the LP's columns at 1/2 fixed together leave the rest uncoverable). It gets
+  at most a fifth of the time left, checked inside each step too, and gives up when its pace says
+  the remaining federations will not fit.
+
+Then regions of the incumbent are re-planned (``optimise.lns``) with a third of the time left when
+the gap is above 0.25 %; whenever the tree then stalls (neither bound nor incumbent moving for a
+tenth of the limit) and the last region pass paid, another pass gets half the time left. On a
+large ICB the tree rarely moves the bound within minutes, while region passes keep taking money
+off the plan.
 
 Node order: best bound first, plunging into the :math:`x = 1` child after each branch (it finds
 plans early). The global bound is the least bound over open nodes, so a stop at the time limit
@@ -157,8 +174,15 @@ class _NodeMaster(_Master):
         self._csr: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def add(self, members, hub: int, cost: float) -> bool:
+        key = (tuple(sorted(int(i) for i in members)), int(hub))
+        j = self.index.get(key)
+        if j is not None and j in self.retired:
+            # priced again under some node's rules, so allowed by them: back on
+            self.off[j] = False
         if not super().add(members, hub, cost):
             return False
+        if j is not None:
+            return True
         j = len(self.vars) - 1
         self._entries.extend(self.members[j])
         self._owner.extend([j] * len(self.members[j]))
@@ -185,9 +209,42 @@ class _NodeMaster(_Master):
             need = forced.sum(axis=0)
             have = np.bincount(owner, weights=forced[entries, hub], minlength=m)
             bad |= have < need[np.asarray(self.hubs)]
+        if self.retired:
+            bad[list(self.retired)] = True
         for j in np.flatnonzero(bad != self.off):
             self.vars[j].SetUb(0.0 if bad[j] else self.lp.infinity())
         self.off = bad
+
+    def reduced_costs(self, pi: np.ndarray, mu: float, sigma: np.ndarray) -> np.ndarray:
+        """Every column's reduced cost at duals (pi, mu) and cut duals ``sigma`` (<= 0)."""
+        entries, owner, _ = self.csr()
+        m = len(self.vars)
+        rc = np.asarray(self.costs) - np.bincount(owner, weights=pi[entries], minlength=m) - mu
+        sigma = np.asarray(sigma, float)[:len(self.cut_sets)]
+        if len(sigma) and np.any(sigma < 0):
+            sets = np.asarray(self.cut_sets, dtype=np.int64)
+            for c in np.flatnonzero(sigma < 0):
+                inside = np.zeros(self.n)
+                inside[sets[c]] = 1.0
+                rc -= sigma[c] * (np.bincount(owner, weights=inside[entries], minlength=m) >= 2)
+        return rc
+
+    def retire_at(self, pi: np.ndarray, mu: float, sigma: np.ndarray, x: np.ndarray, keep: int) -> int:
+        """Switch off the columns at zero in ``x`` beyond the ``keep`` of least reduced cost (cut
+        penalties included), as the root master does: GLOP works on every column that is not
+        fixed (a warm re-solve took 24 ms at 1,000 columns and 177 ms at 10,000 in a synthetic
+        test). Pricing switches back on any a later node needs; returns how many. Called between
+        nodes only: between pricing rounds the same columns came straight back."""
+        on = np.flatnonzero(~self.off[:len(x)] & (x <= 1e-9))
+        if len(on) <= keep:
+            return 0
+        rc = self.reduced_costs(pi, mu, sigma)
+        drop = on[np.argsort(rc[on], kind="stable")[keep:]]
+        for j in drop.tolist():
+            self.vars[j].SetUb(0.0)
+            self.retired.add(j)
+        self.off[drop] = True
+        return len(drop)
 
     def set_big_m(self, big_m: float) -> None:
         for v in self.art:
@@ -235,9 +292,11 @@ class BranchAndPrice:
         self._hub_paid = False
         self._regions_paid = False
         self.cut_history: list[float] = []
+        self.cut_started: float | None = None
         self.stats = BranchStats()
         self.base_allowed = self.p.allowed.copy()
         self._fixed_at_ub = None
+        self.stop_at = np.inf          # clock units: a node past it stops as at the time limit (the dive's budget)
         # every plan costs at most this: a node whose bound exceeds it holds no plan (before the
         # first incumbent, this is what prunes nodes that only the artificial columns cover)
         self.crude_upper = self._crude_upper()
@@ -309,7 +368,7 @@ class BranchAndPrice:
         centre = node.centre if node.centre is not None and len(node.centre[2]) == len(m.cut_sets) else None
         best = None          # (Lagrangian bound, pi, mu, sigma, cut data, rc_min) at the best duals
         while True:
-            if s.left() <= 0:
+            if s.left() <= 0 or s.clock.used() > self.stop_at:
                 return ("timeout", bound)
             good, z, pi_lp, mu_lp, x = m.solve()
             if not good:
@@ -411,6 +470,9 @@ class BranchAndPrice:
         # columns added in the last round are not in x: their LP weight is 0
         x = np.concatenate([x, np.zeros(len(m.vars) - len(x))])
         self.last_x = x
+        keep = max(s.RETIRE_KEEP, 4 * p.n)
+        if int((~m.off).sum()) > self.RETIRE_AT * keep:
+            m.retire_at(pi_lp, mu_lp, sig_lp, x, keep)
         _, pi, mu, sig, cuts, r_last = best
         sigma_sum = float(sig.sum())
         if node.depth == 0:
@@ -419,8 +481,20 @@ class BranchAndPrice:
                 # only when the search on the LP without cuts paid: on Greater Manchester both
                 # took 30 s of a 300 s run and found nothing (the region passes did)
                 self._hub_search(x, "root LP with cuts")
+            if self.cut_rounds:
+                # the cut rounds price many new columns; on a 300-point CPMP the optimum was among
+                # the 2,000 of least reduced cost (an IP of 0.6 s) while the IP over the root's
+                # columns before the cuts and every other heuristic ended 2 % above it
+                self._master_ip("root columns with cuts", best=self.POOL_IP_COLUMNS, duals=(pi, mu, sig))
             self.fix_globally(force=True)
-        elif self.stats.nodes % self.HUB_SEARCH_EVERY == 0:
+        elif self.stats.nodes % self.POOL_IP_EVERY == 0:
+            # the node's restricted master as an IP: on the joint Devon model the plunge from the
+            # root went 49 deep without a plan while the node IPs found the optimum
+            self._master_ip(f"columns of the node at depth {node.depth}", best=self.POOL_IP_COLUMNS,
+                            duals=(pi, mu, sig), node_only=True, quiet=True)
+        if node.depth > 0 and self._hub_paid and self.stats.nodes % self.HUB_SEARCH_EVERY == 0:
+            # only while it pays: on the joint Devon model each search took its whole budget (a
+            # tenth of the limit) every 25 nodes and never found a plan
             self._hub_search(x, f"node LP at depth {node.depth}")
         # converged: the last Lagrangian bound is the node's LP value (up to the pricing tolerance,
         # which it accounts for exactly through rc_min)
@@ -463,6 +537,8 @@ class BranchAndPrice:
     MAX_CUT_ROUNDS = 40
     CUTS_PER_ROUND = 30
     MAX_CUTS = 120          # more raise the root bound a little but slow every pricing round
+    CUT_MIN_GAIN = 2e-5
+    CUT_SHARE = 0.2
 
     def _add_cuts(self, x: np.ndarray, z: float) -> bool:
         """Separate violated subset-row cuts on three practices at the root; False when done
@@ -475,10 +551,17 @@ class BranchAndPrice:
             return False
         self.cut_history.append(z)
         gain = self.cut_history[-1] - self.cut_history[-3] if len(self.cut_history) >= 3 else np.inf
-        # cuts slow every later pricing round: stop when two rounds closed under 5% of the gap left
-        gap_left = self.s.ub - z if np.isfinite(self.s.ub) else np.inf
+        # cuts slow every later pricing round: stop when two rounds raised the LP by under
+        # ``CUT_MIN_GAIN`` of its value. (An earlier rule, under 5 % of the gap to the incumbent,
+        # stopped at 60 cuts on the joint Devon model because the incumbent at the root is still
+        # the construction plan; 120 cuts raised the root bound by another £11,000, and with them
+        # the tree proved the plan.)
+        if self.cut_started is None:
+            self.cut_started = self.s.clock.used()
+        # and when they have had their share of the limit (a round took 8-16 s on 402-point CPMPs)
+        late = self.cut_rounds > 0 and self.s.clock.used() - self.cut_started > self.CUT_SHARE * self.s.clock.limit
         if (self.cut_rounds >= self.MAX_CUT_ROUNDS or len(m.cut_sets) >= self.MAX_CUTS or self.s.left() <= 0
-                or gain < 1e-5 * abs(z) or gain < 0.05 * gap_left):
+                or gain < self.CUT_MIN_GAIN * abs(z) or late):
             return False
         found = separate_subset_rows(m.members, x, self.p.n, set(m.cut_sets), self.CUTS_PER_ROUND)
         if not found:
@@ -541,6 +624,24 @@ class BranchAndPrice:
     STALL_SHARE = 0.1
     STALL_REGION_SHARE = 0.5
     DIVE_SHARE = 0.2           # of the time left after the root, at most, for the column-fixing dive
+    # columns the dive fixes at once: those above this, not those at 1/2 (the LP of a 300-point
+    # CPMP held 24 columns at 1/2; fixing one of each pair left the rest uncoverable)
+    DIVE_FIX = 0.6
+
+    # share of the limit for each of the hub-set search and the IP over the root columns; a
+    # federation cost with a size term (the joint model: make-or-buy and risk) makes the hub
+    # assignment MIP hard, and on Devon and Greater Manchester neither ever found a plan there
+    # while each took its whole 10 % (the dive and the tree did); on the plain model and the CPMP
+    # instances they find the early plans in 1-6 s
+    HEURISTIC_SHARE = 0.1
+    HEURISTIC_SHARE_SIZED = 0.03
+    POOL_IP_COLUMNS = 2000     # columns of least reduced cost in each pool IP
+    POOL_IP_EVERY = 10         # nodes between two pool IPs in the tree
+    RETIRE_AT = 2              # the node master retires columns once it holds this many times its keep
+
+    def _heuristic_budget(self) -> float:
+        share = self.HEURISTIC_SHARE if self.p.size_cost is None else self.HEURISTIC_SHARE_SIZED
+        return min(0.25 * self.s.left(), max(2.0, share * self.s.clock.limit))
 
     def _hub_search(self, x: np.ndarray, where: str) -> None:
         """The k hubs the LP leans on, an optimal assignment to them (a small MIP), hubs moved to
@@ -548,7 +649,7 @@ class BranchAndPrice:
         from .heuristics import hub_set_search
 
         s, m = self.s, self.master
-        budget = min(0.25 * s.left(), max(2.0, 0.1 * s.clock.limit))
+        budget = self._heuristic_budget()
         if budget < 1.0 or not len(x):
             return
         self._hub_searches += 1
@@ -556,17 +657,22 @@ class BranchAndPrice:
         hubs = lp_hubs(m.members, m.hubs, x, k, self.p.n)
         # pairs fixed by reduced cost cannot be in a plan cheaper than the incumbent: leave them out
         problem = self.p if self.stats.fixed_pairs == 0 else replace(self.p, allowed=self.base_allowed)
+        start = s.clock.used()
         plan = hub_set_search(problem, hubs, solver=s.mip_solver, time_limit_s=budget, seed=s.seed,
                               threads=s.threads, clock=s.clock)
         self._hub_paid = bool(s.offer(plan, f"LP hubs + assignment MIP ({where})"))
+        if not self._hub_paid:
+            s.log(f"LP hubs + assignment MIP ({where}): nothing cheaper in {s.clock.used() - start:.1f}")
 
     def _dive(self, root: Node, budget: float) -> None:
-        """Column-fixing dive from the root LP: fix every column the node LP holds above 1/2
-        (they are disjoint: each row sums to 1), or the heaviest one when none is, re-solve the
-        node LP by column generation under the fixings, repeat until the LP is integral, reaches
-        the incumbent, or ``budget`` (clock units) is spent. A column (S, h) is fixed as branching
-        rules: every member of S must join hub h and no other practice may. On the joint Devon
-        model one dive of about 10 steps finds plans the region re-solves do not reach."""
+        """Column-fixing dive from the root LP: fix every column the node LP holds above
+        ``DIVE_FIX`` (they are disjoint: each row sums to 1), or the heaviest one when none is,
+        re-solve the node LP by column generation under the fixings, repeat until the LP is
+        integral, reaches the incumbent, or ``budget`` (clock units) is spent (``stop_at`` ends a
+        step at the budget too). A step that fixed several columns and left no cheaper plan is
+        retried with the heaviest alone. A column (S, h) is fixed as branching rules: every member
+        of S must join hub h and no other practice may. On the joint Devon model one dive of about
+        10 steps found plans the region re-solves did not reach."""
         s, m = self.s, self.master
         start, before, steps = s.clock.used(), s.ub, 0
         node = root
@@ -586,20 +692,39 @@ class BranchAndPrice:
                 if spent * left_k / max(1, len(fixed)) > budget - spent:
                     why = "would not finish"
                     break
-            take = [j for j in free if x[j] > 0.5] or [max(free, key=lambda j: x[j])]
-            ones, zeros = dict(node.ones), set(node.zeros)
-            for j in take:
-                S, h = set(m.members[j]), m.hubs[j]
-                ones.update((i, h) for i in S)
-                zeros.update((i, h) for i in np.flatnonzero(self.base_allowed[:, h]).tolist() if i not in S)
-            node = replace(node, ones=tuple(sorted(ones.items())), zeros=tuple(sorted(zeros)),
-                           depth=node.depth + 1, centre=self.node_duals)
-            steps += 1
-            kind = self.process(node)[0]
+            heaviest = max(free, key=lambda j: x[j])
+            take = [j for j in free if x[j] > self.DIVE_FIX] or [heaviest]
+            members, hubs = list(m.members), list(m.hubs)    # the step may add columns
+            while True:
+                child = self._fixing(node, [(members[j], hubs[j]) for j in take])
+                steps += 1
+                # the first step may have half the budget: one that needs more leaves no time for
+                # the rest (on Greater Manchester it took 33 s, and the region passes lost them)
+                self.stop_at = start + (budget if steps > 1 else budget / 2)
+                try:
+                    kind = self.process(child)[0]
+                finally:
+                    self.stop_at = np.inf
+                if kind == "pruned" and len(take) > 1 and s.clock.used() - start < budget:
+                    # fixing many columns at once can leave the rest uncoverable (tight capacities,
+                    # a fixed number of medians): step back and fix only the heaviest
+                    take = [heaviest]
+                    continue
+                break
+            node = child
             if kind not in ("branch", "branch_count"):
                 why = {"integral": "integral", "pruned": "no cheaper plan under its fixings"}.get(kind, "out of time")
                 break
         s.log(f"dive: {steps} steps in {s.clock.used() - start:.1f} ({why}); plan £{before:,.2f} -> £{s.ub:,.2f}")
+
+    def _fixing(self, node: Node, columns) -> Node:
+        """``node`` with each column (S, h) fixed: every member of S joins hub h, no other may."""
+        ones, zeros = dict(node.ones), set(node.zeros)
+        for S, h in columns:
+            ones.update((i, h) for i in S)
+            zeros.update((i, h) for i in np.flatnonzero(self.base_allowed[:, h]).tolist() if i not in S)
+        return replace(node, ones=tuple(sorted(ones.items())), zeros=tuple(sorted(zeros)),
+                       depth=node.depth + 1, centre=self.node_duals)
 
     def _regions(self, bound: float, share: float) -> None:
         """Re-solve regions of the incumbent (``optimise.lns``) with ``share`` of the time left,
@@ -620,23 +745,34 @@ class BranchAndPrice:
         self._region_passes += 1
         self._regions_paid = s.ub < before
 
-    def _master_ip(self, where: str) -> None:
+    def _master_ip(self, where: str, best: int | None = None, duals=None, node_only: bool = False,
+                   quiet: bool = False) -> None:
         """Price and branch: the set-partitioning IP over the columns generated so far (the
         incumbent's own columns included, as the warm start), with a short time limit. Not a
         proof of anything — only a plan; it is strongest where the LP gap is small and assignment
         heuristics struggle (tight capacities)."""
         s, m = self.s, self.master
-        budget = min(0.25 * s.left(), max(2.0, 0.1 * s.clock.limit))
+        budget = self._heuristic_budget()
         if budget < 1.0 or not m.vars:
             return
+        start = s.clock.used()
         cols = list(zip(m.members, m.hubs, m.costs))
+        if best is not None:
+            # the columns a cheaper plan most likely uses: least reduced cost at the given duals
+            # (at a node, among the columns its rules allow)
+            rc = m.reduced_costs(*duals)
+            pick = np.flatnonzero(~m.off) if node_only else np.arange(len(cols))
+            cols = [cols[j] for j in pick[np.argsort(rc[pick], kind="stable")[:best]]]
         if s.plan is not None:
-            have = set(zip(m.members, m.hubs))
+            have = {(S, h) for S, h, _ in cols}
             cols += [c for c in _plan_columns(self.p, s.plan) if (c[0], c[1]) not in have]
+        # only a cheaper plan is of use (the incumbent's columns keep the start feasible)
+        cutoff = s.ub + 1e-7 * max(1.0, abs(s.ub)) if np.isfinite(s.ub) else None
         _, plan, _, out = _partition_ip(self.p, cols, s.k_lo, s.k_cap(), budget, s.mip_solver, s.seed,
-                                        s.threads, start_plan=s.plan, clock=s.clock)
+                                        s.threads, start_plan=s.plan, clock=s.clock, cutoff=cutoff)
         s.version = out.version or s.version
-        s.offer(plan, f"IP over the {where} ({len(cols)} columns)")
+        if not s.offer(plan, f"IP over the {where} ({len(cols)} columns)") and not quiet:
+            s.log(f"IP over the {where} ({len(cols)} columns): nothing cheaper in {s.clock.used() - start:.1f}")
 
     def _close_by_enumeration(self, node, pi, mu, r, sigma_sum, cuts, ok, forced, ks) -> bool:
         """Every column that can appear in a plan of this node cheaper than the target, then the
@@ -657,8 +793,11 @@ class BranchAndPrice:
         if not cols:
             self.stats.closed_by_enumeration += 1
             return True
+        # plans at or above the target need not be found: with the objective capped there, most
+        # node IPs end as "infeasible" (nothing cheaper) in a fraction of the time
         state, plan, _, out = _partition_ip(self.p, cols, ks[0], ks[1], max(1.0, s.left()),
-                                            s.mip_solver, s.seed, s.threads, clock=s.clock)
+                                            s.mip_solver, s.seed, s.threads, clock=s.clock,
+                                            cutoff=T + 1e-7 * max(1.0, abs(T)))
         s.version = out.version or s.version
         if state in ("optimal", "infeasible"):
             if plan is not None:

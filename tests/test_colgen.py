@@ -250,6 +250,142 @@ def test_the_dive_after_the_root_offers_only_valid_plans_and_keeps_the_proof(mon
     assert found >= 1
 
 
+def test_node_master_reduced_costs_include_the_cut_penalties():
+    """The reduced costs that pick the columns of the pool IPs: c - sum(pi) - mu, plus -sigma_R
+    for each cut R holding two or more members, checked column by column."""
+    from optimise.branch_price import _NodeMaster
+    from optimise.colgen import _cut_penalty
+
+    rng = np.random.default_rng(3)
+    n = 8
+    m = _NodeMaster(n, 1, n, 1e6)
+    for _ in range(30):
+        S = tuple(sorted(rng.choice(n, int(rng.integers(1, 5)), replace=False).tolist()))
+        m.add(S, int(S[0]), float(rng.uniform(10, 50)))
+    cuts = [(0, 1, 2), (3, 4, 5), (1, 5, 7)]
+    for R in cuts:
+        m.add_cut(R)
+    pi, mu, sigma = rng.uniform(0, 10, n), -1.5, np.array([-2.0, 0.0, -0.7])
+    rc = m.reduced_costs(pi, mu, sigma)
+    data = _Pricer.cut_data(np.array(cuts), sigma)
+    for j, (S, c) in enumerate(zip(m.members, m.costs)):
+        assert rc[j] == pytest.approx(c - pi[list(S)].sum() - mu + _cut_penalty(S, data, n))
+
+
+def test_the_pool_ips_offer_only_valid_plans_and_keep_the_proof(monkeypatch):
+    """The IPs over the columns of least reduced cost (at the root after the cuts, and at every
+    node here) with construction, rounding, the dive, enumeration and the hub search switched off:
+    every plan they offer is feasible and costed right, none beats the brute-force optimum, they
+    do find plans, and the run still proves the optimum. The incumbent's own columns stay in the
+    IP even when they are not among the few picked."""
+    from optimise import branch_price, heuristics
+
+    monkeypatch.setattr(heuristics, "construct", lambda *a, **k: None)
+    monkeypatch.setattr(branch_price.BranchAndPrice, "ENUM_LIMIT", 0)
+    monkeypatch.setattr(branch_price.BranchAndPrice, "POOL_IP_COLUMNS", 6)
+    monkeypatch.setattr(branch_price.BranchAndPrice, "POOL_IP_EVERY", 1)
+    for name in ("_round", "_hub_search", "_dive"):
+        monkeypatch.setattr(branch_price.BranchAndPrice, name, lambda self, *a, **k: None)
+    calls = []
+    real = branch_price._partition_ip
+
+    def partition_ip(problem, cols, *a, **k):
+        out = real(problem, cols, *a, **k)
+        calls.append((cols, k.get("start_plan"), out[1]))
+        return out
+
+    monkeypatch.setattr(branch_price, "_partition_ip", partition_ip)
+    found = picked = 0
+    for seed, sc, p, opt in tight_instances():
+        calls.clear()
+        res = solve_federations_cg(p, time_limit_s=60)
+        assert res.status is Status.OPTIMAL and res.objective == pytest.approx(opt, rel=1e-9)
+        check_with_verify(seed, 9, sc, res)
+        for cols, start, plan in calls:
+            if start is not None:
+                have = {(S, h) for S, h, _ in cols}
+                labels, hubs = start
+                assert all((tuple(np.flatnonzero(labels == f).tolist()), h) in have for f, h in enumerate(hubs))
+            picked += len(cols) <= 6 + 9
+            if plan is not None:
+                found += 1
+                assert p.is_feasible(*plan) and p.cost(*plan) >= opt - 1e-6 * opt
+    assert picked >= 1 and found >= 1
+
+
+def test_the_hub_search_runs_in_the_tree_only_once_it_has_paid(monkeypatch):
+    """A hub-set search that finds nothing at the root is not repeated at the nodes (on the
+    joint Devon model each repeat took a tenth of the limit and never found a plan)."""
+    from optimise import branch_price, heuristics
+
+    monkeypatch.setattr(branch_price.BranchAndPrice, "ENUM_LIMIT", 0)
+    monkeypatch.setattr(branch_price.BranchAndPrice, "HUB_SEARCH_EVERY", 1)
+    calls = []
+    monkeypatch.setattr(heuristics, "hub_set_search", lambda *a, **k: calls.append(1))
+    for seed, sc, p, opt in tight_instances():
+        calls.clear()
+        res = solve_federations_cg(p, time_limit_s=60)
+        assert res.status is Status.OPTIMAL and res.objective == pytest.approx(opt, rel=1e-9)
+        assert len(calls) <= 1
+
+
+def test_cut_rounds_stop_at_their_share_of_the_limit(monkeypatch, tmp_path):
+    """With no time for cuts (``CUT_SHARE`` 0) the root adds one round and stops; the optimum is
+    still proven (seeds 7 and 8 take four rounds otherwise)."""
+    from optimise import branch_price
+
+    monkeypatch.setattr(branch_price.BranchAndPrice, "CUT_SHARE", 0.0)
+    rounds = []
+    for seed, sc, p, opt in tight_instances():
+        log = tmp_path / f"{seed}.log"
+        res = solve_federations_cg(p, time_limit_s=60, log_path=log)
+        assert res.status is Status.OPTIMAL and res.objective == pytest.approx(opt, rel=1e-9)
+        rounds.append(log.read_text().count("subset-row cuts ("))
+    assert max(rounds) == 1
+
+
+def test_cbc_solves_set_partitioning_without_its_cuts_and_still_proves_the_optimum(monkeypatch):
+    """The IPs over columns ask CBC to leave its cut generators off (3-7x faster on the joint Devon
+    node IPs); over every column of a small area the IP still proves the brute-force optimum."""
+    import pulp
+
+    from optimise.colgen import _partition_ip
+
+    seen = []
+    real = pulp.PULP_CBC_CMD
+
+    def cmd(*a, **k):
+        seen.append(list(k.get("options", [])))
+        return real(*a, **k)
+
+    monkeypatch.setattr(pulp, "PULP_CBC_CMD", cmd)
+    seed, sc, p, opt = next(tight_instances())
+    cols = [(S, h, p.column_cost(S, h)) for S, h in every_column(p, p.allowed, None)]
+    state, plan, _, _ = _partition_ip(p, cols, *p.federation_count_range(), 60, "cbc", 0, 1)
+    assert state == "optimal" and p.cost(*plan) == pytest.approx(opt, rel=1e-9)
+    assert seen and all("cuts off" in o for o in seen)
+
+
+@pytest.mark.parametrize("solver", ["cbc", "highs", "scip", "cpsat"])
+def test_the_column_ip_cutoff_keeps_only_cheaper_plans(solver):
+    """With a cutoff under the optimum the IP over every column has no plan ("infeasible": nothing
+    cheaper, which is all a node closed by enumeration needs); just above it the optimum is found.
+    CP-SAT takes no fractional row, so it solves without the cutoff and still returns the optimum."""
+    from optimise.colgen import _partition_ip
+
+    seed, sc, p, opt = next(tight_instances())
+    cols = [(S, h, p.column_cost(S, h)) for S, h in every_column(p, p.allowed, None)]
+    ks = p.federation_count_range()
+    state, plan, _, _ = _partition_ip(p, cols, *ks, 60, solver, 0, 1, cutoff=opt - 1.0)
+    if solver == "cpsat":
+        # (CP-SAT proves the optimum of the pence-rounded costs)
+        assert state == "optimal_rounded" and p.cost(*plan) == pytest.approx(opt, rel=1e-6)
+    else:
+        assert state == "infeasible" and plan is None
+    state, plan, _, _ = _partition_ip(p, cols, *ks, 60, solver, 0, 1, cutoff=opt + 1.0)
+    assert state in ("optimal", "optimal_rounded") and p.cost(*plan) == pytest.approx(opt, rel=1e-6)
+
+
 def test_the_tree_finds_a_plan_when_no_heuristic_does(monkeypatch, devon_rows):
     """Regression: with no heuristic plan the tree once branched forever on a pair it had already
     forced, because artificial columns still covered that practice (a 10-practice area with tight

@@ -43,6 +43,9 @@ class SolveOptions:
     # work units (``optimise.clock``): when set, the solver stops on a node or deterministic-time
     # limit derived from it and ``time_limit_s`` is only a safety cap, so the outcome repeats
     work_limit: float | None = None
+    # a pure set-partitioning model (the IPs over generated columns): CBC then runs without its
+    # cut generators, 3-7x faster on those IPs (measured on the joint Devon model's node IPs)
+    set_partitioning: bool = False
 
     def node_limit(self) -> int | None:
         from ..clock import NODES_PER_UNIT
