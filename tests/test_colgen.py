@@ -202,16 +202,23 @@ def tight_instances(count: int = 12):
             yield seed, sc, p, opt
 
 
+def proven_tight_instances():
+    """``tight_instances`` solved by branch and price, each checked to prove the brute-force
+    optimum and to pass ``verify``: (seed, problem, optimum, result)."""
+    for seed, sc, p, opt in tight_instances():
+        res = solve_federations_cg(p, time_limit_s=60)
+        assert res.status is Status.OPTIMAL and res.objective == pytest.approx(opt, rel=1e-9)
+        check_with_verify(seed, 9, sc, res)
+        yield seed, p, opt, res
+
+
 def test_the_tree_alone_proves_the_optimum(monkeypatch):
     """Reduced-cost enumeration switched off: branching on practice-hub pairs must close the gap."""
     from optimise import branch_price
 
     monkeypatch.setattr(branch_price.BranchAndPrice, "ENUM_LIMIT", 0)
     branched = 0
-    for seed, sc, p, opt in tight_instances():
-        res = solve_federations_cg(p, time_limit_s=60)
-        assert res.status is Status.OPTIMAL and res.objective == pytest.approx(opt, rel=1e-9)
-        check_with_verify(seed, 9, sc, res)
+    for seed, p, opt, res in proven_tight_instances():
         branched += "branch and price" in res.message and "branch and price: 1 nodes" not in res.message
     assert branched >= 1
 
@@ -236,17 +243,14 @@ def test_the_dive_after_the_root_offers_only_valid_plans_and_keeps_the_proof(mon
 
     monkeypatch.setattr(branch_price.BranchAndPrice, "_dive", dive)
     found = 0
-    for seed, sc, p, opt in tight_instances():
-        dives.clear()
-        res = solve_federations_cg(p, time_limit_s=60)
-        assert res.status is Status.OPTIMAL and res.objective == pytest.approx(opt, rel=1e-9)
-        check_with_verify(seed, 9, sc, res)
+    for seed, p, opt, res in proven_tight_instances():
         for before, after, plan in dives:
             assert after <= before
             if np.isfinite(after):
                 found += 1
                 assert p.is_feasible(*plan) and p.cost(*plan) == pytest.approx(after)
                 assert after >= opt - 1e-6 * opt
+        dives.clear()
     assert found >= 1
 
 
@@ -296,11 +300,7 @@ def test_the_pool_ips_offer_only_valid_plans_and_keep_the_proof(monkeypatch):
 
     monkeypatch.setattr(branch_price, "_partition_ip", partition_ip)
     found = picked = 0
-    for seed, sc, p, opt in tight_instances():
-        calls.clear()
-        res = solve_federations_cg(p, time_limit_s=60)
-        assert res.status is Status.OPTIMAL and res.objective == pytest.approx(opt, rel=1e-9)
-        check_with_verify(seed, 9, sc, res)
+    for seed, p, opt, res in proven_tight_instances():
         for cols, start, plan in calls:
             if start is not None:
                 have = {(S, h) for S, h, _ in cols}
@@ -310,6 +310,7 @@ def test_the_pool_ips_offer_only_valid_plans_and_keep_the_proof(monkeypatch):
             if plan is not None:
                 found += 1
                 assert p.is_feasible(*plan) and p.cost(*plan) >= opt - 1e-6 * opt
+        calls.clear()
     assert picked >= 1 and found >= 1
 
 
@@ -322,11 +323,9 @@ def test_the_hub_search_runs_in_the_tree_only_once_it_has_paid(monkeypatch):
     monkeypatch.setattr(branch_price.BranchAndPrice, "HUB_SEARCH_EVERY", 1)
     calls = []
     monkeypatch.setattr(heuristics, "hub_set_search", lambda *a, **k: calls.append(1))
-    for seed, sc, p, opt in tight_instances():
-        calls.clear()
-        res = solve_federations_cg(p, time_limit_s=60)
-        assert res.status is Status.OPTIMAL and res.objective == pytest.approx(opt, rel=1e-9)
+    for seed, p, opt, res in proven_tight_instances():
         assert len(calls) <= 1
+        calls.clear()
 
 
 def test_cut_rounds_stop_at_their_share_of_the_limit(monkeypatch, tmp_path):
