@@ -173,17 +173,17 @@ class _NodeMaster(_Master):
         self._owner: list[int] = []
         self._csr: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
+    def _switched_on(self, j: int) -> None:
+        # priced again under some node's rules, so allowed by them
+        self.off[j] = False
+
     def add(self, members, hub: int, cost: float) -> bool:
-        key = (tuple(sorted(int(i) for i in members)), int(hub))
-        j = self.index.get(key)
-        if j is not None and j in self.retired:
-            # priced again under some node's rules, so allowed by them: back on
-            self.off[j] = False
+        before = len(self.vars)
         if not super().add(members, hub, cost):
             return False
-        if j is not None:
+        if len(self.vars) == before:       # a retired column switched back on
             return True
-        j = len(self.vars) - 1
+        j = before
         self._entries.extend(self.members[j])
         self._owner.extend([j] * len(self.members[j]))
         self.off = np.append(self.off, False)

@@ -1109,6 +1109,7 @@ class _Master:
             if j in self.retired:
                 self.retired.discard(j)
                 self.vars[j].SetUb(self.lp.infinity())
+                self._switched_on(j)
                 return True
             return False
         v = self.lp.NumVar(0.0, self.lp.infinity(), "")
@@ -1127,6 +1128,9 @@ class _Master:
         self.hubs.append(key[1])
         self.costs.append(float(cost))
         return True
+
+    def _switched_on(self, j: int) -> None:
+        """Hook: retired column ``j`` was priced again and is back on."""
 
     def start_phase1(self) -> None:
         """Artificial singleton per practice (cost 1, outside the count row) and an artificial
