@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 GROUPS = {
-    "master LP": ("lp",),
+    "master LP": ("lp", "lp_highs"),
     "pricing: relaxation bounds": ("relaxation",),
     "pricing: hub set-up": ("hub_setup",),
     "pricing: knapsack search": ("knapsack_node", "knapsack_node_py"),

@@ -99,6 +99,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .colgen import _cut_penalty, _Master, _partition_ip, _plan_columns, _Pricer, lagrangian_bound
+from .master_lp import INF
 from .problem import FederationProblem
 from .result import relative_gap
 
@@ -159,15 +160,9 @@ class _NodeMaster(_Master):
 
     def __init__(self, n: int, k_lo: int, k_cap: int, big_m: float):
         super().__init__(n, k_lo, k_cap)
-        inf = self.lp.infinity()
-        for i in range(n):
-            v = self.lp.NumVar(0.0, inf, "")
-            self.obj.SetCoefficient(v, big_m)
-            self.rows[i].SetCoefficient(v, 1.0)
-            self.art.append(v)
-        self.slack = self.lp.NumVar(0.0, inf, "")
-        self.obj.SetCoefficient(self.slack, big_m)
-        self.count.SetCoefficient(self.slack, 1.0)
+        first = self.lp.add_cols(np.full(n + 1, big_m), [[i] for i in range(n)] + [[self.count_row]])
+        self.art.extend(range(first, first + n))
+        self.slack = first + n
         self.off = np.zeros(0, bool)
         self._entries: list[int] = []
         self._owner: list[int] = []
@@ -211,8 +206,10 @@ class _NodeMaster(_Master):
             bad |= have < need[np.asarray(self.hubs)]
         if self.retired:
             bad[list(self.retired)] = True
-        for j in np.flatnonzero(bad != self.off):
-            self.vars[j].SetUb(0.0 if bad[j] else self.lp.infinity())
+        change = bad != self.off
+        cols = np.asarray(self.vars, dtype=np.int64)
+        self.lp.set_upper(cols[change & bad], 0.0)
+        self.lp.set_upper(cols[change & ~bad], INF)
         self.off = bad
 
     def reduced_costs(self, pi: np.ndarray, mu: float, sigma: np.ndarray) -> np.ndarray:
@@ -231,25 +228,22 @@ class _NodeMaster(_Master):
 
     def retire_at(self, pi: np.ndarray, mu: float, sigma: np.ndarray, x: np.ndarray, keep: int) -> int:
         """Switch off the columns at zero in ``x`` beyond the ``keep`` of least reduced cost (cut
-        penalties included), as the root master does: GLOP works on every column that is not
-        fixed (a warm re-solve took 24 ms at 1,000 columns and 177 ms at 10,000 in a synthetic
-        test). Pricing switches back on any a later node needs; returns how many. Called between
-        nodes only: between pricing rounds the same columns came straight back."""
+        penalties included), as the root master does: the simplex works on every column that is
+        not fixed (GLOP's warm re-solve took 24 ms at 1,000 columns and 177 ms at 10,000 in a
+        synthetic test). Pricing switches back on any a later node needs; returns how many.
+        Called between nodes only: between pricing rounds the same columns came straight back."""
         on = np.flatnonzero(~self.off[:len(x)] & (x <= 1e-9))
         if len(on) <= keep:
             return 0
         rc = self.reduced_costs(pi, mu, sigma)
         drop = on[np.argsort(rc[on], kind="stable")[keep:]]
-        for j in drop.tolist():
-            self.vars[j].SetUb(0.0)
-            self.retired.add(j)
+        self.lp.set_upper(np.asarray(self.vars, dtype=np.int64)[drop], 0.0)
+        self.retired.update(drop.tolist())
         self.off[drop] = True
         return len(drop)
 
     def set_big_m(self, big_m: float) -> None:
-        for v in self.art:
-            self.obj.SetCoefficient(v, big_m)
-        self.obj.SetCoefficient(self.slack, big_m)
+        self.lp.set_costs(self.art + [self.slack], np.full(len(self.art) + 1, big_m))
 
     def assignment_weights(self, x: np.ndarray) -> np.ndarray:
         """x[i, h]: the LP's weight of practice i on hub h."""
@@ -259,7 +253,7 @@ class _NodeMaster(_Master):
         return X
 
     def artificial_mass(self) -> float:
-        return float(sum(v.solution_value() for v in self.art) + self.slack.solution_value())
+        return float(self._values[self.art].sum() + self._values[self.slack])
 
 
 @dataclass

@@ -97,6 +97,7 @@ import numpy as np
 
 from .clock import Clock, charge, expired, limits
 from .diagnose import diagnose
+from .master_lp import INF, make_lp
 from .problem import FederationProblem
 from .result import Result, Status, relative_gap
 
@@ -1070,36 +1071,32 @@ def make_pricer(problem: FederationProblem):
 
 
 # --------------------------------------------------------------------------------------------------
-# Restricted master LP (GLOP)
+# Restricted master LP (optimise.master_lp: HiGHS, or GLOP without highspy)
 # --------------------------------------------------------------------------------------------------
 
 class _Master:
-    """Set-partitioning LP over the column pool, with artificial singletons for phase 1."""
+    """Set-partitioning LP over the column pool, with artificial singletons for phase 1.
 
-    def __init__(self, n: int, k_lo: int, k_cap: int):
-        from ortools.linear_solver import pywraplp
+    ``vars[j]`` is the LP column of pool column ``j`` (``master_lp``: HiGHS when importable)."""
 
-        self._pywraplp = pywraplp
-        self.lp = pywraplp.Solver.CreateSolver("GLOP")
-        # GLOP's presolve throws away the previous basis: without it every re-solve after a few new
-        # columns or a cut is a warm start (measured: 3-5x faster LPs with subset-row cuts; a
-        # 200-point CPMP proven in 18 s instead of not in 60 s)
-        self.lp.SetSolverSpecificParametersAsString("use_preprocessing: false")
+    def __init__(self, n: int, k_lo: int, k_cap: int, backend: str | None = None):
+        self.lp = make_lp(backend)
         self.n = n
-        self.rows = [self.lp.Constraint(1.0, 1.0) for _ in range(n)]
-        self.count = self.lp.Constraint(float(k_lo), float(k_cap))
-        self.obj = self.lp.Objective()
-        self.obj.SetMinimization()
-        self.vars = []
+        for _ in range(n):
+            self.lp.add_row(1.0, 1.0)
+        self.count_row = self.lp.add_row(float(k_lo), float(k_cap))
+        self.vars: list[int] = []
         self.members: list[tuple[int, ...]] = []
         self.hubs: list[int] = []
         self.costs: list[float] = []
         self.index: dict[tuple[tuple[int, ...], int], int] = {}
-        self.art = []
+        self.art: list[int] = []
         self.phase1 = False
-        self.cut_rows = []
+        self.cut_rows: list[int] = []
         self.cut_sets: list[tuple[int, int, int]] = []
         self.retired: set[int] = set()
+        self.sigma = np.zeros(0)
+        self._values = np.zeros(0)       # every LP column's value at the last solve
 
     def add(self, members, hub: int, cost: float) -> bool:
         """Add a column; False when it is already there (a retired one is switched back on)."""
@@ -1108,22 +1105,19 @@ class _Master:
             j = self.index[key]
             if j in self.retired:
                 self.retired.discard(j)
-                self.vars[j].SetUb(self.lp.infinity())
+                self.lp.set_upper([self.vars[j]], INF)
                 self._switched_on(j)
                 return True
             return False
-        v = self.lp.NumVar(0.0, self.lp.infinity(), "")
-        self.obj.SetCoefficient(v, 0.0 if self.phase1 else float(cost))
-        for i in key[0]:
-            self.rows[i].SetCoefficient(v, 1.0)
-        self.count.SetCoefficient(v, 1.0)
+        rows = list(key[0])
+        rows.append(self.count_row)
         if self.cut_rows:
             S = set(key[0])
             for row, R in zip(self.cut_rows, self.cut_sets):
                 if (R[0] in S) + (R[1] in S) + (R[2] in S) >= 2:
-                    row.SetCoefficient(v, 1.0)
+                    rows.append(row)
         self.index[key] = len(self.vars)
-        self.vars.append(v)
+        self.vars.append(self.lp.add_cols([0.0 if self.phase1 else float(cost)], [rows]))
         self.members.append(key[0])
         self.hubs.append(key[1])
         self.costs.append(float(cost))
@@ -1142,29 +1136,20 @@ class _Master:
         master was then infeasible: a fixed number of federations failed with "master LP failed".)
         """
         self.phase1 = True
-        for v in self.vars:
-            self.obj.SetCoefficient(v, 0.0)
-        for i in range(self.n):
-            v = self.lp.NumVar(0.0, self.lp.infinity(), "")
-            self.obj.SetCoefficient(v, 1.0)
-            self.rows[i].SetCoefficient(v, 1.0)
-            self.art.append(v)
-        for sign in (1.0, -1.0):
-            v = self.lp.NumVar(0.0, self.lp.infinity(), "")
-            self.obj.SetCoefficient(v, 1.0)
-            self.count.SetCoefficient(v, sign)
-            self.art.append(v)
+        self.lp.set_costs(self.vars, np.zeros(len(self.vars)))
+        first = self.lp.add_cols(np.ones(self.n), [[i] for i in range(self.n)])
+        self.art.extend(range(first, first + self.n))
+        first = self.lp.add_cols([1.0, 1.0], [[self.count_row], [self.count_row]], [[1.0], [-1.0]])
+        self.art.extend([first, first + 1])
 
     def end_phase1(self) -> None:
         self.phase1 = False
-        for v in self.art:
-            v.SetUb(0.0)
-            self.obj.SetCoefficient(v, 0.0)
-        for v, c in zip(self.vars, self.costs):
-            self.obj.SetCoefficient(v, c)
+        self.lp.set_upper(self.art, 0.0)
+        self.lp.set_costs(self.art, np.zeros(len(self.art)))
+        self.lp.set_costs(self.vars, self.costs)
 
     def set_count(self, k_lo: int, k_cap: int) -> None:
-        self.count.SetBounds(float(k_lo), float(k_cap))
+        self.lp.set_row_bounds(self.count_row, float(k_lo), float(k_cap))
 
     def live(self) -> int:
         return len(self.vars) - len(self.retired)
@@ -1172,51 +1157,36 @@ class _Master:
     def retire(self, pi: np.ndarray, mu: float, x: np.ndarray, keep: int) -> int:
         """Switch off (upper bound 0, so the warm start survives) the columns at zero in the LP
         beyond the ``keep`` of least reduced cost; returns how many. Pricing brings back any that
-        the LP needs again (``add`` switches them on), so the LP's value is unaffected; GLOP's
-        primal simplex prices every column at every iteration, and on a 509-practice ICB the
-        master had grown to 20,000 columns taking 2/3 of the root's time."""
+        the LP needs again (``add`` switches them on), so the LP's value is unaffected; a simplex
+        works on every column that is not fixed, and on a 509-practice ICB the master had grown
+        to 20,000 columns taking 2/3 of the root's time."""
         # columns added since the solve that gave x are not candidates: they price out negative
         cand = np.array([j for j in range(len(x)) if j not in self.retired and x[j] <= 1e-9], np.int64)
         if len(cand) <= keep:
             return 0
         rc = np.array([self.costs[j] - pi[list(self.members[j])].sum() for j in cand]) - mu
         drop = cand[np.argsort(rc, kind="stable")[keep:]]
-        for j in drop.tolist():
-            self.vars[j].SetUb(0.0)
-            self.retired.add(j)
+        self.lp.set_upper([self.vars[j] for j in drop.tolist()], 0.0)
+        self.retired.update(drop.tolist())
         return len(drop)
 
     def add_cut(self, R: tuple[int, int, int]) -> None:
         """Subset-row cut on practices R: sum over columns holding two or more of them <= 1."""
-        row = self.lp.Constraint(-self.lp.infinity(), 1.0)
         Rs = set(R)
-        for v, S in zip(self.vars, self.members):
-            if len(Rs.intersection(S)) >= 2:
-                row.SetCoefficient(v, 1.0)
-        self.cut_rows.append(row)
+        cols = [v for v, S in zip(self.vars, self.members) if len(Rs.intersection(S)) >= 2]
+        self.cut_rows.append(self.lp.add_row(-INF, 1.0, cols))
         self.cut_sets.append(tuple(int(i) for i in R))
 
     def solve(self):
         """(status ok, objective, pi, mu, primal values); cut duals (<= 0) in ``self.sigma``."""
-        status = self.lp.Solve()
-        size = self.lp.NumConstraints() + self.lp.NumVariables()
-        charge("lp", self.lp.iterations() * size)
-        if status != self._pywraplp.Solver.OPTIMAL:
-            # GLOP's primal simplex can end ABNORMAL on badly scaled masters (costs near 1e8 with
-            # big-M artificials); its dual simplex settles them. Keep it for later solves.
-            for params in ("use_dual_simplex: true, use_preprocessing: false", "use_dual_simplex: true"):
-                self.lp.SetSolverSpecificParametersAsString(params)
-                status = self.lp.Solve()
-                charge("lp", self.lp.iterations() * size)
-                if status == self._pywraplp.Solver.OPTIMAL:
-                    break
-        if status != self._pywraplp.Solver.OPTIMAL:
+        ok, z, duals, values = self.lp.solve()
+        if not ok:
             return False, None, None, None, None
-        pi = np.array([r.dual_value() for r in self.rows])
-        mu = float(self.count.dual_value())
-        x = np.array([v.solution_value() for v in self.vars])
-        self.sigma = np.minimum(0.0, np.array([r.dual_value() for r in self.cut_rows]))
-        return True, float(self.obj.Value()), pi, mu, x
+        self._values = values
+        x = values[np.asarray(self.vars, dtype=np.int64)] if self.vars else np.zeros(0)
+        self.sigma = np.minimum(0.0, duals[np.asarray(self.cut_rows, dtype=np.int64)]) if self.cut_rows \
+            else np.zeros(0)
+        return True, z, duals[:self.n].copy(), float(duals[self.count_row]), x
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1242,10 +1212,12 @@ def _partition_ip(problem: FederationProblem, columns: list[tuple[tuple[int, ...
     for i in range(n):
         model.add_row(by_row[i], np.ones(len(by_row[i])), 1.0, 1.0, f"p{i}")
     model.add_row(np.arange(len(columns)), np.ones(len(columns)), float(k_lo), float(k_cap), "count")
-    if cutoff is not None and solver != "cpsat":
-        # a node closed by enumeration needs only "nothing below the target": with this row the
-        # solvers prune on it (CBC settled a joint Devon node IP in 1.7 s instead of 7.6). CP-SAT
-        # takes integer rows only, so it goes without.
+    if cutoff is not None and solver not in ("cbc", "cpsat"):
+        # a node closed by enumeration needs only "nothing below the target". CBC takes the
+        # cutoff as an option: its preprocessing fixes columns by reduced cost against it, which
+        # settled joint Devon node IPs in 0.1-2 s where the same bound as a row took 1.3-4.4 s
+        # (and 7.6 s with neither). The OR-Tools MIP solvers get the row; CP-SAT takes integer
+        # rows only, so it goes without.
         model.add_row(np.arange(len(columns)), np.array([c for _, _, c in columns], float), -np.inf,
                       float(cutoff), "cutoff")
     x0 = None
@@ -1260,7 +1232,8 @@ def _partition_ip(problem: FederationProblem, columns: list[tuple[tuple[int, ...
                 break
             x0[j] = 1.0
     out = run_solver(solver, model, SolveOptions(**limits(clock, time_limit_s), gap=gap, seed=seed, threads=threads,
-                                                 set_partitioning=True), start=x0)
+                                                 set_partitioning=True,
+                                                 cutoff=cutoff if solver == "cbc" else None), start=x0)
     plan = None
     if out.x is not None:
         chosen = np.flatnonzero(out.x > 0.5)
@@ -1380,6 +1353,7 @@ class _Solver:
     # the root master keeps this many columns at zero (or 4 per practice, if more) when it retires
     # the rest, which it does once it holds three times as many
     RETIRE_KEEP = 1500
+    RETIRE_AT = 3
 
     def __init__(self, problem, clock: Clock, gap, seed, threads, warm_start, mip_solver, log):
         self.p = problem
@@ -1624,7 +1598,7 @@ class _Solver:
             if priced is None:
                 self.log(f"round {rounds}: budget spent during pricing")
                 break
-            retired = m.retire(pi_lp, mu_lp, x, keep) if m.live() > 3 * keep else 0
+            retired = m.retire(pi_lp, mu_lp, x, keep) if m.live() > self.RETIRE_AT * keep else 0
             self.log(f"round {rounds}: LP £{z:,.2f}  LB £{self.lb:,.2f}  UB £{self.ub:,.2f}  "
                      f"+{added} cols ({m.live()} live)  priced {priced.exact_hubs} hubs"
                      + (f", {priced.dp_fallbacks} DP" if priced.dp_fallbacks else "")

@@ -363,6 +363,19 @@ def test_cbc_solves_set_partitioning_without_its_cuts_and_still_proves_the_optim
     state, plan, _, _ = _partition_ip(p, cols, *p.federation_count_range(), 60, "cbc", 0, 1)
     assert state == "optimal" and p.cost(*plan) == pytest.approx(opt, rel=1e-9)
     assert seen and all("cuts off" in o for o in seen)
+    # a cutoff goes to CBC as its own option (its preprocessing fixes columns by reduced cost
+    # against it), not as a row: the model keeps one row per practice and the count row
+    import optimise.solvers as solvers
+
+    rows = []
+    real_run = solvers.run_solver
+    monkeypatch.setattr(solvers, "run_solver", lambda name, model, *a, **k: (
+        rows.append(len(model.rows)), real_run(name, model, *a, **k))[1])
+    seen.clear()
+    out = _partition_ip(p, cols, *p.federation_count_range(), 60, "cbc", 0, 1, cutoff=opt + 1.0)[3]
+    assert rows == [p.n + 1]
+    assert out.state == "optimal" and seen and any(o.startswith("cutoff ") for o in seen[0])
+    assert float(next(o for o in seen[0] if o.startswith("cutoff ")).split()[1]) == opt + 1.0
 
 
 @pytest.mark.parametrize("solver", ["cbc", "highs", "scip", "cpsat"])

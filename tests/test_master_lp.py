@@ -1,0 +1,102 @@
+"""The master LP's two back ends (HiGHS through highspy, GLOP through OR-Tools) answer alike."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from optimise import master_lp
+from optimise.colgen import _Master, solve_federations_cg
+from optimise.result import Status
+
+BACKENDS = ["highs", "glop"]
+
+
+def test_highs_is_the_default_when_highspy_imports():
+    assert master_lp.highs_available()
+    assert master_lp.make_lp().name == "highs"
+
+
+def test_an_unknown_backend_is_refused_by_name():
+    with pytest.raises(ValueError, match="'highs' or 'glop'"):
+        master_lp.make_lp("clp")
+
+
+def small_master(backend: str) -> _Master:
+    """4 practices, federation count in [1, 3]; columns chosen so the LP optimum is fractional:
+    the three pairs of {0,1,2} at 1/2 each plus {3}."""
+    m = _Master(4, 1, 3, backend=backend)
+    for S, cost in (((0, 1), 4.0), ((1, 2), 4.0), ((0, 2), 4.0), ((3,), 1.0), ((0, 1, 2), 10.0),
+                    ((0,), 5.0), ((1,), 5.0), ((2,), 5.0)):
+        m.add(S, S[0], cost)
+    return m
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_both_backends_give_the_lp_optimum_with_consistent_duals(backend):
+    m = small_master(backend)
+    ok, z, pi, mu, x = m.solve()
+    assert ok
+    # the pairs at 1/2 cost 6 for {0,1,2}, against 10 for the triple and 15 for the singletons
+    assert z == pytest.approx(7.0)
+    assert x[:3] == pytest.approx([0.5, 0.5, 0.5]) and x[3] == pytest.approx(1.0)
+    rc = np.array([c - pi[list(S)].sum() - mu for S, c in zip(m.members, m.costs)])
+    assert (rc >= -1e-9).all()                        # optimal: nothing prices out
+    assert rc[x > 1e-9] == pytest.approx(0.0, abs=1e-9)  # complementary slackness
+    assert pi.sum() + mu * x.sum() == pytest.approx(z)   # the count row is not binding: mu = 0
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_cut_rows_switches_and_the_count_row_behave_alike(backend):
+    m = small_master(backend)
+    m.add_cut((0, 1, 2))                 # at most one of the pairs: the LP must pay for the triple
+    ok, z, pi, mu, x = m.solve()
+    assert ok and z == pytest.approx(4.0 + 5.0 + 1.0)
+    assert m.sigma[0] < 0                # the cut binds, with a dual of the right sign
+    m.lp.set_upper([m.vars[0], m.vars[1], m.vars[2]], 0.0)   # pairs off: triple or singletons
+    ok, z, *_ = m.solve()
+    assert ok and z == pytest.approx(10.0 + 1.0)
+    m.set_count(3, 3)                    # exactly three federations: a singleton and a pair
+    m.lp.set_upper([m.vars[0]], master_lp.INF)
+    ok, z, pi, mu, x = m.solve()
+    assert ok and z == pytest.approx(4.0 + 5.0 + 1.0) and x.sum() == pytest.approx(3.0)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_phase_one_prices_the_cover_and_keeps_the_count(backend):
+    """Phase 1: real columns cost 0 and the artificials 1 (singletons, and a surplus and a slack
+    of the count row with coefficients +1 and -1); with k fixed at 3 and only the pairs and the
+    {3} column the best is the pairs at 1/2 and {3}, 2.5 columns, so the surplus pays 0.5. Once
+    {0} is added, {0}, {1, 2}, {3} is the only cover with three columns."""
+    m = _Master(4, 3, 3, backend=backend)
+    for S in ((0, 1), (1, 2), (0, 2), (3,)):
+        m.add(S, S[0], 4.0)
+    m.start_phase1()
+    ok, z, *_ = m.solve()
+    assert ok and z == pytest.approx(0.5)
+    m.add((0,), 0, 5.0)                 # now {0}, {1, 2}, {3}: three columns cover
+    ok, z, *_ = m.solve()
+    assert ok and z == pytest.approx(0.0, abs=1e-9)
+    m.end_phase1()
+    ok, z, _, _, x = m.solve()
+    assert ok and z == pytest.approx(5.0 + 4.0 + 4.0)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_branch_and_price_proves_the_optimum_on_either_backend(monkeypatch, backend):
+    from optimise import colgen
+    from test_colgen import check_with_verify, tight_instances
+
+    used = []
+
+    def make_lp(choice=None):
+        lp = master_lp.make_lp(choice)
+        used.append(lp.name)
+        return lp
+
+    monkeypatch.setenv("FEDPLAN_MASTER_LP", backend)
+    monkeypatch.setattr(colgen, "make_lp", make_lp)
+    for seed, sc, p, opt in tight_instances(count=6):
+        res = solve_federations_cg(p, time_limit_s=60)
+        assert res.status is Status.OPTIMAL and res.objective == pytest.approx(opt, rel=1e-9)
+        check_with_verify(seed, 9, sc, res)
+    assert used and set(used) == {backend}
