@@ -98,7 +98,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .colgen import _cut_penalty, _Master, _partition_ip, _plan_columns, _Pricer, lagrangian_bound
+from .colgen import PROOF_TOLERANCE, _cut_penalty, _Master, _partition_ip, _plan_columns, _Pricer, lagrangian_bound
 from .master_lp import INF
 from .problem import FederationProblem
 from .result import relative_gap
@@ -288,6 +288,9 @@ class BranchAndPrice:
         self.cut_history: list[float] = []
         self.cut_started: float | None = None
         self.stats = BranchStats()
+        # the least bound of the nodes settled by a rounded-cost proof (CP-SAT): a floor under
+        # the run's lower bound, which would otherwise take those nodes as costing the incumbent
+        self.closed_floor = np.inf
         self.base_allowed = self.p.allowed.copy()
         self._fixed_at_ub = None
         self.stop_at = np.inf          # clock units: a node past it stops as at the time limit (the dive's budget)
@@ -798,6 +801,17 @@ class BranchAndPrice:
                 s.offer(plan, f"enumerated IP at depth {node.depth} ({len(cols)} columns)")
             self.stats.closed_by_enumeration += 1
             return True
+        if state == "optimal_rounded" and out.bound is not None:
+            # CP-SAT proved the optimum of the pence-rounded costs; its bound, less the rounding
+            # error, holds for the true costs. That settles the node when it reaches the target
+            # (or the plan just found) within the proof tolerance.
+            if plan is not None:
+                s.offer(plan, f"enumerated IP at depth {node.depth} ({len(cols)} columns)")
+            if out.bound >= min(T, s.ub) - PROOF_TOLERANCE * max(1.0, abs(s.ub)):
+                self.closed_floor = min(self.closed_floor, float(out.bound))
+                self.stats.closed_by_enumeration += 1
+                return True
+            return False
         if plan is not None:
             s.offer(plan, f"enumerated IP at depth {node.depth} (not proven)")
         return False
@@ -857,7 +871,7 @@ class BranchAndPrice:
             open_bound = min([b for b, _, _ in heap] + ([current.bound] if current is not None else []),
                              default=np.inf)
             self.stats.open_bound = open_bound
-            s.lb = max(s.lb, min(open_bound, s.ub))
+            s.lb = max(s.lb, min(open_bound, s.ub, self.closed_floor))
             if (s.lb, s.ub) != progress[:2]:
                 progress = (s.lb, s.ub, s.clock.used())
             elif self._regions_paid and s.clock.used() - progress[2] > self.STALL_SHARE * s.clock.limit:
@@ -872,7 +886,7 @@ class BranchAndPrice:
                 break
         open_bound = min([b for b, _, _ in heap], default=np.inf)
         self.stats.open_bound = open_bound
-        s.lb = max(s.lb, min(open_bound, s.ub))
+        s.lb = max(s.lb, min(open_bound, s.ub, self.closed_floor))
 
 
 def lp_hubs(members, hubs, x: np.ndarray, k: int, n: int) -> list[int]:

@@ -286,7 +286,9 @@ def _section_headline(ctx: dict) -> str:
                     "gap " + ("–" if _f(s.get("gap")) is None else f"{_f(s.get('gap')):.2%}")))
     st = str(s.get("status") or "").lower()
     short = STATUS_SHORT.get(st, st.capitalize() or "Unknown")
-    out.append(_kpi("Status", _e(short), _e(STATUS_WORDS.get(st, "no proof information"))))
+    # the card's value already says "Proven optimal"; its detail says what the proof is
+    detail = "the lower bound equals the plan's cost" if st == "optimal" else STATUS_WORDS.get(st, "no proof information")
+    out.append(_kpi("Status", _e(short), _e(detail)))
     split = ctx["split"]
     if split is not None:
         out.append(_kpi("PCNs split between federations", _num(split["n_split"]),

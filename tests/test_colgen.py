@@ -444,3 +444,34 @@ def test_phase_one_keeps_the_federation_count():
     assert res.status is Status.OPTIMAL
     assert res.objective == pytest.approx(brute_force(p), rel=1e-9)
     assert res.n_federations == 3
+
+
+def test_cpsat_settles_nodes_on_its_rounded_proof(monkeypatch):
+    """CP-SAT proves the optimum of pence-rounded costs ("optimal_rounded"), with a bound corrected
+    by the rounding error. That bound settles a node whose enumerated IP it solved, and caps the
+    run's lower bound; the runs still prove the brute-force optimum with a valid bound."""
+    from optimise import branch_price
+
+    settled = []
+    last = []
+    real_ip, real_close = branch_price._partition_ip, branch_price.BranchAndPrice._close_by_enumeration
+
+    def ip(*a, **k):
+        out = real_ip(*a, **k)
+        last.append(out[0])
+        return out
+
+    def close(self, *a, **k):
+        last.clear()
+        done = real_close(self, *a, **k)
+        settled.append((tuple(last), done))
+        return done
+
+    monkeypatch.setattr(branch_price, "_partition_ip", ip)
+    monkeypatch.setattr(branch_price.BranchAndPrice, "_close_by_enumeration", close)
+    for seed, sc, p, opt in tight_instances():
+        res = solve_federations_cg(p, time_limit_s=60, mip_solver="cpsat")
+        assert res.status is Status.OPTIMAL and res.objective == pytest.approx(opt, rel=1e-9)
+        assert res.bound <= opt + 1e-6
+        check_with_verify(seed, 9, sc, res)
+    assert any(states == ("optimal_rounded",) and done for states, done in settled)

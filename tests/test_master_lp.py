@@ -100,3 +100,46 @@ def test_branch_and_price_proves_the_optimum_on_either_backend(monkeypatch, back
         assert res.status is Status.OPTIMAL and res.objective == pytest.approx(opt, rel=1e-9)
         check_with_verify(seed, 9, sc, res)
     assert used and set(used) == {backend}
+
+
+def test_highs_retries_from_scratch_when_a_warm_solve_fails():
+    """A warm basis that HiGHS cannot use (a non-optimal status) gets one fresh solve without a
+    basis before the master reports failure; a second failure is reported, not hidden."""
+    import highspy
+
+    m = small_master("highs")
+    m.solve()
+    real = m.lp.h
+
+    class Flaky:
+        """The real solver, with the status of the first ``fail`` solves reported as failed."""
+
+        def __init__(self, fail: int):
+            self.fail, self.calls, self.cleared = fail, 0, 0
+
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def run(self):
+            self.calls += 1
+            return real.run()
+
+        def clearSolver(self):
+            self.cleared += 1
+            return real.clearSolver()
+
+        def getModelStatus(self):
+            if self.calls <= self.fail:
+                return highspy.HighsModelStatus.kSolveError
+            return real.getModelStatus()
+
+    m.lp.h = flaky = Flaky(fail=1)
+    m.add((1, 3), 1, 2.0)
+    ok, z, *_ = m.solve()
+    assert ok and flaky.cleared == 1 and flaky.calls == 2
+    same = small_master("glop")
+    same.add((1, 3), 1, 2.0)
+    assert z == pytest.approx(same.solve()[1]) and z == pytest.approx(4.0 + 2.0)   # {0, 2}, {1, 3}
+    m.lp.h = flaky = Flaky(fail=2)
+    m.add((0, 3), 0, 2.0)
+    assert m.solve()[0] is False and flaky.cleared == 1

@@ -206,6 +206,10 @@ def test_optimal_is_worded_as_proven():
     s = summary() | {"status": "optimal", "gap": 0.0, "bound_gbp": 1000.0}
     html = render_report(s, practices(), ASSIGNMENT)
     assert "proven optimal" in html.lower() and "not proven" not in html
+    # the status card says it once, and its detail says what the proof is
+    card = html[html.index("<span class='l'>Status</span>"):]
+    card = card[:card.index("</div>")]
+    assert card.lower().count("proven optimal") == 1 and "lower bound equals" in card
     check_offline_and_escaped(html)
 
 
