@@ -90,3 +90,31 @@ def test_region_search_keeps_a_fixed_number_of_federations():
     with clock.active():
         out = improve_by_regions(fixed, (labels, hubs), clock, budget=4.0, max_practices=12, region_budget=1.0)
     assert fixed.is_feasible(*out) and len(out[1]) == len(hubs)
+
+
+def test_region_search_stops_once_every_region_is_settled(monkeypatch):
+    """A region's sub-problem depends only on its practices: once proven to hold nothing cheaper it
+    is not solved again, and when a whole pass finds every region settled the search ends, well
+    inside its budget (it had re-solved the same regions until the budget was spent)."""
+    from optimise import colgen
+
+    p = instance(11, 30)
+    labels, hubs = plan_of(p, seed=4, starts=1)
+    solved = []
+    real = colgen._Solver.run
+
+    def run(self):
+        solved.append(tuple(self.p.codes))
+        return real(self)
+
+    monkeypatch.setattr(colgen._Solver, "run", run)
+    clock = Clock(300.0)
+    with clock.active():
+        out = improve_by_regions(p, (labels, hubs), clock, budget=120.0, max_practices=14, region_budget=10.0)
+    assert p.cost(*out) < p.cost(labels, hubs) and clock.used() < 60.0
+    solved.clear()
+    clock = Clock(300.0)
+    with clock.active():
+        again = improve_by_regions(p, out, clock, budget=120.0, max_practices=14, region_budget=10.0)
+    assert p.cost(*again) == p.cost(*out)                    # settled: nothing cheaper anywhere
+    assert solved and len(solved) == len(set(solved)) and clock.used() < 60.0

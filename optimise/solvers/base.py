@@ -46,8 +46,9 @@ class SolveOptions:
     # a pure set-partitioning model (the IPs over generated columns): CBC then runs without its
     # cut generators, 3-7x faster on those IPs (measured on the joint Devon model's node IPs)
     set_partitioning: bool = False
-    # only plans costing at most this count (a solver that has no such option gets a row on the
-    # objective from the caller; see ``native_cutoff``): "infeasible" then means "none does"
+    # only plans costing at most this count, "infeasible" then meaning "none does". Only CBC reads
+    # it (its own ``cutoff`` option); ``colgen._partition_ip`` gives the OR-Tools MIP solvers a row
+    # on the objective instead
     cutoff: float | None = None
 
     def node_limit(self) -> int | None:
