@@ -796,25 +796,20 @@ class BranchAndPrice:
                                             s.mip_solver, s.seed, s.threads, clock=s.clock,
                                             cutoff=T + 1e-7 * max(1.0, abs(T)))
         s.version = out.version or s.version
-        if state in ("optimal", "infeasible"):
-            if plan is not None:
-                s.offer(plan, f"enumerated IP at depth {node.depth} ({len(cols)} columns)")
-            self.stats.closed_by_enumeration += 1
-            return True
-        if state == "optimal_rounded" and out.bound is not None:
-            # CP-SAT proved the optimum of the pence-rounded costs; its bound, less the rounding
-            # error, holds for the true costs. That settles the node when it reaches the target
-            # (or the plan just found) within the proof tolerance.
-            if plan is not None:
-                s.offer(plan, f"enumerated IP at depth {node.depth} ({len(cols)} columns)")
-            if out.bound >= min(T, s.ub) - PROOF_TOLERANCE * max(1.0, abs(s.ub)):
-                self.closed_floor = min(self.closed_floor, float(out.bound))
-                self.stats.closed_by_enumeration += 1
-                return True
-            return False
+        settled = state in ("optimal", "infeasible")
+        # CP-SAT proves the optimum of the pence-rounded costs; its bound, less the rounding error,
+        # holds for the true costs, and settles the node when it reaches the target (or the plan
+        # just found) within the proof tolerance
+        rounded = state == "optimal_rounded" and out.bound is not None
         if plan is not None:
-            s.offer(plan, f"enumerated IP at depth {node.depth} (not proven)")
-        return False
+            s.offer(plan, f"enumerated IP at depth {node.depth} "
+                          + (f"({len(cols)} columns)" if settled or rounded else "(not proven)"))
+        if rounded and out.bound >= min(T, s.ub) - PROOF_TOLERANCE * max(1.0, abs(s.ub)):
+            self.closed_floor = min(self.closed_floor, float(out.bound))
+            settled = True
+        if settled:
+            self.stats.closed_by_enumeration += 1
+        return settled
 
     # -- the tree ------------------------------------------------------------------------------
     def run(self, root_bound: float) -> None:

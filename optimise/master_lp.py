@@ -27,6 +27,11 @@ from .clock import charge
 INF = float("inf")
 
 
+def _solver_bound(x: float, inf: float) -> float:
+    """A bound in the solver's own spelling of infinity."""
+    return inf if x == INF else (-inf if x == -INF else float(x))
+
+
 def highs_available() -> bool:
     try:
         importlib.import_module("highspy")
@@ -65,7 +70,7 @@ class HighsLP:
         self._inf = highspy.kHighsInf
 
     def _b(self, x: float) -> float:
-        return self._inf if x == INF else (-self._inf if x == -INF else float(x))
+        return _solver_bound(x, self._inf)
 
     def add_row(self, lo: float, hi: float, cols: Sequence[int] = ()) -> int:
         cols = np.asarray(cols, dtype=np.int32)
@@ -149,8 +154,7 @@ class GlopLP:
         return len(self.cols)
 
     def _b(self, x: float) -> float:
-        inf = self.lp.infinity()
-        return inf if x == INF else (-inf if x == -INF else float(x))
+        return _solver_bound(x, self.lp.infinity())
 
     def add_row(self, lo: float, hi: float, cols: Sequence[int] = ()) -> int:
         row = self.lp.Constraint(self._b(lo), self._b(hi))
