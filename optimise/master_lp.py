@@ -52,7 +52,18 @@ def make_lp(backend: str | None = None):
 
 
 class HighsLP:
+    """HiGHS with stable column ids and switched-off columns taken out of the solver.
+
+    A column switched off (upper bound 0) stays in the LP until it is nonbasic after a solve; once
+    more than half of the solver's columns are off (and at least ``COMPACT_MIN``), the nonbasic
+    ones are deleted from HiGHS, which keeps the basis valid (deleting a basic column would not).
+    The column's data stays here: switching it back on adds it again, with any cut rows added
+    since. Why: the simplex prices every column it holds, fixed or not. On a 402-point CPMP's
+    master, 10,000 columns at upper bound 0 made the same 33,000 iterations take 16 s instead of
+    4.5 s, and the root master held 3 switched-off columns for every live one."""
+
     name = "highs"
+    COMPACT_MIN = 3000
 
     def __init__(self):
         import highspy
@@ -66,55 +77,134 @@ class HighsLP:
                            ("random_seed", 0), ("simplex_strategy", 4)):
             self.h.setOptionValue(key, value)
         self.n_rows = 0
-        self.n_cols = 0
         self._inf = highspy.kHighsInf
+        # per column id: cost, rows, coefficients (None: all 1), upper bound; its HiGHS index or -1
+        self._cost: list[float] = []
+        self._rows: list[list[int]] = []
+        self._vals: list[list[float] | None] = []
+        self._upper: list[float] = []
+        self._pos: list[int] = []
+        self._ids: list[int] = []          # HiGHS index -> column id
+        self._off_in = 0                   # columns in HiGHS with upper bound 0
+
+    @property
+    def n_cols(self) -> int:
+        return len(self._cost)
+
+    @property
+    def solver_cols(self) -> int:
+        """Columns HiGHS holds now (switched-off ones not yet taken out included)."""
+        return len(self._ids)
 
     def _b(self, x: float) -> float:
         return _solver_bound(x, self._inf)
 
     def add_row(self, lo: float, hi: float, cols: Sequence[int] = ()) -> int:
-        cols = np.asarray(cols, dtype=np.int32)
-        self.h.addRow(self._b(lo), self._b(hi), len(cols), cols, np.ones(len(cols)))
+        row = self.n_rows
+        inside = []
+        for j in cols:
+            self._rows[j].append(row)
+            if self._vals[j] is not None:
+                self._vals[j].append(1.0)
+            if self._pos[j] >= 0:
+                inside.append(self._pos[j])
+        idx = np.asarray(inside, dtype=np.int32)
+        self.h.addRow(self._b(lo), self._b(hi), len(idx), idx, np.ones(len(idx)))
         self.n_rows += 1
-        return self.n_rows - 1
+        return row
+
+    def _to_solver(self, ids: Sequence[int]) -> None:
+        """Add columns ``ids`` (stored here) to HiGHS, at the end."""
+        k = len(ids)
+        if k == 0:
+            return
+        lengths = np.fromiter((len(self._rows[j]) for j in ids), dtype=np.int64, count=k)
+        starts = np.zeros(k, dtype=np.int32)
+        starts[1:] = np.cumsum(lengths)[:-1]
+        nnz = int(lengths.sum())
+        index = (np.concatenate([np.asarray(self._rows[j], dtype=np.int32) for j in ids]) if nnz
+                 else np.zeros(0, np.int32))
+        coef = (np.concatenate([np.ones(len(self._rows[j])) if self._vals[j] is None
+                                else np.asarray(self._vals[j], float) for j in ids]) if nnz else np.zeros(0))
+        upper = np.array([self._b(self._upper[j]) for j in ids])
+        self.h.addCols(k, np.array([self._cost[j] for j in ids], float), np.zeros(k), upper, nnz, starts,
+                       index, coef)
+        for j in ids:
+            self._pos[j] = len(self._ids)
+            self._ids.append(j)
+            self._off_in += self._upper[j] == 0.0
 
     def add_cols(self, costs: Sequence[float], rows: Sequence[Sequence[int]],
                  values: Sequence[Sequence[float]] | None = None) -> int:
         """Columns with cost ``costs[j]``, bounds [0, inf) and coefficients ``values[j]`` (1s by
-        default) in ``rows[j]``; returns the first one's index."""
-        k = len(costs)
+        default) in ``rows[j]``; returns the first one's id."""
         first = self.n_cols
-        if k == 0:
-            return first
-        lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=k)
-        starts = np.zeros(k, dtype=np.int32)
-        starts[1:] = np.cumsum(lengths)[:-1]
-        index = (np.concatenate([np.asarray(r, dtype=np.int32) for r in rows]) if lengths.sum()
-                 else np.zeros(0, np.int32))
-        coef = (np.concatenate([np.asarray(v, float) for v in values]) if values is not None and len(index)
-                else np.ones(len(index)))
-        self.h.addCols(k, np.asarray(costs, float), np.zeros(k), np.full(k, self._inf),
-                       int(lengths.sum()), starts, index, coef)
-        self.n_cols += k
+        for j, (cost, rs) in enumerate(zip(costs, rows)):
+            self._cost.append(float(cost))
+            self._rows.append([int(r) for r in rs])
+            self._vals.append(None if values is None else [float(v) for v in values[j]])
+            self._upper.append(INF)
+            self._pos.append(-1)
+        self._to_solver(range(first, self.n_cols))
         return first
 
     def set_upper(self, cols: Sequence[int], upper: float) -> None:
-        cols = np.asarray(cols, dtype=np.int32)
-        if len(cols):
-            self.h.changeColsBounds(len(cols), cols, np.zeros(len(cols)), np.full(len(cols), self._b(upper)))
+        upper = float(upper)
+        inside, back = [], []
+        for j in cols:
+            j = int(j)
+            if self._pos[j] >= 0:
+                if (self._upper[j] == 0.0) != (upper == 0.0):
+                    self._off_in += 1 if upper == 0.0 else -1
+                inside.append(self._pos[j])
+            elif upper != 0.0:
+                back.append(j)
+            self._upper[j] = upper
+        if inside:
+            idx = np.asarray(inside, dtype=np.int32)
+            self.h.changeColsBounds(len(idx), idx, np.zeros(len(idx)), np.full(len(idx), self._b(upper)))
+        self._to_solver(back)
 
     def set_costs(self, cols: Sequence[int], costs: Sequence[float]) -> None:
-        cols = np.asarray(cols, dtype=np.int32)
-        if len(cols):
-            self.h.changeColsCost(len(cols), cols, np.asarray(costs, float))
+        inside, values = [], []
+        for j, c in zip(cols, costs):
+            self._cost[int(j)] = float(c)
+            if self._pos[int(j)] >= 0:
+                inside.append(self._pos[int(j)])
+                values.append(float(c))
+        if inside:
+            self.h.changeColsCost(len(inside), np.asarray(inside, dtype=np.int32), np.asarray(values))
 
     def set_row_bounds(self, row: int, lo: float, hi: float) -> None:
         self.h.changeRowBounds(int(row), self._b(lo), self._b(hi))
 
+    def _compact(self) -> None:
+        """Take switched-off nonbasic columns out of HiGHS (see the class docstring)."""
+        if self._off_in < max(self.COMPACT_MIN, len(self._ids) // 2):
+            return
+        basis = self.h.getBasis()
+        if not basis.valid:
+            return
+        basic = self._hs.HighsBasisStatus.kBasic
+        status = basis.col_status
+        drop = [k for k, j in enumerate(self._ids) if self._upper[j] == 0.0 and status[k] != basic]
+        if not drop:
+            return
+        idx = np.asarray(drop, dtype=np.int32)
+        self.h.deleteCols(len(idx), idx)
+        gone = set(drop)
+        for k in drop:
+            self._pos[self._ids[k]] = -1
+        self._ids = [j for k, j in enumerate(self._ids) if k not in gone]
+        for k, j in enumerate(self._ids):
+            self._pos[j] = k
+        self._off_in -= len(drop)
+
     def solve(self):
-        """(ok, objective, row duals, column values)."""
+        """(ok, objective, row duals, column values by id)."""
+        self._compact()
         self.h.run()
-        size = self.n_rows + self.n_cols
+        size = self.n_rows + len(self._ids)
         charge("lp_highs", self.h.getInfo().simplex_iteration_count * size)
         if self.h.getModelStatus() != self._hs.HighsModelStatus.kOptimal:
             # a fresh start (no basis) before giving up: the warm basis can go singular after many
@@ -125,8 +215,11 @@ class HighsLP:
             if self.h.getModelStatus() != self._hs.HighsModelStatus.kOptimal:
                 return False, None, None, None
         sol = self.h.getSolution()
+        values = np.zeros(self.n_cols)
+        if self._ids:
+            values[np.asarray(self._ids, dtype=np.int64)] = np.asarray(sol.col_value, float)
         return (True, float(self.h.getInfo().objective_function_value),
-                np.asarray(sol.row_dual, float), np.asarray(sol.col_value, float))
+                np.asarray(sol.row_dual, float), values)
 
 
 class GlopLP:

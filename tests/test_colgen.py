@@ -123,6 +123,59 @@ def test_partial_pricing_still_bounds_every_reduced_cost(seed):
         assert partial.columns and min(rc for _, _, rc in partial.columns) < 0
 
 
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("enough", [None, 1])
+def test_per_hub_bounds_hold_for_every_column_and_are_exact_where_priced(seed, enough):
+    p = instance(seed, 7)
+    rng = np.random.default_rng(500 + seed)
+    pi, mu = rng.normal(40000, 30000, p.n), float(rng.normal(0, 20000))
+    node = Node().child_zero(3, 3, 0.0).child_one(1, 2, 0.0)
+    allowed, forced = node.masks(p.allowed)
+    per_hub = np.full(p.n, np.inf)
+    for S, h in every_column(p, allowed, forced):
+        per_hub[h] = min(per_hub[h], p.hub_cost + p.assign_cost[list(S), h].sum() - pi[list(S)].sum() - mu)
+    out = _Pricer(p, p.assign_cost, p.hub_cost).price(pi, mu, 1e-9, np.inf, allowed=allowed, forced=forced,
+                                                       enough=enough)
+    assert (out.hub_rc <= per_hub + 1e-6).all()
+    assert np.isinf(out.hub_rc[3])                       # hub 3 closed by the rule
+    if enough is None:
+        # every hub with a negative column was priced exactly
+        neg = per_hub < -1e-6
+        assert out.hub_rc[neg] == pytest.approx(per_hub[neg], abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_hub_bound_never_exceeds_the_optimum_and_beats_k_times_the_least(seed):
+    """A plan's k columns have k different hubs: sum(pi) + min_k (k mu + the k least per-hub
+    bounds) is a lower bound on every plan, at any duals; checked against the brute-force
+    optimum, with the count free and fixed."""
+    from optimise.colgen import lagrangian_bound
+
+    for k in (None, 3):
+        p = instance(seed, 7, L=8000, U=30000, F=20000.0, k=k)
+        opt = brute_force(p)
+        rng = np.random.default_rng(600 + seed)
+        k_lo, k_hi = p.federation_count_range()
+        for _ in range(5):
+            pi, mu = rng.normal(15000, 15000, p.n), float(rng.normal(0, 20000))
+            out = _Pricer(p, p.assign_cost, p.hub_cost).price(pi, mu, 1e-9, np.inf)
+            bound = lagrangian_bound(float(pi.sum()), mu, out, k_lo, k_hi, p.population)
+            assert bound <= opt + 1e-6 * abs(opt)
+            by_count = float(pi.sum()) + min(kk * (mu + out.rc_min) for kk in (k_lo, k_hi))
+            assert bound >= by_count - 1e-9
+
+
+def test_the_hub_bound_takes_the_k_least_hubs_and_the_best_count():
+    from optimise.colgen import _by_hub
+
+    r = np.array([-5.0, -1.0, 3.0, np.inf])
+    assert _by_hub(0.0, r, 2, 2) == pytest.approx(-6.0)
+    # k = 1: 2 - 5; k = 2: 4 - 6; k = 3: 6 - 3
+    assert _by_hub(2.0, r, 1, 3) == pytest.approx(-3.0)
+    assert _by_hub(0.0, r, 4, 4) == np.inf              # only three hubs can take a column
+    assert _by_hub(0.0, None, 1, 3) == -np.inf
+
 @pytest.mark.parametrize("seed", range(6))
 def test_pricing_respects_together_and_apart_pairs(seed):
     p = instance(seed, 7).replace(together=((1, 2), (2, 5)), apart=((0, 3), (4, 5)))

@@ -127,6 +127,9 @@ def test_segmented_pricing_is_exact_against_every_column(seed):
     cols = list(every_column(p, p.allowed, None))
     rc = {(S, h): p.column_cost(S, h) - pi[list(S)].sum() - mu for S, h in cols}
     out = make_pricer(p).price(pi, mu, 1e-9, np.inf)
+    # per hub, a bound over every segment's columns of that hub
+    for h in range(p.n):
+        assert out.hub_rc[h] <= min((r for (S, k), r in rc.items() if k == h), default=np.inf) + 1e-6
     # a valid bound, and exact up to float noise (g here is affine on every segment)
     true_min = min(0.0, min(rc.values()))
     assert out.rc_min <= true_min + 1e-9 * max(1.0, abs(true_min))

@@ -143,3 +143,49 @@ def test_highs_retries_from_scratch_when_a_warm_solve_fails():
     m.lp.h = flaky = Flaky(fail=2)
     m.add((0, 3), 0, 2.0)
     assert m.solve()[0] is False and flaky.cleared == 1
+
+
+def test_switched_off_columns_leave_highs_and_come_back_with_later_cuts(monkeypatch):
+    """HiGHS drops switched-off nonbasic columns once they are many (ids stay stable); a column
+    switched back on returns with the cut rows added while it was out, and every answer matches
+    GLOP's on the same sequence of changes."""
+    monkeypatch.setattr(master_lp.HighsLP, "COMPACT_MIN", 1)
+    answers = {}
+    for backend in BACKENDS:
+        m = small_master(backend)
+        seen = []
+        ok, z, *_ = m.solve()
+        seen.append(z)
+        m.lp.set_upper([m.vars[j] for j in (4, 5, 6, 7)], 0.0)   # triple and singletons off
+        ok, z, _, _, x = m.solve()
+        seen.append(z)
+        ok, z, _, _, x = m.solve()               # HiGHS takes them out before this solve
+        seen.append(z)
+        if backend == "highs":
+            assert m.lp.solver_cols == 4 and m.lp.n_cols == 8
+            assert len(x) == 8 and x[4:] == pytest.approx(0.0)
+        m.add_cut((0, 1, 2))                     # the pairs now exclude each other
+        m.lp.set_upper([m.vars[j] for j in (4, 5, 6, 7)], master_lp.INF)
+        ok, z, pi, mu, x = m.solve()
+        seen.append(z)
+        # the cut binds only if the singletons came back holding their (empty) cut row and the
+        # triple holding it: LP = pair + singleton + {3}
+        assert ok and z == pytest.approx(10.0)
+        rc = np.array([c - pi[list(S)].sum() - mu for S, c in zip(m.members, m.costs)])
+        rc[4] -= m.sigma[0]                      # the triple holds two or more of the cut's three
+        rc[:3] -= m.sigma[0]
+        assert (rc >= -1e-9).all()
+        answers[backend] = seen
+    assert answers["highs"] == pytest.approx(answers["glop"])
+
+
+def test_a_basic_column_switched_off_stays_in_highs_until_it_leaves_the_basis(monkeypatch):
+    monkeypatch.setattr(master_lp.HighsLP, "COMPACT_MIN", 1)
+    m = small_master("highs")
+    ok, z, _, _, x = m.solve()
+    m.lp.set_upper([m.vars[0]], 0.0)             # a pair at 1/2: basic
+    m.lp.set_upper([m.vars[j] for j in (5, 6, 7)], 0.0)
+    m.lp._compact()
+    assert m.lp._pos[m.vars[0]] >= 0             # still there: deleting it would void the basis
+    ok, z, _, _, x = m.solve()
+    assert ok and z == pytest.approx(10.0 + 1.0) and x[0] == 0.0
