@@ -17,6 +17,10 @@ Recipes (Osman & Christofides 1994; Lorena & Senne 2004):
 * ``sjcN``: n = 200 / 300 / 402, p = 15 / 25 / 30, Q = 840 / 740 / 840 (the SJC2-4 sizes); points
   and demands resampled (with jitter) from the shipped SJC1 city, demands scaled so that total
   demand / (p Q) matches SJC1's 0.81.
+* ``p3038`` (not in the default families: minutes per instance, never proven): n = 3,038 and
+  p = 600 / 1,000 / 800 (the sizes of the Lorena-Senne p3038 family) on a synthetic drilling-board
+  grid, demand 1..100, capacity for 90 % fill (``p3038_text``). It checks that the largest files
+  of the format end within the limit with a plan and a bound.
 
 Every objective is recomputed from the printed assignment, loads are checked against Q, and with
 ``--check-scip S`` the compact model is also run with SCIP for S seconds as an independent check:
@@ -64,6 +68,18 @@ def sjc_text(rng: np.random.Generator, n: int, p: int, Q: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def p3038_text(rng: np.random.Generator, p: int) -> str:
+    """3,038 points on a drilling-board-like grid (rows of holes 100 apart with small offsets),
+    demand 1..100, capacity so that demand fills 90 % of p medians. The size of the Lorena-Senne
+    p3038 family; the real files use the pcb3038 board's coordinates, not shipped here."""
+    n = 3038
+    xy = np.c_[rng.integers(0, 60, n) * 100 + rng.integers(0, 3, n) * 10,
+               rng.integers(0, 40, n) * 100].astype(float) + rng.normal(0.0, 5.0, (n, 2))
+    demand = rng.integers(1, 101, n)
+    Q = int(np.ceil(demand.sum() / (0.9 * p)))
+    return f"{n} {p}\n" + "".join(f"{x:.2f} {y:.2f} {Q} {d}\n" for (x, y), d in zip(xy, demand))
+
+
 def generated(families: list[str], seed: int, count: int, folder: Path) -> list[tuple[str, Path, str]]:
     rng = np.random.default_rng(seed)
     out = []
@@ -72,6 +88,8 @@ def generated(families: list[str], seed: int, count: int, folder: Path) -> list[
             if fam in ("pmedcap50", "pmedcap100"):
                 n, p, Q = (50, 5, 120) if fam == "pmedcap50" else (100, 10, 200)
                 text, fmt = pmedcap_text(rng, j + 1, n, p, Q), "orlib-pmedcap"
+            elif fam == "p3038":
+                text, fmt = p3038_text(rng, (600, 1000, 800)[j % 3]), "lorena-senne"
             else:
                 text, fmt = sjc_text(rng, *SJC_SIZES[fam]), "lorena-senne"
             f = folder / f"{fam}_{j + 1:02d}.txt"

@@ -76,7 +76,10 @@ optimal over all columns), which skips the degenerate rounds that only re-confir
 **Upper bound.** Heuristic plans (``heuristics.construct`` with three seeds, two of them with the
 federation count the size cost favours held fixed, ``heuristics.favoured_counts``; ``improve``);
 in the tree, integral node LPs, LP rounding repaired by local search, the enumerated IPs, the
-hub-set search and region re-solves (``branch_price``).
+hub-set search and region re-solves (``branch_price``). A root that has not converged by
+``PLANS_AFTER`` of the limit while the plan is more than ``PLANS_GAP`` above the restricted LP
+(3,038-point CPMPs) hands the rest to the IP over the LP's columns and region re-solves; the bound
+is then the best Lagrangian bound of the rounds run.
 
 **Closing the gap: reduced-cost enumeration.** Fix duals :math:`(\pi, \mu)` and *r* as above and a
 target *T* (the incumbent *UB*, or :math:`UB(1-\text{gap})`). A plan *x* with cost < *T* that uses a
@@ -1394,6 +1397,12 @@ class _Solver:
     # the rest, which it does once it holds three times as many
     RETIRE_KEEP = 1500
     RETIRE_AT = 3
+    # a root that has not converged by this share of the limit, with the plan more than
+    # PLANS_GAP above the restricted LP value, hands the rest of the time to finding plans
+    # (not in the small region problems of ``optimise.lns``, which run this solver themselves)
+    PLANS_AFTER = 0.5
+    PLANS_GAP = 0.05
+    PLANS_MIN_PRACTICES = 80
 
     def __init__(self, problem, clock: Clock, gap, seed, threads, warm_start, mip_solver, log):
         self.p = problem
@@ -1418,6 +1427,8 @@ class _Solver:
         self.lb = -np.inf
         self.notes: list[str] = []
         self.version = ""
+        self.plans_instead = False
+        self.support: list[int] = []
 
     # -- helpers -----------------------------------------------------------------------------
     def left(self) -> float:
@@ -1505,6 +1516,9 @@ class _Solver:
         converged, duals = self._phase2()
         if self.proven():
             return self._finish()
+        if self.plans_instead:
+            self._plans_instead()
+            return self._finish()
         if converged and not self.proven() and duals is not None and self.left() > 0:
             from .branch_price import BranchAndPrice
 
@@ -1530,9 +1544,31 @@ class _Solver:
         fixed = [p.replace(n_federations=k) for k in counts]
         return [fixed[0], p, fixed[1] if len(fixed) > 1 else p]
 
+    def _plans_instead(self) -> None:
+        """When the root stops short (``PLANS_AFTER``): the IP over the LP's columns and the
+        incumbent's, then region re-solves (``optimise.lns``) for the rest of the time. The bound
+        stays the best Lagrangian bound of the rounds run."""
+        from .branch_price import BranchAndPrice
+        from .lns import improve_by_regions
+
+        m = self.master
+        cols = [(m.members[j], m.hubs[j], m.costs[j]) for j in self.support]
+        have = {(S, h) for S, h, _ in cols}
+        cols += [c for c in _plan_columns(self.p, self.plan) if (c[0], c[1]) not in have]
+        start = self.clock.used()
+        _, plan, _, _ = _partition_ip(self.p, cols, self.k_lo, self.k_cap(), 0.25 * self.left(), self.mip_solver,
+                                      self.seed, self.threads, start_plan=self.plan, clock=self.clock)
+        if not self.offer(plan, f"IP over the LP's columns ({len(cols)})"):
+            self.log(f"IP over the LP's columns ({len(cols)}): nothing cheaper in {self.clock.used() - start:.1f}")
+        if self.left() > BranchAndPrice.REGION_BUDGET:
+            improve_by_regions(self.p, self.plan, self.clock, self.left(), seed=self.seed,
+                               mip_solver=self.mip_solver, max_practices=BranchAndPrice.REGION_PRACTICES,
+                               region_budget=BranchAndPrice.REGION_BUDGET, offer=self.offer, log=self.log)
+
     def _trivial_bound(self) -> float:
-        a = np.where(self.p.allowed, self.p.assign_cost, np.inf)
-        return float(a.min(axis=1).sum() + self.min_column * self.k_lo)
+        from .engine import trivial_bound
+
+        return trivial_bound(self.p)
 
     def _phase1(self) -> str:
         """Find a fractional cover (or prove there is none); then a plan from the IP over columns."""
@@ -1658,6 +1694,16 @@ class _Solver:
                 # CPMP this stopped 40 s of rounds that could not move the LP)
                 converged = True
                 self.log(f"LP converged after {rounds} rounds: £{z:,.2f} (the bound meets the LP)")
+                break
+            if (self.plan is not None and self.n >= self.PLANS_MIN_PRACTICES
+                    and self.clock.used() > self.PLANS_AFTER * self.clock.limit
+                    and self.ub - z > self.PLANS_GAP * abs(self.ub)):
+                # the root will not converge in time, so the tree will never run, and a plan this
+                # far above the LP is worth more work than the LP (3,038 points: 27 % above it)
+                self.plans_instead = True
+                self.support = [j for j in np.flatnonzero(x > 1e-9)]
+                self.log(f"root LP not converged at {self.clock.used():.0f} of {self.clock.limit:.0f} and the "
+                         f"plan is {100 * (self.ub - z) / abs(self.ub):.1f} % above it: the rest goes to plans")
                 break
         self.rounds = rounds
         return converged, (best[1:] if best is not None else None)

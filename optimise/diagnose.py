@@ -58,12 +58,11 @@ def diagnose(problem: FederationProblem, names: tuple[str, ...] | None = None,
             f"would each fall below {_fmt(L)} on average. Widen the bounds or use soft bounds.")
     allowed = problem.allowed
     # a practice's federation lives inside the set of hubs it may join and their allowed members
-    stuck = []
-    for i in range(len(w)):
-        hubs = np.flatnonzero(allowed[i])
-        best = max((w[allowed[:, j]].sum() for j in hubs), default=0)
-        if best < L:
-            stuck.append(i)
+    # reach[j]: every practice hub j may take; a practice's best is the largest reach among its
+    # hubs (vectorised: the per-practice loop was cubic, 127 s on 3,038 points)
+    reach = w.astype(np.float64) @ allowed
+    best = np.where(allowed, reach[None, :], 0.0).max(axis=1, initial=0.0)
+    stuck = np.flatnonzero(best < L).tolist()
     if stuck:
         out.append(
             f"{_names(problem, stuck, names)} cannot reach a federation of {_fmt(L)} patients with the "

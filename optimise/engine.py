@@ -27,11 +27,37 @@ class ProblemInfeasible(Exception):
 
 
 def trivial_bound(problem: FederationProblem) -> float:
-    """A lower bound that needs no solver: each practice at its cheapest allowed hub, plus the
-    fixed cost of the fewest federations the population bounds allow."""
+    r"""A lower bound that needs no solver.
+
+    A plan with k federations has exactly k hubs, each in its own federation; every other
+    practice joins some other allowed hub. With :math:`s_i = a_{ii}` (i as its own hub) and
+    :math:`o_i = \min_{h \ne i} a_{ih}` over allowed hubs, a plan costs at least
+
+    .. math::  \min_{k_{lo} \le k \le k_{hi}} \Big( \sum_i o_i - \text{(sum of the k largest } o_i - s_i)
+               + k\,(F + \min g) \Big).
+
+    (Taking each practice at its cheapest allowed hub, the older bound, gives 0 on a p-median
+    instance; this one counts the n - k points that must travel.)"""
     a = np.where(problem.allowed, problem.assign_cost, np.inf)
-    k_lo, _ = problem.federation_count_range()
-    return float(a.min(axis=1).sum() + (problem.hub_cost + problem.size_cost_floor()) * k_lo)
+    k_lo, k_hi = problem.federation_count_range()
+    per_federation = problem.hub_cost + problem.size_cost_floor()
+    simple = float(a.min(axis=1).sum() + per_federation * k_lo)
+    own = np.diag(a).copy()
+    np.fill_diagonal(a, np.inf)
+    other = a.min(axis=1)
+    must_hub = ~np.isfinite(other)           # no other hub allowed: the practice is its own hub
+    if not np.isfinite(own[must_hub]).all() or not np.isfinite(simple):
+        return simple                        # nobody may take some practice: diagnose says why
+    forced = int(must_hub.sum())
+    # the k - forced other hubs are practices allowed to be their own hub: at best those that
+    # save most by it (the k largest savings, negative ones too: exactly k practices are hubs)
+    saving = np.sort((other - own)[~must_hub & np.isfinite(own)])[::-1]
+    taken = np.concatenate([[0.0], np.cumsum(saving)])
+    ks = np.arange(max(k_lo, forced), min(k_hi, forced + len(saving)) + 1)
+    if not len(ks):
+        return simple
+    base = float(other[~must_hub].sum() + own[must_hub].sum())
+    return max(simple, float(np.min(base - taken[ks - forced] + per_federation * ks)))
 
 
 def solve_federations(

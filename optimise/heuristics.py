@@ -210,14 +210,15 @@ def _seed_hubs(problem: FederationProblem, k: int, rng) -> list[int]:
     per_patient = problem.assign_cost / np.maximum(w, 1.0)[:, None]
     first = int(rng.choice(problem.n, p=w / w.sum()))
     hubs = [first]
+    d = per_patient[:, first].copy()
     while len(hubs) < k:
-        d = per_patient[:, hubs].min(axis=1)
         score = w * d ** 2
         if score.sum() <= 0:
             rest = [j for j in range(problem.n) if j not in hubs]
             hubs.append(int(rng.choice(rest)))
-            continue
-        hubs.append(int(rng.choice(problem.n, p=score / score.sum())))
+        else:
+            hubs.append(int(rng.choice(problem.n, p=score / score.sum())))
+        np.minimum(d, per_patient[:, hubs[-1]], out=d)
     return hubs
 
 
@@ -311,11 +312,18 @@ def construct(problem: FederationProblem, seed: int = 0, starts: int = 12,
     return best
 
 
+# the assignment MIP keeps at most about this many practice-hub pairs (each practice at least
+# ASSIGN_MIN_HUBS of its cheapest hubs); a 402-point CPMP with 30 hubs has 12,060 and is untouched
+ASSIGN_MAX_PAIRS = 60_000
+ASSIGN_MIN_HUBS = 8
+
+
 def assign_to_hubs(problem: FederationProblem, hubs, *, solver: str = "cbc", time_limit_s: float = 10.0,
                    seed: int = 0, threads: int = 1,
                    clock: Clock | None = None) -> tuple[np.ndarray, tuple[int, ...]] | None:
     """Best plan (within the time limit) whose hubs are among ``hubs``: the compact MIP with every
-    other hub column removed — a generalised assignment problem, small enough for the MIP solver.
+    other hub column removed — a generalised assignment problem, small enough for the MIP solver
+    (beyond ``ASSIGN_MAX_PAIRS`` pairs, each practice may only join its cheapest hubs of the set).
     None when the solver finds no plan that passes ``is_feasible``. With a ``clock``,
     ``time_limit_s`` is a budget in its units."""
     from dataclasses import replace
@@ -323,9 +331,21 @@ def assign_to_hubs(problem: FederationProblem, hubs, *, solver: str = "cbc", tim
     from .formulations import build_assignment_model
     from .solvers import SolveOptions, run_solver
 
+    hub_idx = np.asarray(sorted(int(h) for h in hubs), dtype=np.int64)
     mask = np.zeros_like(problem.allowed)
-    mask[:, list(hubs)] = True
-    restricted = replace(problem, allowed=problem.allowed & mask)
+    mask[:, hub_idx] = True
+    allowed = problem.allowed & mask
+    per_practice = max(ASSIGN_MIN_HUBS, -(-ASSIGN_MAX_PAIRS // max(1, problem.n)))
+    if allowed.sum() > ASSIGN_MAX_PAIRS and len(hub_idx) > per_practice:
+        # too big for the MIP (3,038 points x 1,000 hubs took minutes and 8 GB in the modelling
+        # layer alone): each practice keeps its cheapest hubs of the set, and each hub itself
+        a = np.where(allowed[:, hub_idx], problem.assign_cost[:, hub_idx], np.inf)
+        nearest = np.argpartition(a, per_practice - 1, axis=1)[:, :per_practice]
+        keep = np.zeros_like(allowed)
+        keep[np.arange(problem.n)[:, None], hub_idx[nearest]] = True
+        keep[hub_idx, hub_idx] = True
+        allowed &= keep
+    restricted = replace(problem, allowed=allowed)
     built = build_assignment_model(restricted)
     # warm start: each practice to its cheapest allowed hub, repaired by local search on the
     # restricted problem (so every hub stays in the set). Without it CBC can end a tightly

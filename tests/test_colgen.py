@@ -528,3 +528,29 @@ def test_cpsat_settles_nodes_on_its_rounded_proof(monkeypatch):
         assert res.bound <= opt + 1e-6
         check_with_verify(seed, 9, sc, res)
     assert any(states == ("optimal_rounded",) and done for states, done in settled)
+
+
+def test_a_root_that_cannot_converge_hands_its_time_to_plans(monkeypatch):
+    """On a problem too big for the root LP to converge in time (3,038 points), the second half of
+    the limit goes to plans: the IP over the LP's columns, then region re-solves. Forced here on
+    the 100-point SJC1 sample after the first round: the plan is feasible and no worse than the
+    construction's, the bound is the Lagrangian bound of the rounds run (below the published
+    optimum 17,288.99), and nothing is called optimal that was not proven."""
+    from pathlib import Path
+
+    from inputs.cpmp import read_cpmp
+    from optimise import colgen
+    from optimise.cpmp import cpmp_problem
+
+    inst = read_cpmp(Path(__file__).parent / "data" / "cpmp" / "SJC1.txt", "lorena-senne")
+    p = cpmp_problem(inst.ids, inst.demand, inst.capacity, inst.distances(), inst.p)
+    monkeypatch.setattr(colgen._Solver, "PLANS_AFTER", 0.0)
+    monkeypatch.setattr(colgen._Solver, "PLANS_GAP", -1.0)
+    seen = []
+    real = colgen._Solver._plans_instead
+    monkeypatch.setattr(colgen._Solver, "_plans_instead", lambda self: (seen.append(self.ub), real(self))[1])
+    res = solve_federations_cg(p, time_limit_s=20)
+    assert len(seen) == 1 and "the rest goes to plans" in res.log
+    assert res.status is Status.FEASIBLE and p.is_feasible(res.assignment, res.hubs)
+    assert 17288.99 - 0.01 <= res.objective <= seen[0] + 1e-6
+    assert res.bound <= 17288.99 + 1e-6 and "regions re-solved" in res.log

@@ -477,3 +477,72 @@ def test_a_solver_crash_is_reported_not_raised(monkeypatch, method):
         monkeypatch.setattr(engine, "construct", lambda *a, **k: None)
         res = solve_federations(p, "cbc", time_limit_s=5, method=method)
         assert res.status == Status.ERROR and not res.has_plan and "signal 11" in res.message
+
+
+def test_trivial_bound_counts_the_points_that_must_travel():
+    """Four points on a line at 0, 1, 3, 7 km, two medians, no fixed cost: two points are medians
+    (cost 0), the other two pay at least their distance to the nearest other point; the two
+    cheapest such distances are 1 and 1 (points 0 and 1), so the bound is 2 — the old bound
+    (each point at its cheapest hub, itself) said 0. The optimum is {0, 1, 3} around 1 and {7}:
+    1 + 2 = 3."""
+    from optimise.engine import trivial_bound
+
+    x = np.array([0.0, 1.0, 3.0, 7.0])
+    d = np.abs(x[:, None] - x[None, :])
+    p = FederationProblem(codes=("a", "b", "c", "d"), list_size=np.ones(4), assign_cost=d, hub_cost=0.0,
+                          min_population=0, max_population=4, n_federations=2)
+    assert trivial_bound(p) == pytest.approx(2.0)
+    assert brute_force(p) == pytest.approx(3.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10_000), st.integers(3, 7), st.booleans(), st.floats(0.0, 0.6))
+def test_trivial_bound_never_exceeds_the_optimum(seed, n, fixed_k, forbid):
+    """Random costs (some negative), random forbidden pairs, fixed or free count, a fixed cost."""
+    from optimise.engine import trivial_bound
+
+    rng = np.random.default_rng(seed)
+    w = rng.integers(1, 10, n)
+    a = rng.uniform(-2.0, 10.0, (n, n))
+    allowed = rng.random((n, n)) >= forbid
+    P = int(w.sum())
+    k = int(rng.integers(1, n + 1)) if fixed_k else None
+    p = FederationProblem(codes=tuple(str(i) for i in range(n)), list_size=w, assign_cost=a,
+                          hub_cost=float(rng.uniform(0, 5)), min_population=int(rng.integers(0, 4)),
+                          max_population=max(int(w.max()), int(rng.integers(P // 3 + 1, P + 1))),
+                          n_federations=k, allowed=allowed)
+    opt = brute_force(p)
+    bound = trivial_bound(p)
+    if np.isfinite(opt):
+        assert bound <= opt + 1e-9
+    simple = np.where(allowed, a, np.inf).min(axis=1).sum() + p.hub_cost * p.federation_count_range()[0]
+    assert bound >= simple - 1e-9 or not np.isfinite(simple)
+
+
+def test_assignment_to_many_hubs_keeps_each_practice_to_its_cheapest(monkeypatch):
+    """Beyond ASSIGN_MAX_PAIRS practice-hub pairs the assignment MIP lets each practice join only
+    its cheapest hubs of the set (3,038 points x 1,000 hubs had taken 8 GB in the modelling layer):
+    the plan is feasible, uses only the given hubs, and every practice sits at one of its cheapest."""
+    from optimise import heuristics
+
+    rng = np.random.default_rng(3)
+    n = 40
+    xy = rng.uniform(0, 100, (n, 2))
+    d = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+    w = rng.integers(1, 10, n)
+    hubs = list(range(0, n, 3))                      # 14 hubs: 560 pairs
+    p = FederationProblem(codes=tuple(map(str, range(n))), list_size=w, assign_cost=d, hub_cost=0.0,
+                          min_population=0, max_population=int(np.ceil(w.sum() / 13)), n_federations=len(hubs))
+
+    def far(plan):
+        labels, chosen = plan
+        return [i for i in range(n) if chosen[labels[i]] not in sorted(hubs, key=lambda h: d[i, h])[:3]]
+
+    # the capacities are tight: the best assignment sends some practices beyond their 3 cheapest
+    free = heuristics.assign_to_hubs(p, hubs, time_limit_s=20)
+    assert free is not None and p.is_feasible(*free) and far(free)
+    monkeypatch.setattr(heuristics, "ASSIGN_MAX_PAIRS", 100)
+    monkeypatch.setattr(heuristics, "ASSIGN_MIN_HUBS", 3)
+    plan = heuristics.assign_to_hubs(p, hubs, time_limit_s=20)
+    assert plan is not None and p.is_feasible(*plan) and sorted(plan[1]) == hubs and not far(plan)
+    assert p.cost(*plan) >= p.cost(*free) - 1e-9
