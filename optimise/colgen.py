@@ -1701,7 +1701,7 @@ class _Solver:
                 # the root will not converge in time, so the tree will never run, and a plan this
                 # far above the LP is worth more work than the LP (3,038 points: 27 % above it)
                 self.plans_instead = True
-                self.support = [j for j in np.flatnonzero(x > 1e-9)]
+                self.support = np.flatnonzero(x > 1e-9).tolist()
                 self.log(f"root LP not converged at {self.clock.used():.0f} of {self.clock.limit:.0f} and the "
                          f"plan is {100 * (self.ub - z) / abs(self.ub):.1f} % above it: the rest goes to plans")
                 break
