@@ -83,7 +83,8 @@ Primal side, besides LP rounding and enumeration:
 
 Then regions of the incumbent are re-planned (``optimise.lns``) with a third of the time left when
 the gap is above 0.25 % (and all of it, pass after pass while they pay, when the plan is more than
-``CUT_MAX_GAP`` above the bound, as on 3,038-point CPMPs; the cut rounds are skipped there too); whenever the tree then stalls (neither bound nor incumbent moving for a
+``CUT_MAX_GAP`` above the bound, as on 3,038-point CPMPs; the cut rounds are skipped there too);
+whenever the tree then stalls (neither bound nor incumbent moving for a
 tenth of the limit) and the last region pass paid, another pass gets half the time left. On a
 large ICB the tree rarely moves the bound within minutes, while region passes keep taking money
 off the plan.
@@ -388,19 +389,12 @@ class BranchAndPrice:
                 # each re-solve to 0.4-0.6 s); with it sjc402_01 ran 40 nodes in 170 s instead of
                 # 19 and ended at 0.93 % instead of 1.63 %. Not with a size cost: the joint Devon
                 # model then lost its proof within 60 s (benchmarks/RESULTS.md)
-                pi_q = alpha * centre[0] + (1 - alpha) * pi_lp
-                mu_q = alpha * centre[1] + (1 - alpha) * mu_lp
-                cuts_q = _Pricer.cut_data(cut_sets, alpha * centre[2] + (1 - alpha) * sig_lp)
+                pi_q, mu_q, sig_q = _smoothed(alpha, centre, pi_lp, mu_lp, sig_lp)
                 quick = self.pricer.price(pi_q, mu_q, self.tol, s.clock, keep=3, allowed=ok, forced=forced,
-                                          enough=s.enough, cuts=cuts_q, heuristic=True)
+                                          enough=s.enough, cuts=_Pricer.cut_data(cut_sets, sig_q), heuristic=True)
                 if quick is None:
                     return ("timeout", bound)
-                added = 0
-                for S, h, _ in quick.columns:
-                    cost = p.column_cost(S, h)
-                    if cost - float(pi_lp[list(S)].sum()) - mu_lp + _cut_penalty(S, cuts_lp, p.n) < -self.tol:
-                        added += m.add(S, h, cost)
-                if added:
+                if self._add_improving(quick.columns, pi_lp, mu_lp, cuts_lp):
                     continue
             if cuts_lp is not None:
                 # cut penalties make exact pricing slow: try a short search first, exact only when
@@ -417,9 +411,7 @@ class BranchAndPrice:
             smoothed = centre is not None and (cuts_lp is None or self.SMOOTH_WITH_CUTS)
             while True:
                 if smoothed:
-                    pi = alpha * centre[0] + (1 - alpha) * pi_lp
-                    mu = alpha * centre[1] + (1 - alpha) * mu_lp
-                    sig = alpha * centre[2] + (1 - alpha) * sig_lp
+                    pi, mu, sig = _smoothed(alpha, centre, pi_lp, mu_lp, sig_lp)
                     cuts = _Pricer.cut_data(cut_sets, sig)
                 else:
                     pi, mu, sig, cuts = pi_lp, mu_lp, sig_lp, cuts_lp
@@ -436,14 +428,10 @@ class BranchAndPrice:
                 bound = max(bound, lagrangian)
                 if bound >= self.threshold():
                     return ("pruned", bound)
-                added = 0
-                for S, h, _ in priced.columns:
-                    cost = p.column_cost(S, h)
-                    if smoothed:
-                        rc_lp = cost - float(pi_lp[list(S)].sum()) - mu_lp + _cut_penalty(S, cuts_lp, p.n)
-                        if rc_lp >= -self.tol:
-                            continue
-                    added += m.add(S, h, cost)
+                if smoothed:
+                    added = self._add_improving(priced.columns, pi_lp, mu_lp, cuts_lp)
+                else:
+                    added = sum(m.add(S, h, p.column_cost(S, h)) for S, h, _ in priced.columns)
                 if added or not smoothed:
                     break
                 smoothed = False
@@ -558,6 +546,17 @@ class BranchAndPrice:
         i, h = np.unravel_index(int(np.argmax(frac)), frac.shape)
         return ("branch", bound, (int(i), int(h)), X[i, h])
 
+    def _add_improving(self, columns, pi_lp: np.ndarray, mu_lp: float, cuts_lp) -> int:
+        """Add the columns (priced at smoothed duals) whose reduced cost at the LP duals is
+        negative; how many were added."""
+        p, m = self.p, self.master
+        added = 0
+        for S, h, _ in columns:
+            cost = p.column_cost(S, h)
+            if cost - float(pi_lp[list(S)].sum()) - mu_lp + _cut_penalty(S, cuts_lp, p.n) < -self.tol:
+                added += m.add(S, h, cost)
+        return added
+
     MAX_CUT_ROUNDS = 40
     CUTS_PER_ROUND = 30
     MAX_CUTS = 120          # more raise the root bound a little but slow every pricing round
@@ -566,6 +565,11 @@ class BranchAndPrice:
     # a plan this far above the LP gets no cut rounds and, after the root, all the time for
     # region re-solves while they pay
     CUT_MAX_GAP = 0.10
+
+    def _far_above(self, value: float) -> bool:
+        """Whether the incumbent is more than ``CUT_MAX_GAP`` above ``value`` (an LP or bound)."""
+        ub = self.s.ub
+        return bool(np.isfinite(ub) and ub - value > self.CUT_MAX_GAP * abs(ub))
 
     def _add_cuts(self, x: np.ndarray, z: float) -> bool:
         """Separate violated subset-row cuts on three practices at the root; False when done
@@ -590,7 +594,7 @@ class BranchAndPrice:
         # and not while the plan is far above the LP: a cut moves the bound by tenths of a
         # percent, and on 3,038 points (plan 31 % above the LP) two rounds took 50 s the region
         # re-solves then lacked (Devon, Greater Manchester and the CPMPs cut at gaps of 1-4 %)
-        far = np.isfinite(self.s.ub) and self.s.ub - z > self.CUT_MAX_GAP * abs(self.s.ub)
+        far = self._far_above(z)
         if (self.cut_rounds >= self.MAX_CUT_ROUNDS or len(m.cut_sets) >= self.MAX_CUTS or self.s.left() <= 0
                 or gain < self.CUT_MIN_GAIN * abs(z) or late or far):
             return False
@@ -896,8 +900,7 @@ class BranchAndPrice:
                 # after the root: a dive, then region re-solves from whatever plan it leaves
                 self._dive(Node(bound=bound), self.DIVE_SHARE * s.left())
                 self._regions(bound, self.REGION_SHARE)
-                while (self._regions_paid and s.ub - bound > self.CUT_MAX_GAP * abs(s.ub)
-                       and s.left() > self.REGION_BUDGET):
+                while self._regions_paid and self._far_above(bound) and s.left() > self.REGION_BUDGET:
                     # a plan this far above the bound is not the tree's work: on 3,038 points (17 %
                     # above it after a pass) the tree ran 2 nodes in 40 s, a region pass took 6 %
                     # off the plan in 20 s
@@ -922,6 +925,12 @@ class BranchAndPrice:
         open_bound = min([b for b, _, _ in heap], default=np.inf)
         self.stats.open_bound = open_bound
         s.lb = max(s.lb, min(open_bound, s.ub, self.closed_floor))
+
+
+def _smoothed(alpha: float, centre, pi_lp: np.ndarray, mu_lp: float, sig_lp: np.ndarray):
+    """Wentges smoothing: alpha * centre + (1 - alpha) * LP duals, for (pi, mu, sigma)."""
+    return (alpha * centre[0] + (1 - alpha) * pi_lp, alpha * centre[1] + (1 - alpha) * mu_lp,
+            alpha * centre[2] + (1 - alpha) * sig_lp)
 
 
 def lp_hubs(members, hubs, x: np.ndarray, k: int, n: int) -> list[int]:
