@@ -13,6 +13,7 @@ from .heuristics import construct, improve
 from .problem import FederationProblem
 from .result import Result, Status, relative_gap
 from .solvers import SOLVERS, SolveOptions, run_solver
+from .solvers.base import scratch_in
 
 # Relative gap under which a solver's "optimal" is accepted as proven (float noise, CP-SAT pence).
 PROOF_TOLERANCE = 1e-6
@@ -89,6 +90,14 @@ def solve_federations(
     """
     if solver not in SOLVERS:
         raise ValueError(f"unknown solver {solver!r}; choose one of {', '.join(SOLVERS)}")
+    # solver scratch files beside the log: under the CLI that is the run's staging folder
+    with scratch_in(Path(log_path).parent if log_path is not None else None):
+        return _solve_federations(problem, solver, time_limit_s, gap, seed, threads, warm_start, log_path, names,
+                                  method, work_limit)
+
+
+def _solve_federations(problem, solver, time_limit_s, gap, seed, threads, warm_start, log_path, names, method,
+                       work_limit) -> Result:
     if method == "branch_price":
         from .colgen import solve_federations_cg
 

@@ -451,17 +451,18 @@ def test_cpmp_methods_agree_on_random_instances(seed):
 
 
 @pytest.mark.parametrize("method", ["compact", "branch_price"])
-def test_a_solver_crash_is_reported_not_raised(monkeypatch, method):
-    """CBC dying mid-solve (here: pulp raising) never escapes as an exception: with the heuristic's
-    plan the result is `feasible` and says what failed; with no plan at all it is `error`."""
+def test_a_solver_crash_is_reported_not_raised(monkeypatch, tmp_path, method):
+    """CBC dying mid-solve (here: a stand-in CBC that kills itself with SIGSEGV) never escapes as an
+    exception: with the heuristic's plan the result is `feasible` and says what failed; with no
+    plan at all it is `error`."""
     import pulp
 
     import optimise.engine as engine
 
-    def crash(self, *a, **k):
-        raise RuntimeError("CBC exited with signal 11")
-
-    monkeypatch.setattr(pulp.LpProblem, "solve", crash)
+    fake = tmp_path / "cbc"
+    fake.write_text("#!/bin/sh\nkill -SEGV $$\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(pulp.PULP_CBC_CMD, "pulp_cbc_path", str(fake))
     rng = np.random.default_rng(3)  # big enough that branch and price needs the IP solver
     sc = Scenario(makebuy=MakeBuySpec(joint=False), risk=RiskSpec(enabled=False))
     pr = make_practices(rng.uniform(0, 60, size=(45, 2)), rng.integers(2000, 15000, size=45))

@@ -98,3 +98,80 @@ def test_an_unwritable_output_place_is_refused_in_words(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and "cannot create the output folder" in err and "Traceback" not in err, err
     assert blocker.read_text() == "x"
+
+
+_CBC_SCRIPT = """
+import sys
+from pathlib import Path
+import numpy as np
+from optimise.cpmp import cpmp_problem
+from optimise.formulations import build_assignment_model
+from optimise.solvers.base import SolveOptions, scratch_in
+from optimise.solvers.pulp_cbc import solve_cbc
+
+rng = np.random.default_rng(5)
+n = 120
+xy = rng.uniform(0, 100, size=(n, 2))
+d = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+demand = rng.integers(1, 20, size=n)
+problem = cpmp_problem(list(range(1, n + 1)), demand, np.full(n, 130), d, 10)
+with scratch_in(Path(sys.argv[1])):
+    solve_cbc(build_assignment_model(problem).model, SolveOptions(time_limit_s=120))
+"""
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; parent-death signal is Linux's")
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT])
+def test_cbc_does_not_outlive_a_killed_or_interrupted_solve(tmp_path, how):
+    """pulp leaves CBC running (and its files behind) when the Python side dies mid-solve: a killed
+    120 s solve kept a core busy for the rest of its 120 s. Our CBC dies with its parent, and its
+    files stay under the scratch folder (the run's staging folder under the CLI); interrupted, they
+    are removed."""
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    proc = subprocess.Popen([sys.executable, "-c", _CBC_SCRIPT, str(scratch)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, cwd=Path(__file__).parents[1])
+    cbc = []
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None and not cbc:
+            cbc = [c for c in _children(proc.pid) if "cbc" in (Path("/proc") / str(c) / "comm").read_text().lower()]
+            time.sleep(0.1)
+        assert cbc and proc.poll() is None, "CBC should be solving by now"
+        time.sleep(0.5)
+        os.kill(proc.pid, how)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _alive(cbc[0]):
+        time.sleep(0.1)
+    assert not _alive(cbc[0]), "CBC outlived the process that started it"
+    left = list(scratch.iterdir())
+    if how == signal.SIGINT:
+        assert proc.returncode != 0 and b"KeyboardInterrupt" in proc.stderr.read()
+        assert left == [], f"an interrupted solve removes its CBC files, left {left}"
+    else:
+        assert all(p.name.startswith(".cbc-") for p in left), left

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import sys
 import tempfile
@@ -57,13 +58,34 @@ class SolveOptions:
         return None if self.work_limit is None else max(1, int(self.work_limit * NODES_PER_UNIT))
 
 
+_SCRATCH: contextvars.ContextVar[Path | None] = contextvars.ContextVar("fedplan_solver_scratch", default=None)
+
+
+@contextlib.contextmanager
+def scratch_in(folder: Path | None):
+    """Solver scratch files (CBC's model, start and solution files, unnamed solver logs) go under
+    ``folder`` while this is active. The CLI's runs pass their staging folder, so the files of a
+    run killed mid-solve are removed with it by the next run rather than left in the temp folder."""
+    token = _SCRATCH.set(Path(folder) if folder is not None else None)
+    try:
+        yield
+    finally:
+        _SCRATCH.reset(token)
+
+
+def scratch_dir() -> str | None:
+    """``scratch_in``'s folder if it exists, else None (the system temp folder)."""
+    folder = _SCRATCH.get()
+    return str(folder) if folder is not None and folder.is_dir() else None
+
+
 @contextlib.contextmanager
 def capture_native_output(path: Path | None):
     """Send C-level stdout/stderr (solver logs) to a file, so they neither clutter the terminal
     nor get lost; yields the path the log went to."""
     own = path is None
     if own:
-        fd, name = tempfile.mkstemp(prefix="fedplan_solver_", suffix=".log")
+        fd, name = tempfile.mkstemp(prefix="fedplan_solver_", suffix=".log", dir=scratch_dir())
         os.close(fd)
         path = Path(name)
     sys.stdout.flush()

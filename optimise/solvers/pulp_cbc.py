@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import re
+import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 import time
 import warnings
@@ -10,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..formulations.linear import LinearModel
-from .base import SolveOptions, SolverOutput, check_start
+from .base import SolveOptions, SolverOutput, check_start, scratch_dir
 
 _NUM = r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
 
@@ -69,25 +73,18 @@ def _solve_cbc(model: LinearModel, opts: SolveOptions, start: np.ndarray | None)
     if start is not None:
         for v, val in zip(xs, start):
             v.setInitialValue(float(round(val)))
-    log_path = opts.log_path
-    own = log_path is None
-    if own:
-        log_path = Path(tempfile.mkstemp(prefix="fedplan_cbc_", suffix=".log")[1])
     cmd = pulp.PULP_CBC_CMD(
         msg=False, timeLimit=max(1, int(opts.time_limit_s - (time.perf_counter() - t0))), gapRel=opts.gap,
-        threads=opts.threads, warmStart=start is not None, logPath=str(log_path), maxNodes=opts.node_limit(),
+        threads=opts.threads, maxNodes=opts.node_limit(),
         options=[f"randomSeed {opts.seed + 1}", f"randomCbcSeed {opts.seed + 1}"]
         + (["cuts off"] if opts.set_partitioning else [])
         + ([f"cutoff {float(opts.cutoff)!r}"] if opts.cutoff is not None else []),
     )
     try:
-        prob.solve(cmd)
+        log = _run_cbc(prob, cmd, opts.log_path, start is not None)
     except Exception as exc:  # noqa: BLE001 - any solver crash becomes an honest "error"
         return SolverOutput("error", None, None, None, time.perf_counter() - t0, "cbc",
                             _version(), message=f"CBC failed: {exc}")
-    log = Path(log_path).read_text(errors="replace") if Path(log_path).exists() else ""
-    if own:
-        Path(log_path).unlink(missing_ok=True)
     runtime = time.perf_counter() - t0
     _cbc_work(log, model)
     if opts.work_limit is not None and re.search(r"Stopped on time", log):
@@ -118,6 +115,65 @@ def _solve_cbc(model: LinearModel, opts: SolveOptions, start: np.ndarray | None)
         state, x, objective = "error", None, None
     return SolverOutput(state, x, objective, bound, runtime, "cbc", _version(), log=log,
                         message=f"pulp sol_status={sol}")
+
+
+def _run_cbc(prob, cmd, log_path: Path | None, warm: bool) -> str:
+    """Run pulp's CBC on ``prob`` as pulp's ``solve`` would, as a child that cannot outlive us;
+    returns CBC's log (also left at ``log_path`` when one is given).
+
+    pulp starts CBC and waits. If this process is killed (SIGKILL from a scheduler or the OOM
+    killer) or an exception reaches the wait (SIGTERM turned into SystemExit, Ctrl-C), CBC goes on
+    alone until its own time limit, using a core, and its MPS and solution files stay behind (a
+    1.3 GB MPS was left by one killed 3,038-point run). Here CBC gets SIGKILL when its parent dies
+    (Linux), is killed on any exception while we wait, and its files live in a private folder
+    under ``scratch_dir()`` (a run's staging folder under the CLI) that is deleted in any case."""
+    import pulp
+
+    if not cmd.available():
+        raise pulp.PulpSolverError(f"the CBC bundled with pulp cannot be run ({cmd.path}): reinstall pulp 3.x")
+    work = Path(tempfile.mkdtemp(prefix=".cbc-", dir=scratch_dir()))
+    log_file = Path(log_path) if log_path is not None else work / "cbc.log"
+    wasNone, dummy = prob.fixObjective()
+    try:
+        mps, sol, mst = work / "model.mps", work / "model.sol", work / "start.mst"
+        vs, var_names, con_names, _ = prob.writeMPS(str(mps), rename=1)
+        args = [cmd.path, str(mps)]
+        if warm:
+            cmd.writesol(str(mst), prob, vs, var_names, con_names)
+            args += ["-mips", str(mst)]
+        if cmd.timeLimit is not None:
+            args += ["-sec", str(cmd.timeLimit)]
+        for option in cmd.options + cmd.getOptions():
+            args += ["-" + option.split()[0], *option.split()[1:]]
+        args += ["-solve", "-printingOptions", "all", "-solution", str(sol)]
+        with open(log_file, "w") as out:
+            child = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                     preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+            try:
+                code = child.wait()
+            except BaseException:
+                child.kill()
+                child.wait()
+                raise
+        log = log_file.read_text(errors="replace")
+        if code != 0 or not sol.exists():
+            how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
+            raise pulp.PulpSolverError(f"CBC {how} and wrote no solution; its log ends: {log[-300:]!r}")
+        status, values, _, _, _, sol_status = cmd.readsol_MPS(str(sol), prob, vs, var_names, con_names)
+        prob.assignVarsVals(values)
+        prob.assignStatus(status, sol_status)
+        return log
+    finally:
+        prob.restoreObjective(wasNone, dummy)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _die_with_parent() -> None:
+    """In the forked child before exec: ask Linux to SIGKILL it when the parent thread exits."""
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _version() -> str:
