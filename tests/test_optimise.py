@@ -547,3 +547,41 @@ def test_assignment_to_many_hubs_keeps_each_practice_to_its_cheapest(monkeypatch
     plan = heuristics.assign_to_hubs(p, hubs, time_limit_s=20)
     assert plan is not None and p.is_feasible(*plan) and sorted(plan[1]) == hubs and not far(plan)
     assert p.cost(*plan) >= p.cost(*free) - 1e-9
+
+
+def test_the_hub_assignment_goes_to_highs_under_cbc_except_to_a_work_limit(monkeypatch):
+    """The hub search's assignment MIP (a tightly capacitated generalised assignment problem) is
+    solved by HiGHS when the run's solver is CBC, which fell far behind on it; a work-limited run
+    keeps CBC, whose node limit makes it stop at the same place every time. Both prove the same
+    optimum on a small instance."""
+    import optimise.solvers as solvers
+    from optimise import heuristics
+    from optimise.clock import Clock
+
+    seen = []
+    original = solvers.run_solver
+
+    def spy(name, *a, **k):
+        seen.append(name)
+        return original(name, *a, **k)
+
+    monkeypatch.setattr(solvers, "run_solver", spy)
+    rng = np.random.default_rng(4)
+    n = 30
+    xy = rng.uniform(0, 100, (n, 2))
+    d = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+    w = rng.integers(1, 10, n)
+    hubs = [0, 7, 14, 21, 28]
+    p = FederationProblem(codes=tuple(map(str, range(n))), list_size=w, assign_cost=d, hub_cost=0.0,
+                          min_population=0, max_population=int(np.ceil(1.08 * w.sum() / 5)), n_federations=5)
+    by_highs = heuristics.assign_to_hubs(p, hubs, solver="cbc", time_limit_s=20)
+    assert seen == ["highs"] and by_highs is not None and p.is_feasible(*by_highs)
+    seen.clear()
+    clock = Clock(60, work_limit=1e6)
+    with clock.active():
+        by_cbc = heuristics.assign_to_hubs(p, hubs, solver="cbc", time_limit_s=1e6, clock=clock)
+    assert seen == ["cbc"] and by_cbc is not None and p.is_feasible(*by_cbc)
+    assert p.cost(*by_highs) == pytest.approx(p.cost(*by_cbc), rel=1e-9)
+    seen.clear()
+    heuristics.assign_to_hubs(p, hubs, solver="scip", time_limit_s=20)
+    assert seen == ["scip"], "another chosen solver is kept"
