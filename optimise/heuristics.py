@@ -319,8 +319,10 @@ ASSIGN_MIN_HUBS = 8
 # The assignment MIP is a generalised assignment problem, and on tightly capacitated ones CBC is
 # far behind HiGHS: on a 300-point CPMP with 25 hubs CBC ended its 19 s at £36,141, above the
 # local-search start, where HiGHS proved £33,910 optimal in 9 s. So under CBC this one MIP goes to
-# HiGHS (OR-Tools' build, always installed), except in a work-limited run: OR-Tools' HiGHS takes no
-# node limit, so it could not stop at the same place every time.
+# HiGHS (OR-Tools' build, always installed), except in a work-limited run (OR-Tools' HiGHS takes no
+# node limit, so it could not stop at the same place every time) and with a size cost: the MIP then
+# carries the cost segments, and within its 2 s HiGHS, which gets no start (OR-Tools' HiGHS crashes
+# on a hint), ended above CBC's warm-started answer on the joint D7T5G model (£162.23M vs £162.05M).
 ASSIGN_SOLVER = {"cbc": "highs"}
 
 
@@ -330,7 +332,7 @@ def assign_to_hubs(problem: FederationProblem, hubs, *, solver: str = "cbc", tim
     """Best plan (within the time limit) whose hubs are among ``hubs``: the compact MIP with every
     other hub column removed — a generalised assignment problem, small enough for the MIP solver
     (beyond ``ASSIGN_MAX_PAIRS`` pairs, each practice may only join its cheapest hubs of the set;
-    under CBC, HiGHS solves it: ``ASSIGN_SOLVER``).
+    under CBC and without a size cost, HiGHS solves it: ``ASSIGN_SOLVER``).
     None when the solver finds no plan that passes ``is_feasible``. With a ``clock``,
     ``time_limit_s`` is a budget in its units."""
     from dataclasses import replace
@@ -366,7 +368,7 @@ def assign_to_hubs(problem: FederationProblem, hubs, *, solver: str = "cbc", tim
             labels[hubs] = np.arange(len(hubs))
             start = improve(restricted, labels, tuple(hubs), seed=seed)
     x0 = built.encode(*start) if start is not None and restricted.is_feasible(*start) else None
-    if clock is None or not clock.deterministic:
+    if (clock is None or not clock.deterministic) and problem.size_cost is None:
         solver = ASSIGN_SOLVER.get(solver, solver)
     out = run_solver(solver, built.model, SolveOptions(**limits(clock, time_limit_s, 0.5), gap=0.0, seed=seed,
                                                       threads=threads, log_path=None), start=x0)

@@ -52,7 +52,9 @@ def _parts(spec: RiskSpec, populations) -> tuple[np.ndarray, np.ndarray, np.ndar
     tail = 0.5 * np.vectorize(math.erfc, otypes=[float])(d / math.sqrt(2.0))
     pdf = np.exp(-0.5 * np.minimum(d, 1e3) ** 2) / _SQRT2PI
     # the bracket is a tiny difference of tiny numbers far in the tail: never let rounding make it negative
-    excess = np.where(sd > 0, sd * np.maximum(0.0, pdf - d * tail), 0.0)
+    # (an empty federation, N = 0, has d = inf and tail = 0: its NaN is discarded by the where)
+    with np.errstate(invalid="ignore"):
+        excess = np.where(sd > 0, sd * np.maximum(0.0, pdf - d * tail), 0.0)
     stoploss = (1.0 + spec.stoploss_loading) * excess
     return reserve, held, stoploss
 

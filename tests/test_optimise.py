@@ -552,7 +552,7 @@ def test_assignment_to_many_hubs_keeps_each_practice_to_its_cheapest(monkeypatch
 def test_the_hub_assignment_goes_to_highs_under_cbc_except_to_a_work_limit(monkeypatch):
     """The hub search's assignment MIP (a tightly capacitated generalised assignment problem) is
     solved by HiGHS when the run's solver is CBC, which fell far behind on it; a work-limited run
-    keeps CBC, whose node limit makes it stop at the same place every time. Both prove the same
+    and a problem with a size cost keep CBC, whose node limit makes it stop at the same place every time. Both prove the same
     optimum on a small instance."""
     import optimise.solvers as solvers
     from optimise import heuristics
@@ -585,3 +585,7 @@ def test_the_hub_assignment_goes_to_highs_under_cbc_except_to_a_work_limit(monke
     seen.clear()
     heuristics.assign_to_hubs(p, hubs, solver="scip", time_limit_s=20)
     assert seen == ["scip"], "another chosen solver is kept"
+    seen.clear()
+    sized = p.replace(size_cost=_size_cost(0, int(w.sum()), MakeBuySpec(), RiskSpec()))
+    heuristics.assign_to_hubs(sized, hubs, solver="cbc", time_limit_s=20)
+    assert seen == ["cbc"], "with a size cost CBC keeps the MIP (it gets the warm start)"
