@@ -147,8 +147,9 @@ def _run_cbc(prob, cmd, log_path: Path | None, warm: bool) -> str:
             args += ["-" + option.split()[0], *option.split()[1:]]
         args += ["-solve", "-printingOptions", "all", "-solution", str(sol)]
         with open(log_file, "w") as out:
+            linux = sys.platform == "linux" and _prctl() is not None
             child = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+                                     preexec_fn=_die_with_parent if linux else None)
             try:
                 code = child.wait()
             except BaseException:
@@ -168,12 +169,24 @@ def _run_cbc(prob, cmd, log_path: Path | None, warm: bool) -> str:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def _prctl():
+    """libc's prctl, looked up in the parent: between fork and exec the child should only call it
+    (loading a library there could wait on a lock another thread of the parent held at the fork)."""
+    global _PRCTL
+    if _PRCTL is None:
+        import ctypes
+
+        _PRCTL = ctypes.CDLL(None).prctl
+    return _PRCTL
+
+
+_PRCTL = None
+_PR_SET_PDEATHSIG = 1
+
+
 def _die_with_parent() -> None:
     """In the forked child before exec: ask Linux to SIGKILL it when the parent thread exits."""
-    import ctypes
-
-    PR_SET_PDEATHSIG = 1
-    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    _PRCTL(_PR_SET_PDEATHSIG, int(signal.SIGKILL))
 
 
 def _version() -> str:
