@@ -1,6 +1,7 @@
 """`fedplan bench` on capacitated p-median instances it has never seen; prints a table.
 
-    python benchmarks/cpmp_unseen.py [--time-limit 60] [--families pmedcap50,pmedcap100,sjc200,sjc300,sjc402]
+    python benchmarks/cpmp_unseen.py [--time-limit 60]
+        [--families pmedcap50,pmedcap100,sjc200,sjc300,sjc402,sjc300b,sjc402b]
                                      [--check-scip 0] [--files DIR]
 
 The published families (OR-Library pmedcap1 02-20, SJC2-4) are not shipped here and cannot be
@@ -14,9 +15,12 @@ Recipes (Osman & Christofides 1994; Lorena & Senne 2004):
 
 * ``pmedcap50``: n = 50, p = 5, Q = 120; integer coordinates uniform on 1..100, demand 1..20.
 * ``pmedcap100``: n = 100, p = 10, Q = 200; same distributions.
-* ``sjcN``: n = 200 / 300 / 402, p = 15 / 25 / 30, Q = 840 / 740 / 840 (the SJC2-4 sizes); points
-  and demands resampled (with jitter) from the shipped SJC1 city, demands scaled so that total
-  demand / (p Q) matches SJC1's 0.81.
+* ``sjcN``: n = 200 / 300 / 402, p = 15 / 25 / 30, Q = 840 / 740 / 840 (the SJC2, 3a, 4a sizes);
+  points and demands resampled (with jitter) from the shipped SJC1 city, demands scaled so that
+  total demand / (p Q) matches SJC1's 0.81.
+* ``sjc300b`` / ``sjc402b``: the SJC3b and SJC4b sizes. Those files hold the points and demands of
+  SJC3a / SJC4a with more medians (p = 30 and 40), so the demands here are scaled as for
+  ``sjc300`` / ``sjc402`` (p = 25 / 30) and the file asks for p = 30 / 40: 67 % and 61 % fill.
 * ``p3038`` (not in the default families: minutes per instance, never proven): n = 3,038 and
   p = 600 / 1,000 / 800 (the sizes of the Lorena-Senne p3038 family) on a synthetic drilling-board
   grid, demand 1..100, capacity for 90 % fill (``p3038_text``). It checks that the largest files
@@ -45,7 +49,9 @@ from inputs.cpmp import read_cpmp
 from optimise.cpmp import cpmp_problem, solve_cpmp
 
 SJC1 = Path(__file__).resolve().parents[1] / "tests" / "data" / "cpmp" / "SJC1.txt"
-SJC_SIZES = {"sjc200": (200, 15, 840), "sjc300": (300, 25, 740), "sjc402": (402, 30, 840)}
+# n, p, Q and the p whose capacity the total demand fills to SJC1's 0.81 (the "b" files add medians)
+SJC_SIZES = {"sjc200": (200, 15, 840, 15), "sjc300": (300, 25, 740, 25), "sjc402": (402, 30, 840, 30),
+             "sjc300b": (300, 30, 740, 25), "sjc402b": (402, 40, 840, 30)}
 
 
 def pmedcap_text(rng: np.random.Generator, number: int, n: int, p: int, Q: int) -> str:
@@ -56,13 +62,13 @@ def pmedcap_text(rng: np.random.Generator, number: int, n: int, p: int, Q: int) 
     return "\n".join(lines) + "\n"
 
 
-def sjc_text(rng: np.random.Generator, n: int, p: int, Q: int) -> str:
+def sjc_text(rng: np.random.Generator, n: int, p: int, Q: int, p_fill: int) -> str:
     base = np.loadtxt(SJC1, skiprows=1)
     pick = rng.integers(0, len(base), size=n)
     xy = base[pick, :2] + rng.normal(0.0, 60.0, size=(n, 2))
     demand = base[pick, 3].astype(float)
     fill = base[:, 3].sum() / (10 * 720)
-    demand = np.maximum(1, np.round(demand * fill * p * Q / demand.sum())).astype(int)
+    demand = np.maximum(1, np.round(demand * fill * p_fill * Q / demand.sum())).astype(int)
     demand = np.minimum(demand, Q)
     lines = [f"{n} {p}"] + [f"{x:.2f} {y:.2f} {Q} {d}" for (x, y), d in zip(xy, demand)]
     return "\n".join(lines) + "\n"
@@ -124,7 +130,7 @@ def recompute(path: Path, fmt: str, res: dict) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--time-limit", type=float, default=60)
-    ap.add_argument("--families", default="pmedcap50,pmedcap100,sjc200,sjc300,sjc402")
+    ap.add_argument("--families", default="pmedcap50,pmedcap100,sjc200,sjc300,sjc402,sjc300b,sjc402b")
     ap.add_argument("--count", type=int, default=3, help="instances per family")
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--check-scip", type=float, default=0.0, help="seconds for an independent compact SCIP run")

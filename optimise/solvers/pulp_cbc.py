@@ -176,8 +176,11 @@ def _prctl():
     if _PRCTL is None:
         import ctypes
 
-        _PRCTL = ctypes.CDLL(None).prctl
-    return _PRCTL
+        try:
+            _PRCTL = ctypes.CDLL(None).prctl
+        except (OSError, AttributeError):     # no prctl in this libc: CBC just lacks the safeguard
+            _PRCTL = False
+    return _PRCTL or None
 
 
 _PRCTL = None
