@@ -141,7 +141,7 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; parent-death signal is Linux's")
-@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT])
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
 def test_cbc_does_not_outlive_a_killed_or_interrupted_solve(tmp_path, how):
     """pulp leaves CBC running (and its files behind) when the Python side dies mid-solve: a killed
     120 s solve kept a core busy for the rest of its 120 s. Our CBC dies with its parent, and its

@@ -122,7 +122,7 @@ def _run_cbc(prob, cmd, log_path: Path | None, warm: bool) -> str:
     returns CBC's log (also left at ``log_path`` when one is given).
 
     pulp starts CBC and waits. If this process is killed (SIGKILL from a scheduler or the OOM
-    killer) or an exception reaches the wait (SIGTERM turned into SystemExit, Ctrl-C), CBC goes on
+    killer, or SIGTERM) or an exception reaches the wait (Ctrl-C's KeyboardInterrupt), CBC goes on
     alone until its own time limit, using a core, and its MPS and solution files stay behind (a
     1.3 GB MPS was left by one killed 3,038-point run). Here CBC gets SIGKILL when its parent dies
     (Linux), is killed on any exception while we wait, and its files live in a private folder
