@@ -1,6 +1,7 @@
 """CBC through pulp: the default solver, bundled with pulp < 4 so it needs no install."""
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 import signal
@@ -169,27 +170,25 @@ def _run_cbc(prob, cmd, log_path: Path | None, warm: bool) -> str:
         shutil.rmtree(work, ignore_errors=True)
 
 
+@functools.cache
 def _prctl():
-    """libc's prctl, looked up in the parent: between fork and exec the child should only call it
-    (loading a library there could wait on a lock another thread of the parent held at the fork)."""
-    global _PRCTL
-    if _PRCTL is None:
-        import ctypes
+    """libc's prctl, or None without one. Looked up in the parent (cached): between fork and exec
+    the child should only call it, not load a library (that could wait on a lock another thread of
+    the parent held at the fork)."""
+    import ctypes
 
-        try:
-            _PRCTL = ctypes.CDLL(None).prctl
-        except (OSError, AttributeError):     # no prctl in this libc: CBC just lacks the safeguard
-            _PRCTL = False
-    return _PRCTL or None
+    try:
+        return ctypes.CDLL(None).prctl
+    except (OSError, AttributeError):     # no prctl in this libc: CBC just lacks the safeguard
+        return None
 
 
-_PRCTL = None
 _PR_SET_PDEATHSIG = 1
 
 
 def _die_with_parent() -> None:
     """In the forked child before exec: ask Linux to SIGKILL it when the parent thread exits."""
-    _PRCTL(_PR_SET_PDEATHSIG, int(signal.SIGKILL))
+    _prctl()(_PR_SET_PDEATHSIG, int(signal.SIGKILL))
 
 
 def _version() -> str:
