@@ -254,3 +254,123 @@ def relaxation_segments(BT, w, beta, LO, HI):
                 val += (X - cw[j]) * (rs[j] - b)
             out[s, h] = val + z
     return out
+
+
+@njit(cache=True, nogil=True)
+def filter_items(ph, w, lo_h, hi_h, need):
+    """``colgen._Pricer._filter`` for one hub: (the practices i whose relaxation bound with i
+    forced in, p_i + relaxation over all candidates in the window shifted by w_i, exceeds
+    ``need``; the number of candidates, those with finite profit ``ph``).
+
+    The relaxation at weight X reads the greedy curve (items by ratio, zero-weight items of
+    positive profit first); where zero-weight items make the curve step at one weight, the value
+    taken is the highest step, the curve's own value there."""
+    n = ph.shape[0]
+    cand = np.empty(n, np.int64)
+    k = 0
+    for i in range(n):
+        if np.isfinite(ph[i]):
+            cand[k] = i
+            k += 1
+    if k == 0:
+        return cand[:0], 0
+    key = np.empty(k)
+    useful = np.empty(k, np.bool_)
+    for t in range(k):
+        i = cand[t]
+        p = ph[i]
+        if w[i] > 0:
+            r = p / w[i]
+        elif p > 0:
+            r = np.inf
+        else:
+            r = -np.inf
+        key[t] = -r
+        useful[t] = not (w[i] == 0 and p <= 0)
+    order = np.argsort(key, kind="mergesort")
+    cw = np.empty(k + 1)
+    cp = np.empty(k + 1)
+    cw[0] = 0.0
+    cp[0] = 0.0
+    u = 0
+    wstar = 0.0
+    for t in range(k):
+        j = order[t]
+        if not useful[j]:
+            continue
+        i = cand[j]
+        cw[u + 1] = cw[u] + w[i]
+        cp[u + 1] = cp[u] + ph[i]
+        u += 1
+        if key[j] < 0:
+            wstar += w[i]
+    total = cw[u]
+    out = np.empty(k, np.int64)
+    c = 0
+    threshold = need - 1e-9 * (1.0 + abs(need))
+    for t in range(k):
+        i = cand[t]
+        lo_i = lo_h - w[i]
+        hi_i = hi_h - w[i]
+        if lo_i > total or hi_i < 0:
+            continue
+        X = min(min(max(wstar, max(lo_i, 0.0)), hi_i), total)
+        j = np.searchsorted(cw[:u + 1], X, side="right") - 1
+        val = cp[j]
+        if j < u and cw[j + 1] > cw[j]:
+            val += (X - cw[j]) * (cp[j + 1] - cp[j]) / (cw[j + 1] - cw[j])
+        if ph[i] + val > threshold:
+            out[c] = i
+            c += 1
+    return out[:c], k
+
+
+@njit(cache=True, nogil=True)
+def prepare(p, w, owner, cut_ptr, cut_ids):
+    """``colgen._Knapsack``'s set-up in one pass: items by profit/weight ratio, highest first
+    (stable), with prefix sums, and each item's cut list gathered in that order.
+
+    Item k's cuts are ``cut_ids[cut_ptr[o]:cut_ptr[o + 1]]`` with ``o = owner[k]`` (none when ``o``
+    is beyond the pointer array). Returns (order, ratio sorted, cumW, cumP, m_curve, npos, sorted
+    cut pointer, sorted cut ids)."""
+    m = p.shape[0]
+    ratio = np.empty(m)
+    key = np.empty(m)
+    m_curve = m
+    npos = 0
+    for k in range(m):
+        if w[k] > 0:
+            r = p[k] / w[k]
+        elif p[k] > 0:
+            r = np.inf
+        else:
+            r = -np.inf
+        ratio[k] = r
+        key[k] = -r
+        if w[k] == 0 and p[k] <= 0:
+            m_curve -= 1
+        if r > 0:
+            npos += 1
+    order = np.argsort(key, kind="mergesort")
+    rs = np.empty(m)
+    cumW = np.zeros(m_curve + 1, np.int64)
+    cumP = np.zeros(m_curve + 1)
+    for t in range(m):
+        j = order[t]
+        rs[t] = ratio[j]
+        if t < m_curve:
+            cumW[t + 1] = cumW[t] + w[j]
+            cumP[t + 1] = cumP[t] + p[j]
+    n_own = cut_ptr.shape[0] - 1
+    sptr = np.zeros(m + 1, np.int64)
+    for t in range(m):
+        o = owner[order[t]]
+        sptr[t + 1] = sptr[t] + (cut_ptr[o + 1] - cut_ptr[o] if 0 <= o < n_own else 0)
+    sids = np.empty(sptr[m], np.int64)
+    for t in range(m):
+        o = owner[order[t]]
+        if 0 <= o < n_own:
+            a = cut_ptr[o]
+            for q in range(cut_ptr[o + 1] - a):
+                sids[sptr[t] + q] = cut_ids[a + q]
+    return order, rs, cumW, cumP, m_curve, npos, sptr, sids

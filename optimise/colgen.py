@@ -174,24 +174,43 @@ class _Knapsack:
     """
 
     __slots__ = ("p", "w", "idx", "ratio", "cumW", "cumP", "m", "m_curve", "npos", "lo", "hi", "tol",
-                 "icuts", "pen", "base", "conf", "_order", "_arrays", "accept", "rule", "mode")
+                 "icuts", "pen", "base", "conf", "_order", "_arrays", "_sorted", "_cut_csr", "accept", "rule",
+                 "mode")
 
     def __init__(self, p: np.ndarray, w: np.ndarray, idx: np.ndarray, lo: int, hi: int, cuts=None,
                  conflicts=None, compiled: bool = True, accept=None, rule=None,
                  mode: "_SearchMode | None" = None):
         """``cuts`` = (cut ids per item, penalty per cut, count per cut already in the column):
         a column pays a cut's penalty once it holds two of the cut's three practices (subset-row
-        cuts). Penalties only lower a subset's profit, so the relaxation without them stays an
-        upper bound and the search stays exact. ``conflicts[k]`` lists the items (input positions)
-        that may not be taken together with item k (apart pairs); the relaxation ignores them too."""
-        p = np.asarray(p, float)
+        cuts). The cut ids per item are a list of lists, or (pointer, ids) arrays in item order
+        (what the pricer builds). Penalties only lower a subset's profit, so the relaxation
+        without them stays an upper bound and the search stays exact. ``conflicts[k]`` lists the
+        items (input positions) that may not be taken together with item k (apart pairs); the
+        relaxation ignores them too.
+
+        The search data stay arrays; the Python search's lists are made only when it runs
+        (``_lists``): a pricing round builds a knapsack per hub, and their set-up had cost three
+        times the compiled search itself."""
+        p = np.asarray(p, np.float64)
         w = np.asarray(w, np.int64)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(w > 0, p / np.where(w > 0, w, 1), np.where(p > 0, np.inf, -np.inf))
-        order = np.argsort(-ratio, kind="stable")
-        self.p = p[order].tolist()
-        self.w = w[order].tolist()
-        self.idx = np.asarray(idx)[order].tolist()
+        # cuts as (owner per item, pointer, ids): item k's cut ids are ids[ptr[o]:ptr[o + 1]],
+        # o = owner[k] (the pricer passes each item's practice and the per-practice lists)
+        if cuts is None:
+            owner, cut_ptr, cut_ids = np.zeros(len(p), np.int64), np.zeros(1, np.int64), np.zeros(0, np.int64)
+        else:
+            item_cuts, pen, base = cuts
+            if isinstance(item_cuts, tuple) and len(item_cuts) == 3:
+                owner, cut_ptr, cut_ids = item_cuts
+            else:
+                cut_ptr, cut_ids = item_cuts if isinstance(item_cuts, tuple) else _csr(item_cuts)
+                owner = np.arange(len(p), dtype=np.int64)
+        jit = _compiled() if compiled else None
+        if jit is not None:
+            order, rs, cumW, cumP, m_curve, npos, sptr, sids = jit.prepare(p, w, np.asarray(owner, np.int64),
+                                                                          np.asarray(cut_ptr, np.int64),
+                                                                          np.asarray(cut_ids, np.int64))
+        else:
+            order, rs, cumW, cumP, m_curve, npos, sptr, sids = _prepare_numpy(p, w, owner, cut_ptr, cut_ids)
         self._order = order
         # ``accept(items)`` (input positions) rejects subsets that break a rule the relaxation
         # ignores (contiguity): such subsets are never recorded, so the search stays exact for
@@ -199,13 +218,13 @@ class _Knapsack:
         self.accept = accept
         self.rule = rule            # the same kind of predicate, kept for callers to switch on
         self.mode = mode            # told how many nodes the Python search visits
-        self._arrays = (p[order], w[order], ratio[order]) if compiled and _compiled() else None
-        self.ratio = ratio[order].tolist()
-        self.m = len(self.p)
-        self.m_curve = self.m - int(np.sum((w == 0) & (p <= 0)))
-        self.cumW = [0] + np.cumsum(w[order][: self.m_curve]).tolist()
-        self.cumP = [0.0] + np.cumsum(p[order][: self.m_curve]).tolist()
-        self.npos = int(np.sum(ratio > 0))
+        ps, ws = p[order], w[order]
+        self._arrays = (ps, ws, rs) if jit is not None else None    # None: the Python search
+        self.m = len(ps)
+        self.m_curve = int(m_curve)
+        self._sorted = (ps, ws, rs, np.asarray(idx)[order], cumW, cumP)
+        self.p = None               # lists for the Python search, made by ``_lists``
+        self.npos = int(npos)
         self.lo, self.hi = int(lo), int(hi)
         # float slack in comparisons; a maximum may be missed by at most this much (callers
         # subtract it from the reduced costs they report, so bounds stay valid)
@@ -216,11 +235,23 @@ class _Knapsack:
             rank = np.empty(len(order), dtype=np.int64)
             rank[order] = np.arange(len(order))
             self.conf = [[int(rank[c]) for c in conflicts[j]] or None for j in order.tolist()]
-        if cuts is None:
-            self.icuts = None
-        else:
-            item_cuts, self.pen, self.base = cuts
-            self.icuts = [item_cuts[j] or None for j in order.tolist()]
+        self.icuts = None
+        self._cut_csr = None
+        if cuts is not None:
+            self._cut_csr = (sptr, sids)
+            self.pen = np.asarray(pen, np.float64)
+            self.base = np.asarray(base, np.int64)
+
+    def _lists(self) -> None:
+        """The Python search's lists (items in ratio order)."""
+        if self.p is not None:
+            return
+        ps, ws, rs, idx, cumW, cumP = self._sorted
+        self.p, self.w, self.ratio = ps.tolist(), ws.tolist(), rs.tolist()
+        self.idx, self.cumW, self.cumP = idx.tolist(), cumW.tolist(), cumP.tolist()
+        if self._cut_csr is not None:
+            ptr, ids = self._cut_csr
+            self.icuts = [ids[ptr[k]:ptr[k + 1]].tolist() or None for k in range(self.m)]
 
     def _take(self, k: int, cnt: list[int]) -> float:
         """Count item k into the cuts; the penalty this costs."""
@@ -261,12 +292,11 @@ class _Knapsack:
 
     def _jit_search(self, mode: int, floor: float, node_limit: int, keep: int, limit: int):
         _jit = _compiled()
-        p, w, ratio = self._arrays
+        p, w, ratio, idx, cumW, cumP = self._sorted
         m = self.m
-        if self.icuts is not None:
-            cut_ptr, cut_idx = _jit.csr(self.icuts, m)
-            pen = np.asarray(self.pen, np.float64)
-            cnt0 = np.asarray(self.base, np.int64)
+        if self._cut_csr is not None:
+            cut_ptr, cut_idx = self._cut_csr
+            pen, cnt0 = self.pen, self.base
         else:
             cut_ptr, cut_idx = np.zeros(m + 1, np.int64), np.zeros(0, np.int64)
             pen, cnt0 = np.zeros(0), np.zeros(0, np.int64)
@@ -274,15 +304,13 @@ class _Knapsack:
             conf_ptr, conf_idx = _jit.csr(self.conf, m)
         else:
             conf_ptr, conf_idx = np.zeros(m + 1, np.int64), np.zeros(0, np.int64)
-        cumW = np.asarray(self.cumW, np.int64)
-        cumP = np.asarray(self.cumP, np.float64)
         status, prof, flat, off, nodes = _jit._search(
             mode, p, w, ratio, cumW, cumP, self.m_curve, self.npos, self.lo, self.hi, self.tol, float(floor),
-            int(node_limit), int(keep), int(limit), self.icuts is not None, cut_ptr, cut_idx, pen, cnt0,
+            int(node_limit), int(keep), int(limit), self._cut_csr is not None, cut_ptr, cut_idx, pen, cnt0,
             self.conf is not None, conf_ptr, conf_idx)
         charge("knapsack_node", nodes)
-        idx = self.idx
-        found = [(float(prof[r]), [idx[j] for j in flat[off[r]:off[r + 1]].tolist()]) for r in range(len(prof))]
+        items = idx[flat].tolist()
+        found = [(float(prof[r]), items[off[r]:off[r + 1]]) for r in range(len(prof))]
         return bool(status), found
 
     # nodes before the exact search hands over to the dynamic programme. The compiled search
@@ -307,6 +335,7 @@ class _Knapsack:
                 return None, [], exact
             return found[-1][0], found[-keep:], exact
         node_limit = self.NODE_LIMIT if node_limit is None else node_limit
+        self._lists()
         p, w, hi, lo = self.p, self.w, self.hi, self.lo
         m = self.m
         accept = self.accept
@@ -368,6 +397,7 @@ class _Knapsack:
         if self.runs_compiled:
             complete, found = self._jit_search(1, floor, 0, 0, limit)
             return found if complete else None
+        self._lists()
         p, w, hi, lo = self.p, self.w, self.hi, self.lo
         m = self.m
         accept = self.accept
@@ -418,6 +448,33 @@ class _Knapsack:
         if self.mode is not None:
             self.mode.count(nodes[0])
         return out if complete else None
+
+
+def _prepare_numpy(p, w, owner, cut_ptr, cut_ids):
+    """``_knapsack_jit.prepare`` without numba (same order: a stable sort by ratio)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(w > 0, p / np.where(w > 0, w, 1), np.where(p > 0, np.inf, -np.inf))
+    order = np.argsort(-ratio, kind="stable")
+    m_curve = len(p) - int(np.sum((w == 0) & (p <= 0)))
+    cumW = np.concatenate([[0], np.cumsum(w[order][:m_curve])]).astype(np.int64)
+    cumP = np.concatenate([[0.0], np.cumsum(p[order][:m_curve])])
+    own = np.asarray(owner, np.int64)[order]
+    inside = (own >= 0) & (own < len(cut_ptr) - 1)
+    o = np.where(inside, own, 0)
+    ptr = np.concatenate([cut_ptr, cut_ptr[-1:]]).astype(np.int64)     # o + 1 stays in range
+    lens = np.where(inside, ptr[o + 1] - ptr[o], 0)
+    sptr = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+    sids = np.asarray(cut_ids, np.int64)[np.repeat(ptr[o] - sptr[:-1], lens) + np.arange(int(sptr[-1]))]
+    return order, ratio[order], cumW, cumP, m_curve, int(np.sum(ratio > 0)), sptr, sids
+
+
+def _csr(lists) -> tuple[np.ndarray, np.ndarray]:
+    """(pointer, ids) of per-item lists of ints (None or empty for none)."""
+    lens = np.fromiter((len(x) if x else 0 for x in lists), dtype=np.int64, count=len(lists))
+    ptr = np.zeros(len(lists) + 1, np.int64)
+    np.cumsum(lens, out=ptr[1:])
+    ids = np.fromiter((c for x in lists if x for c in x), dtype=np.int64, count=int(ptr[-1]))
+    return ptr, ids
 
 
 def _knapsack_dp(p: np.ndarray, w: np.ndarray, idx: np.ndarray, lo: int, hi: int):
@@ -504,6 +561,25 @@ def _relaxation_numpy(P: np.ndarray, w: np.ndarray, lo: np.ndarray, hi: np.ndarr
     with np.errstate(invalid="ignore"):
         frac = np.where(inner, (X - cumW[j, cols]) * np.where(inner, rs[jj, cols], 0.0), 0.0)
     return np.where(feasible, val + frac, -np.inf)
+
+
+class _Singles:
+    """Members per knapsack item when every item is one practice: ``ids[k]`` as a 1-tuple, made
+    on demand (a pricing round asks for a handful of the items of each of ~100 hubs)."""
+
+    __slots__ = ("ids",)
+
+    def __init__(self, ids: np.ndarray):
+        self.ids = np.asarray(ids, np.int64)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, k: int) -> tuple[int]:
+        return (int(self.ids[k]),)
+
+    def __iter__(self):
+        return ((int(i),) for i in self.ids)
 
 
 class _DefaultList(dict):
@@ -642,7 +718,7 @@ class _Pricer:
         candidate items, else the group cannot join), and apart pairs become conflicts."""
         base = [int(h)] + ([] if forced is None else np.flatnonzero(forced[:, h]).tolist())
         if not self.links:
-            item_members = [(int(i),) for i in items]
+            item_members = _Singles(items)
             p_items, w_items, conflicts = Ph[items], self.w[items], None
         else:
             g = self.group
@@ -684,12 +760,15 @@ class _Pricer:
                 conflicts = None
         kcuts = None
         if cuts is not None:
-            R, pen, of_item = cuts
-            base_mask = np.zeros(self.n, bool)
-            base_mask[base] = True
-            counts = base_mask[R].sum(axis=1)
+            R, pen, of_item, (of_ptr, of_ids) = cuts
+            counts = (R == base[0]).sum(axis=1) if len(base) == 1 else np.isin(R, base).sum(axis=1)
             need_h += float(pen[counts >= 2].sum())
-            kcuts = ([[c for m in ms for c in of_item[m]] for ms in item_members], pen.tolist(), counts.tolist())
+            if isinstance(item_members, _Singles):
+                # each item one practice: the knapsack reads its cuts from the practice's list
+                item_cuts = (item_members.ids, of_ptr, of_ids)
+            else:
+                item_cuts = [[c for m in ms for c in of_item[m]] for ms in item_members]
+            kcuts = (item_cuts, pen, counts)
         return (np.asarray(p_items, float), np.asarray(w_items, np.int64), item_members, base,
                 int(lo_h), int(hi_h), float(need_h), kcuts, conflicts)
 
@@ -774,7 +853,8 @@ class _Pricer:
 
     @staticmethod
     def cut_data(cut_sets: np.ndarray, sigma: np.ndarray):
-        """Penalty per cut (-dual, >= 0) and the cuts each practice appears in (penalised only)."""
+        """(cut sets, penalty per cut (-dual, >= 0), the penalised cuts of each practice, the same
+        as (pointer, cut ids) arrays over practices 0..max id)."""
         if len(cut_sets) == 0 or not np.any(sigma < 0):
             return None
         pen = np.maximum(0.0, -np.asarray(sigma, float))
@@ -782,7 +862,9 @@ class _Pricer:
         for c in np.flatnonzero(pen > 0):
             for i in cut_sets[c]:
                 of_item.setdefault(int(i), []).append(int(c))
-        return cut_sets, pen, _DefaultList(of_item)
+        size = int(np.max(cut_sets)) + 1
+        of_csr = _csr([of_item.get(i) for i in range(size)])
+        return cut_sets, pen, _DefaultList(of_item), of_csr
 
     def column_rc(self, S, h: int, pi: np.ndarray, mu: float, cuts) -> float:
         return self.F + float(self.a[list(S), h].sum()) - float(pi[list(S)].sum()) - mu + _cut_penalty(S, cuts, self.n)
@@ -884,8 +966,13 @@ class _Pricer:
     def _filter(self, ph, h, need, lo_all, hi_all):
         """Items that can belong to a column of hub h with profit > need (relaxation test);
         None when no column of hub h can reach it."""
-        cand = np.flatnonzero(np.isfinite(ph))
         lo_h, hi_h = float(lo_all[h]), float(hi_all[h])
+        if self.mode.compiled and _compiled():
+            items, count = _compiled().filter_items(ph, self.w, lo_h, hi_h, float(need))
+            if count == 0:
+                return items if lo_h <= 0 <= hi_h and need < 0 else None
+            return items
+        cand = np.flatnonzero(np.isfinite(ph))
         if len(cand) == 0:
             return cand if lo_h <= 0 <= hi_h and need < 0 else None
         w = self.w
@@ -964,7 +1051,7 @@ class _Pricer:
 def _cut_penalty(S, cuts, n: int) -> float:
     if cuts is None:
         return 0.0
-    R, pen, _ = cuts
+    R, pen = cuts[0], cuts[1]
     inside = np.zeros(n, bool)
     inside[list(S)] = True
     return float(pen[inside[R].sum(axis=1) >= 2].sum())

@@ -38,6 +38,15 @@ def check_with_verify(seed, n, sc, res):
     assert out.ok, out.problems
 
 
+def compiled_search(want: bool) -> bool:
+    """Whether a test's pricer runs the compiled kernels (skipped when numba is missing)."""
+    from optimise.colgen import _compiled
+
+    if want and _compiled() is None:
+        pytest.skip("numba not installed")
+    return want
+
+
 def every_column(p: FederationProblem, allowed, forced):
     """(members, hub) of every column obeying the population window and the rules."""
     n = p.n
@@ -54,9 +63,10 @@ def every_column(p: FederationProblem, allowed, forced):
                     yield S, h
 
 
+@pytest.mark.parametrize("compiled", [False, True])
 @pytest.mark.parametrize("rules", ["none", "branching"])
 @pytest.mark.parametrize("seed", range(6))
-def test_pricing_finds_the_exact_minimum_reduced_cost(seed, rules):
+def test_pricing_finds_the_exact_minimum_reduced_cost(seed, rules, compiled):
     p = instance(seed, 7)
     rng = np.random.default_rng(100 + seed)
     pi = rng.normal(40000, 30000, p.n)
@@ -68,6 +78,7 @@ def test_pricing_finds_the_exact_minimum_reduced_cost(seed, rules):
     best = min((p.hub_cost + p.assign_cost[list(S), h].sum() - pi[list(S)].sum() - mu
                 for S, h in every_column(p, allowed, forced)), default=np.inf)
     pricer = _Pricer(p, p.assign_cost, p.hub_cost)
+    pricer.mode.compiled = compiled_search(compiled)
     out = pricer.price(pi, mu, 1e-9, np.inf, allowed=allowed, forced=forced)
     assert out.rc_min == pytest.approx(min(0.0, best), abs=1e-6)
     for S, h, rc in out.columns:
@@ -75,14 +86,16 @@ def test_pricing_finds_the_exact_minimum_reduced_cost(seed, rules):
         assert rc == pytest.approx(p.hub_cost + p.assign_cost[list(S), h].sum() - pi[list(S)].sum() - mu)
 
 
+@pytest.mark.parametrize("compiled", [False, True])
 @pytest.mark.parametrize("seed", range(6))
-def test_pricing_with_subset_row_penalties_is_exact(seed):
+def test_pricing_with_subset_row_penalties_is_exact(seed, compiled):
     p = instance(seed, 7)
     rng = np.random.default_rng(300 + seed)
     pi, mu = rng.normal(40000, 30000, p.n), float(rng.normal(0, 10000))
     cut_sets = np.array([(0, 1, 2), (1, 3, 5), (2, 4, 6), (0, 5, 6)])
     sigma = -rng.uniform(0, 30000, len(cut_sets))
     pricer = _Pricer(p, p.assign_cost, p.hub_cost)
+    pricer.mode.compiled = compiled_search(compiled)
     cuts = _Pricer.cut_data(cut_sets, sigma)
 
     def rc(S, h):
