@@ -64,6 +64,7 @@ class HighsLP:
 
     name = "highs"
     COMPACT_MIN = 3000
+    DUAL_AFTER_CUT_OFF = True      # see ``solve``
 
     def __init__(self):
         import highspy
@@ -86,6 +87,11 @@ class HighsLP:
         self._pos: list[int] = []
         self._ids: list[int] = []          # HiGHS index -> column id
         self._off_in = 0                   # columns in HiGHS with upper bound 0
+        # column values (by id) at the last solve, row bounds as set, and whether a change since
+        # has cut off that solution: the next solve then runs the dual simplex (see ``solve``)
+        self._last = np.zeros(0)
+        self._row_bounds: dict[int, tuple[float, float]] = {}
+        self._cut_off = False
 
     @property
     def n_cols(self) -> int:
@@ -101,6 +107,7 @@ class HighsLP:
 
     def add_row(self, lo: float, hi: float, cols: Sequence[int] = ()) -> int:
         row = self.n_rows
+        self._row_bounds[row] = (lo, hi)
         inside = []
         for j in cols:
             self._rows[j].append(row)
@@ -150,6 +157,10 @@ class HighsLP:
 
     def set_upper(self, cols: Sequence[int], upper: float) -> None:
         upper = float(upper)
+        if upper == 0.0 and not self._cut_off and len(self._last):
+            ids = np.asarray(cols, dtype=np.int64)
+            ids = ids[ids < len(self._last)]
+            self._cut_off = bool((self._last[ids] > 1e-9).any())
         inside, back = [], []
         for j in cols:
             j = int(j)
@@ -176,6 +187,10 @@ class HighsLP:
             self.h.changeColsCost(len(inside), np.asarray(inside, dtype=np.int32), np.asarray(values))
 
     def set_row_bounds(self, row: int, lo: float, hi: float) -> None:
+        if self._row_bounds.get(int(row)) == (lo, hi):
+            return
+        self._row_bounds[int(row)] = (lo, hi)
+        self._cut_off = True
         self.h.changeRowBounds(int(row), self._b(lo), self._b(hi))
 
     def _compact(self) -> None:
@@ -201,9 +216,26 @@ class HighsLP:
         self._off_in -= len(drop)
 
     def solve(self):
-        """(ok, objective, row duals, column values by id)."""
+        """(ok, objective, row duals, column values by id).
+
+        Primal simplex, except right after a change that cut off the last solution (a column it
+        used switched off, a row bound moved: a branch-and-price node's rules): the old basis
+        then stays dual feasible, and the dual simplex restores the primal side in far fewer
+        iterations. On a 300-point CPMP the first solve of a node took 128 ms and 1,422
+        iterations with the primal, 23.5 ms and 241 with the dual; the many re-solves after new
+        columns (primal feasible) stay with the primal (see ``__init__``). Not after a new cut:
+        the root's vertex then differed, and on Devon the root's rounding and dive found a
+        £0.28M dearer plan, the region passes took 15 s to repair it, and the 60 s proof was lost."""
         self._compact()
-        self.h.run()
+        dual = self._cut_off and self.DUAL_AFTER_CUT_OFF
+        if dual:
+            self.h.setOptionValue("simplex_strategy", 1)
+        try:
+            self.h.run()
+        finally:
+            if dual:
+                self.h.setOptionValue("simplex_strategy", 4)
+        self._cut_off = False
         size = self.n_rows + len(self._ids)
         charge("lp_highs", self.h.getInfo().simplex_iteration_count * size)
         if self.h.getModelStatus() != self._hs.HighsModelStatus.kOptimal:
@@ -218,6 +250,7 @@ class HighsLP:
         values = np.zeros(self.n_cols)
         if self._ids:
             values[np.asarray(self._ids, dtype=np.int64)] = np.asarray(sol.col_value, float)
+        self._last = values
         return (True, float(self.h.getInfo().objective_function_value),
                 np.asarray(sol.row_dual, float), values)
 

@@ -189,3 +189,37 @@ def test_a_basic_column_switched_off_stays_in_highs_until_it_leaves_the_basis(mo
     assert m.lp._pos[m.vars[0]] >= 0             # still there: deleting it would void the basis
     ok, z, _, _, x = m.solve()
     assert ok and z == pytest.approx(10.0 + 1.0) and x[0] == 0.0
+
+
+def test_highs_re_solves_with_the_dual_simplex_only_after_its_solution_is_cut_off(monkeypatch):
+    """Switching off a column the last solution used, or moving a row bound, makes the next solve
+    run the dual simplex (then back to the primal); switching off an unused column, setting a row
+    to the bounds it has, or adding columns does not. The optimum is the same either way."""
+    m = small_master("highs")
+    lp = m.lp
+    used = []
+    real_run = lp.h.run
+
+    def run():
+        used.append(lp.h.getOptionValue("simplex_strategy")[1])
+        return real_run()
+
+    monkeypatch.setattr(lp.h, "run", run)
+    assert m.solve()[0]
+    lp.set_upper([m.vars[5]], 0.0)           # singleton {0}: unused at the optimum
+    m.set_count(1, 3)                        # the bounds it already has
+    m.add((1, 3), 1, 9.0)
+    ok, z, *_ = m.solve()
+    assert ok and z == pytest.approx(7.0)
+    lp.set_upper([m.vars[0]], 0.0)           # pair {0,1}: at 1/2 in the optimum
+    ok, z, *_ = m.solve()
+    assert ok and z == pytest.approx(4.0 + 5.0 + 1.0)
+    m.set_count(3, 3)
+    ok, z, *_ = m.solve()
+    assert ok and z == pytest.approx(4.0 + 5.0 + 1.0)
+    assert used == [4, 4, 1, 1]
+    assert lp.h.getOptionValue("simplex_strategy")[1] == 4
+    fresh = small_master("highs")
+    fresh.lp.set_upper([fresh.vars[0]], 0.0)
+    fresh.set_count(3, 3)
+    assert fresh.solve()[1] == pytest.approx(z)
