@@ -183,18 +183,6 @@ def _search(mode, p, w, ratio, cumW, cumP, m_curve, npos, lo, hi, tol, floor, no
     return status, out_p[:nout].copy(), flat[:out_off[nout]].copy(), out_off[:nout + 1].copy(), nodes
 
 
-def csr(lists, m: int) -> tuple[np.ndarray, np.ndarray]:
-    """(pointer, indices) of per-item lists (None or a list of ints)."""
-    ptr = np.zeros(m + 1, np.int64)
-    for k in range(m):
-        ptr[k + 1] = ptr[k] + (len(lists[k]) if lists[k] else 0)
-    idx = np.empty(int(ptr[-1]), np.int64)
-    for k in range(m):
-        if lists[k]:
-            idx[ptr[k]:ptr[k + 1]] = lists[k]
-    return ptr, idx
-
-
 @njit(cache=True, nogil=True)
 def relaxation_segments(BT, w, beta, LO, HI):
     """The relaxation bound of every hub (row h of BT: base profits of the items, -inf for
@@ -257,6 +245,14 @@ def relaxation_segments(BT, w, beta, LO, HI):
 
 
 @njit(cache=True, nogil=True)
+def _ratio(p, w):
+    """Profit per unit weight; +inf / -inf for a weightless item of positive / other profit."""
+    if w > 0:
+        return p / w
+    return np.inf if p > 0 else -np.inf
+
+
+@njit(cache=True, nogil=True)
 def filter_items(ph, w, lo_h, hi_h, need):
     """``colgen._Pricer._filter`` for one hub: (the practices i whose relaxation bound with i
     forced in, p_i + relaxation over all candidates in the window shifted by w_i, exceeds
@@ -278,15 +274,8 @@ def filter_items(ph, w, lo_h, hi_h, need):
     useful = np.empty(k, np.bool_)
     for t in range(k):
         i = cand[t]
-        p = ph[i]
-        if w[i] > 0:
-            r = p / w[i]
-        elif p > 0:
-            r = np.inf
-        else:
-            r = -np.inf
-        key[t] = -r
-        useful[t] = not (w[i] == 0 and p <= 0)
+        key[t] = -_ratio(ph[i], w[i])
+        useful[t] = not (w[i] == 0 and ph[i] <= 0)
     order = np.argsort(key, kind="mergesort")
     cw = np.empty(k + 1)
     cp = np.empty(k + 1)
@@ -339,12 +328,7 @@ def prepare(p, w, owner, cut_ptr, cut_ids):
     m_curve = m
     npos = 0
     for k in range(m):
-        if w[k] > 0:
-            r = p[k] / w[k]
-        elif p[k] > 0:
-            r = np.inf
-        else:
-            r = -np.inf
+        r = _ratio(p[k], w[k])
         ratio[k] = r
         key[k] = -r
         if w[k] == 0 and p[k] <= 0:

@@ -185,8 +185,9 @@ class _Knapsack:
                  mode: "_SearchMode | None" = None):
         """``cuts`` = (cut ids per item, penalty per cut, count per cut already in the column):
         a column pays a cut's penalty once it holds two of the cut's three practices (subset-row
-        cuts). The cut ids per item are a list of lists, or (pointer, ids) arrays in item order
-        (what the pricer builds). Penalties only lower a subset's profit, so the relaxation
+        cuts). The cut ids per item are a list of lists, or (owner per item, pointer, ids) arrays:
+        item k's cut ids are ids[ptr[o]:ptr[o + 1]], o = owner[k] (the pricer passes each item's
+        practice and the per-practice lists). Penalties only lower a subset's profit, so the relaxation
         without them stays an upper bound and the search stays exact. ``conflicts[k]`` lists the
         items (input positions) that may not be taken together with item k (apart pairs); the
         relaxation ignores them too.
@@ -196,17 +197,14 @@ class _Knapsack:
         times the compiled search itself."""
         p = np.asarray(p, np.float64)
         w = np.asarray(w, np.int64)
-        # cuts as (owner per item, pointer, ids): item k's cut ids are ids[ptr[o]:ptr[o + 1]],
-        # o = owner[k] (the pricer passes each item's practice and the per-practice lists)
         if cuts is None:
             owner, cut_ptr, cut_ids = np.zeros(len(p), np.int64), np.zeros(1, np.int64), np.zeros(0, np.int64)
         else:
             item_cuts, pen, base = cuts
-            if isinstance(item_cuts, tuple) and len(item_cuts) == 3:
+            if isinstance(item_cuts, tuple):
                 owner, cut_ptr, cut_ids = item_cuts
             else:
-                cut_ptr, cut_ids = item_cuts if isinstance(item_cuts, tuple) else _csr(item_cuts)
-                owner = np.arange(len(p), dtype=np.int64)
+                owner, (cut_ptr, cut_ids) = np.arange(len(p), dtype=np.int64), _csr(item_cuts)
         jit = _compiled() if compiled else None
         if jit is not None:
             order, rs, cumW, cumP, m_curve, npos, sptr, sids = jit.prepare(p, w, np.asarray(owner, np.int64),
@@ -304,7 +302,7 @@ class _Knapsack:
             cut_ptr, cut_idx = np.zeros(m + 1, np.int64), np.zeros(0, np.int64)
             pen, cnt0 = np.zeros(0), np.zeros(0, np.int64)
         if self.conf is not None:
-            conf_ptr, conf_idx = _jit.csr(self.conf, m)
+            conf_ptr, conf_idx = _csr(self.conf)
         else:
             conf_ptr, conf_idx = np.zeros(m + 1, np.int64), np.zeros(0, np.int64)
         status, prof, flat, off, nodes = _jit._search(
@@ -585,13 +583,6 @@ class _Singles:
         return ((int(i),) for i in self.ids)
 
 
-class _DefaultList(dict):
-    """practice -> cut ids, empty for practices in no cut."""
-
-    def __missing__(self, key):
-        return []
-
-
 @dataclass
 class _PricingOutcome:
     rc_min: float                       # exact min reduced cost over all columns, capped at 0
@@ -763,14 +754,15 @@ class _Pricer:
                 conflicts = None
         kcuts = None
         if cuts is not None:
-            R, pen, of_item, (of_ptr, of_ids) = cuts
+            R, pen, (of_ptr, of_ids) = cuts
             counts = (R == base[0]).sum(axis=1) if len(base) == 1 else np.isin(R, base).sum(axis=1)
             need_h += float(pen[counts >= 2].sum())
             if isinstance(item_members, _Singles):
                 # each item one practice: the knapsack reads its cuts from the practice's list
                 item_cuts = (item_members.ids, of_ptr, of_ids)
             else:
-                item_cuts = [[c for m in ms for c in of_item[m]] for ms in item_members]
+                item_cuts = [[int(c) for m in ms if m < len(of_ptr) - 1 for c in of_ids[of_ptr[m]:of_ptr[m + 1]]]
+                             for ms in item_members]
             kcuts = (item_cuts, pen, counts)
         return (np.asarray(p_items, float), np.asarray(w_items, np.int64), item_members, base,
                 int(lo_h), int(hi_h), float(need_h), kcuts, conflicts)
@@ -856,18 +848,19 @@ class _Pricer:
 
     @staticmethod
     def cut_data(cut_sets: np.ndarray, sigma: np.ndarray):
-        """(cut sets, penalty per cut (-dual, >= 0), the penalised cuts of each practice, the same
-        as (pointer, cut ids) arrays over practices 0..max id)."""
+        """(cut sets, penalty per cut (-dual, >= 0), the penalised cuts of each practice as
+        (pointer, cut ids) over practices 0..max id: practice i's are ids[ptr[i]:ptr[i + 1]])."""
         if len(cut_sets) == 0 or not np.any(sigma < 0):
             return None
         pen = np.maximum(0.0, -np.asarray(sigma, float))
-        of_item: dict[int, list[int]] = {}
-        for c in np.flatnonzero(pen > 0):
-            for i in cut_sets[c]:
-                of_item.setdefault(int(i), []).append(int(c))
-        size = int(np.max(cut_sets)) + 1
-        of_csr = _csr([of_item.get(i) for i in range(size)])
-        return cut_sets, pen, _DefaultList(of_item), of_csr
+        cut_sets = np.asarray(cut_sets, np.int64)
+        live = np.flatnonzero(pen > 0)
+        practice = cut_sets[live].ravel()
+        cut = np.repeat(live, cut_sets.shape[1])
+        order = np.argsort(practice, kind="stable")          # each practice's cuts in cut order
+        ptr = np.zeros(int(cut_sets.max()) + 2, np.int64)
+        np.cumsum(np.bincount(practice, minlength=len(ptr) - 1), out=ptr[1:])
+        return cut_sets, pen, (ptr, cut[order])
 
     def column_rc(self, S, h: int, pi: np.ndarray, mu: float, cuts) -> float:
         return self.F + float(self.a[list(S), h].sum()) - float(pi[list(S)].sum()) - mu + _cut_penalty(S, cuts, self.n)
