@@ -1609,7 +1609,8 @@ class _Solver:
             tree.run(self.lb)
             st = tree.stats
             self.notes.append(f"branch and price: {st.nodes} nodes, {st.closed_by_enumeration} closed by "
-                              f"enumeration, {st.fixed_pairs} practice-hub pairs fixed by reduced cost")
+                              f"enumeration, {st.fixed_pairs} practice-hub pairs fixed by reduced cost, "
+                              f"{st.strong} branches chosen by strong branching")
             self.log(self.notes[-1])
         return self._finish()
 

@@ -92,6 +92,7 @@ class HighsLP:
         self._last = np.zeros(0)
         self._row_bounds: dict[int, tuple[float, float]] = {}
         self._cut_off = False
+        self._held = None                  # (basis, columns in HiGHS then) kept by ``hold``
 
     @property
     def n_cols(self) -> int:
@@ -193,8 +194,50 @@ class HighsLP:
         self._cut_off = True
         self.h.changeRowBounds(int(row), self._b(lo), self._b(hi))
 
+    def hold(self) -> None:
+        """Keep the current basis for ``probe`` (columns stay in HiGHS until ``release``)."""
+        self._held = (self.h.getBasis(), len(self._ids))
+
+    def release(self) -> None:
+        """Back to the held basis; later solves compact again."""
+        self._restore_held()
+        self._held = None
+
+    def _restore_held(self) -> None:
+        basis, k = self._held
+        if not basis.valid:
+            return
+        if len(self._ids) > k:
+            # columns switched back on since were appended: nonbasic at their lower bound 0
+            basis.col_status = list(basis.col_status) + [self._hs.HighsBasisStatus.kLower] * (len(self._ids) - k)
+        self.h.setBasis(basis)
+
+    def probe(self, iterations: int) -> float:
+        """A lower bound on the LP value under the present column bounds: dual simplex from the
+        held basis (a node's optimal basis stays dual feasible when columns are only switched
+        off), stopped after ``iterations``. The dual objective never falls as the dual simplex
+        runs, so its value where it stops is at most the LP optimum (inf when infeasible)."""
+        self._restore_held()
+        for key, value in (("simplex_strategy", 1), ("simplex_iteration_limit", int(iterations))):
+            self.h.setOptionValue(key, value)
+        try:
+            self.h.run()
+        finally:
+            self.h.setOptionValue("simplex_strategy", 4)
+            self.h.setOptionValue("simplex_iteration_limit", 2**31 - 1)
+        status = self.h.getModelStatus()
+        self._cut_off = True
+        charge("lp_highs", self.h.getInfo().simplex_iteration_count * (self.n_rows + len(self._ids)))
+        if status == self._hs.HighsModelStatus.kInfeasible:
+            return INF
+        if status in (self._hs.HighsModelStatus.kOptimal, self._hs.HighsModelStatus.kIterationLimit):
+            return float(self.h.getInfo().objective_function_value)
+        return -INF
+
     def _compact(self) -> None:
         """Take switched-off nonbasic columns out of HiGHS (see the class docstring)."""
+        if self._held is not None:
+            return
         if self._off_in < max(self.COMPACT_MIN, len(self._ids) // 2):
             return
         basis = self.h.getBasis()

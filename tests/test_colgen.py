@@ -289,6 +289,32 @@ def test_the_tree_alone_proves_the_optimum(monkeypatch):
     assert branched >= 1
 
 
+@pytest.mark.parametrize("iterations", [0, 100])
+def test_strong_branching_ranks_on_the_columns_priced_and_leaves_the_node_as_it_was(monkeypatch, iterations):
+    """Enumeration off, so the tree must branch: every strong-branching call picks one of its
+    candidates, leaves the node's columns switched on and off exactly as before (the HiGHS
+    basis back too, with probes), and the runs still prove the brute-force optimum."""
+    from optimise import branch_price
+
+    monkeypatch.setattr(branch_price.BranchAndPrice, "ENUM_LIMIT", 0)
+    monkeypatch.setattr(branch_price.BranchAndPrice, "STRONG_ITERATIONS", iterations)
+    calls = []
+    real = branch_price.BranchAndPrice._strong
+
+    def strong(self, node, cands, z):
+        before = self.master.off.copy()
+        held = getattr(self.master.lp, "_held", None)
+        pick = real(self, node, cands, z)
+        calls.append((pick in cands, np.array_equal(before, self.master.off),
+                      getattr(self.master.lp, "_held", None) is held))
+        return pick
+
+    monkeypatch.setattr(branch_price.BranchAndPrice, "_strong", strong)
+    for _ in proven_tight_instances():
+        pass
+    assert calls and all(all(c) for c in calls)
+
+
 def test_the_dive_after_the_root_offers_only_valid_plans_and_keeps_the_proof(monkeypatch):
     """The column-fixing dive with construction, rounding, enumeration and the hub and column IPs
     switched off: whatever it offers is a feasible plan no dearer than the incumbent it started

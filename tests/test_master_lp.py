@@ -223,3 +223,56 @@ def test_highs_re_solves_with_the_dual_simplex_only_after_its_solution_is_cut_of
     fresh.lp.set_upper([fresh.vars[0]], 0.0)
     fresh.set_count(3, 3)
     assert fresh.solve()[1] == pytest.approx(z)
+
+
+def random_partition_lp(rng: np.random.Generator, n: int = 40, m: int = 400) -> tuple[master_lp.HighsLP, int]:
+    """A set-partitioning LP over random member sets (cost rising with size) with an expensive
+    singleton per row, so it stays feasible whatever columns are switched off."""
+    lp = master_lp.HighsLP()
+    for _ in range(n):
+        lp.add_row(1.0, 1.0)
+    cols = [sorted(rng.choice(n, int(rng.integers(2, 7)), replace=False).tolist()) for _ in range(m)]
+    lp.add_cols(rng.uniform(5, 20, m) + 3.0 * np.array([len(c) for c in cols]), cols)
+    lp.add_cols([1000.0] * n, [[i] for i in range(n)])
+    return lp, m
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_probe_from_the_held_basis_bounds_the_lp_from_below(seed):
+    """After ``hold``, switching off columns the optimum used and probing with an iteration limit
+    gives values that never fall as the limit grows, never exceed the re-solved LP optimum, and
+    reach it once the limit is large; ``release`` puts the held basis back, so the original
+    bounds re-solve to the original optimum with no iterations."""
+    rng = np.random.default_rng(seed)
+    lp, m = random_partition_lp(rng)
+    ok, z, _, x = lp.solve()
+    used = np.flatnonzero(x[:m] > 1e-9)
+    off = rng.choice(used, 3, replace=False)
+    lp.hold()
+    lp.set_upper(off, 0.0)
+    values = [lp.probe(k) for k in range(60)]
+    full = lp.probe(10**6)
+    lp.set_upper(off, master_lp.INF)
+    lp.release()
+    ok_back, z_back, _, _ = lp.solve()
+    assert ok_back and z_back == pytest.approx(z) and lp.h.getInfo().simplex_iteration_count == 0
+    lp.set_upper(off, 0.0)
+    ok2, z2, _, _ = lp.solve()
+    assert ok and ok2 and z2 > z + 1e-9
+    assert values[0] == pytest.approx(z)
+    assert all(b >= a - 1e-9 for a, b in zip(values, values[1:]))
+    assert max(values) <= z2 + 1e-9
+    assert full == pytest.approx(z2)
+
+
+def test_a_probe_of_an_infeasible_lp_is_infinite():
+    lp = master_lp.HighsLP()
+    lp.add_row(1.0, 1.0)
+    a = lp.add_cols([1.0, 2.0], [[0], [0]])
+    assert lp.solve()[0]
+    lp.hold()
+    lp.set_upper([a, a + 1], 0.0)
+    assert lp.probe(100) == master_lp.INF
+    lp.set_upper([a, a + 1], master_lp.INF)
+    lp.release()
+    assert lp.solve()[1] == pytest.approx(1.0)
