@@ -90,15 +90,16 @@ large ICB the tree rarely moves the bound within minutes, while region passes ke
 off the plan.
 
 Which branch: strong branching on the columns already priced (``_strong``). The candidates are
-the ``STRONG`` most fractional hubs :math:`x_{hh}` (practice-hub pairs once every hub is settled).
+the ``STRONG`` most fractional hubs :math:`x_{hh}` and the ``STRONG_PAIRS`` most fractional
+practice-hub pairs (``STRONG`` pairs once every hub is settled).
 For each, both children's rules switch columns off in the node's master, and the LP is re-solved
 without pricing by at most ``STRONG_ITERATIONS`` dual simplex iterations from the node's optimal
 basis (still dual feasible when columns are only switched off, so the dual objective where it
 stops is at most that child's restricted LP value). The candidate whose two children rise most
 (product of the rises, each capped at the incumbent) is branched on. These values only rank the
 candidates; no bound comes from them (pricing can lower a child's LP). On the joint Devon model
-the proof took 23 nodes and 27 s instead of 49 nodes and 46 s; on a 200-point CPMP 88 s instead
-of 190-210 s.
+the 60 s proof took 21 nodes and 28 s instead of 49 nodes and 46 s; a 200-point CPMP's proof 69 s
+instead of 190-210 s.
 
 Node order: best bound first, plunging into the :math:`x = 1` child after each branch (it finds
 plans early). The global bound is the least bound over open nodes, so a stop at the time limit
@@ -568,7 +569,10 @@ class BranchAndPrice:
     # took 190-210 s and 320-375 nodes choosing the most fractional hub, 119 s and 151 nodes with
     # 8 candidates, 187 s and 282 nodes with 4
     STRONG = 8
-    STRONG_PAIRS = 0           # pairs added to the hub candidates
+    # the most fractional pairs added to the hub candidates: with 100-iteration probes the same
+    # proof took 88 s (172 nodes) with none, 69 s (107) with 4, 86 s (130) with 8; a 300-point
+    # CPMP's 73, 67 and 68 s
+    STRONG_PAIRS = 4
     # dual simplex iterations per child from the node's basis (0: full re-solves, no basis kept).
     # Same 200-point CPMP: full re-solves from the last child's basis 119 s (278 ms a choice),
     # from the node's basis 93 s (198 ms), 100 iterations 88 s (129 ms, 172 nodes), 30
