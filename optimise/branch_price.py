@@ -616,7 +616,8 @@ class BranchAndPrice:
                         good = zc > -INF
                     else:
                         good, zc, _, _, _ = m.solve()
-                    gain.append(min(cap, max(1e-6 * cap, zc - z if good else cap)))
+                    # a failed re-solve tells nothing: it must not make the candidate look best
+                    gain.append(min(cap, max(1e-6 * cap, zc - z)) if good else 1e-6 * cap)
                 if gain[0] * gain[1] > best:
                     best, pick = gain[0] * gain[1], (i, h)
         finally:
