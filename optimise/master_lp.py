@@ -93,6 +93,7 @@ class HighsLP:
         self._row_bounds: dict[int, tuple[float, float]] = {}
         self._cut_off = False
         self._held = None                  # (basis, columns in HiGHS then) kept by ``hold``
+        self._no_limit = self.h.getOptionValue("simplex_iteration_limit")[1]
 
     @property
     def n_cols(self) -> int:
@@ -212,19 +213,29 @@ class HighsLP:
             basis.col_status = list(basis.col_status) + [self._hs.HighsBasisStatus.kLower] * (len(self._ids) - k)
         self.h.setBasis(basis)
 
+    def _run(self, dual: bool, iterations: int | None = None) -> None:
+        """One HiGHS run, by the dual simplex and/or with an iteration limit when asked; the
+        usual options (primal simplex, no limit) are back afterwards."""
+        changed = []
+        if dual:
+            changed.append(("simplex_strategy", 1, 4))
+        if iterations is not None:
+            changed.append(("simplex_iteration_limit", int(iterations), self._no_limit))
+        for key, value, _ in changed:
+            self.h.setOptionValue(key, value)
+        try:
+            self.h.run()
+        finally:
+            for key, _, usual in changed:
+                self.h.setOptionValue(key, usual)
+
     def probe(self, iterations: int) -> float:
         """A lower bound on the LP value under the present column bounds: dual simplex from the
         held basis (a node's optimal basis stays dual feasible when columns are only switched
         off), stopped after ``iterations``. The dual objective never falls as the dual simplex
         runs, so its value where it stops is at most the LP optimum (inf when infeasible)."""
         self._restore_held()
-        for key, value in (("simplex_strategy", 1), ("simplex_iteration_limit", int(iterations))):
-            self.h.setOptionValue(key, value)
-        try:
-            self.h.run()
-        finally:
-            self.h.setOptionValue("simplex_strategy", 4)
-            self.h.setOptionValue("simplex_iteration_limit", 2**31 - 1)
+        self._run(dual=True, iterations=iterations)
         status = self.h.getModelStatus()
         self._cut_off = True
         charge("lp_highs", self.h.getInfo().simplex_iteration_count * (self.n_rows + len(self._ids)))
@@ -270,14 +281,7 @@ class HighsLP:
         the root's vertex then differed, and on Devon the root's rounding and dive found a
         £0.28M dearer plan, the region passes took 15 s to repair it, and the 60 s proof was lost."""
         self._compact()
-        dual = self._cut_off and self.DUAL_AFTER_CUT_OFF
-        if dual:
-            self.h.setOptionValue("simplex_strategy", 1)
-        try:
-            self.h.run()
-        finally:
-            if dual:
-                self.h.setOptionValue("simplex_strategy", 4)
+        self._run(dual=self._cut_off and self.DUAL_AFTER_CUT_OFF)
         self._cut_off = False
         size = self.n_rows + len(self._ids)
         charge("lp_highs", self.h.getInfo().simplex_iteration_count * size)
