@@ -7,7 +7,7 @@ import functools
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from inputs.model import BoundsSpec, CostsSpec, MakeBuySpec, Practices, RiskSpec, Scenario
@@ -386,6 +386,60 @@ def test_cbc_proof_is_not_undone_by_a_stale_bound_in_its_log():
     assert verify(pr, res.assignment_by_code(), res.hubs_by_federation(), sc, expected_cost=res.objective).ok
 
 
+def _towns_with_a_dear_plan():
+    """The two-town instance and a feasible plan that is not optimal (right towns, worst hubs)."""
+    pr = make_practices(TOWNS_XY, TOWNS_SIZES)
+    sc = Scenario(bounds=BoundsSpec(min_population=20000, max_population=40000))
+    p = problem_from(pr, sc)
+    a, hubs = np.array([0, 0, 0, 1, 1, 1]), (2, 5)
+    return pr, sc, p, build_assignment_model(p).encode(a, hubs), p.cost(a, hubs)
+
+
+def test_a_cbc_proof_of_the_compact_model_is_rechecked_without_cuts(monkeypatch):
+    """CBC's cuts once removed the optimum of a compact model and CBC called a dearer plan optimal
+    (seed 1584 of the property test below). Its proof is re-checked by a search without cuts for
+    a cheaper plan, which here finds the optimum the lying first run hid."""
+    import optimise.engine as engine
+    from optimise.solvers.base import SolverOutput
+
+    pr, sc, p, dear, dear_cost = _towns_with_a_dear_plan()
+    honest = solve_federations(p, "cbc", time_limit_s=20, method="compact")
+    assert honest.status == Status.OPTIMAL and "no cheaper plan" in honest.message
+    real, cuts = engine.run_solver, []
+
+    def first_proof_wrong(name, model, opts, start=None):
+        cuts.append(opts.cuts)
+        if opts.cuts:
+            return SolverOutput("optimal", dear, dear_cost, dear_cost, 0.1, name, "test")
+        return real(name, model, opts, start)
+
+    monkeypatch.setattr(engine, "run_solver", first_proof_wrong)
+    res = solve_federations(p, "cbc", time_limit_s=20, method="compact")
+    assert cuts == [True, False]
+    assert "first proof was wrong" in res.message
+    assert res.status == Status.OPTIMAL and res.objective == pytest.approx(brute_force(p))
+    assert res.objective < dear_cost - 1
+    assert verify(pr, res.assignment_by_code(), res.hubs_by_federation(), sc, expected_cost=res.objective).ok
+
+
+def test_a_cbc_proof_that_cannot_be_rechecked_is_not_called_optimal(monkeypatch):
+    import optimise.engine as engine
+    from optimise.solvers.base import SolverOutput
+
+    pr, sc, p, dear, dear_cost = _towns_with_a_dear_plan()
+    opt = brute_force(p)
+
+    def unchecked(name, model, opts, start=None):
+        if opts.cuts:
+            return SolverOutput("optimal", dear, dear_cost, dear_cost, 0.1, name, "test")
+        return SolverOutput("no_solution", None, None, opt - 500.0, 0.1, name, "test", message="time limit")
+
+    monkeypatch.setattr(engine, "run_solver", unchecked)
+    res = solve_federations(p, "cbc", time_limit_s=20, method="compact")
+    assert res.status == Status.FEASIBLE and "could not be re-checked" in res.message
+    assert res.bound == pytest.approx(opt - 500.0) and res.bound <= res.objective
+
+
 def test_a_false_infeasible_from_the_solver_keeps_the_verified_plan(monkeypatch):
     """CBC 2.10.3's preprocessing can claim 'infeasible' on large models (seen on ICB QWO)."""
     import optimise.engine as engine
@@ -406,6 +460,7 @@ def test_a_false_infeasible_from_the_solver_keeps_the_verified_plan(monkeypatch)
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 10_000), st.sampled_from(["branch_price", "compact"]))
+@example(1584, "compact")   # CBC's cuts cut off this optimum: its proof must be re-checked
 def test_properties_warm_start_and_tighter_bounds(seed, method):
     """A warm start never ends worse than the start; tightening a bound never lowers the optimum
     (both solved by the engine, within the time limit, so compared through their bounds)."""

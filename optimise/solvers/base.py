@@ -47,6 +47,9 @@ class SolveOptions:
     # a pure set-partitioning model (the IPs over generated columns): CBC then runs without its
     # cut generators, 3-7x faster on those IPs (measured on the joint Devon model's node IPs)
     set_partitioning: bool = False
+    # False: CBC runs without its cut generators (its proof of a compact model is re-checked that
+    # way by ``engine``, because its cuts have cut off the optimum there)
+    cuts: bool = True
     # only plans costing at most this count, "infeasible" then meaning "none does". Only CBC reads
     # it (its own ``cutoff`` option); ``colgen._partition_ip`` gives the OR-Tools MIP solvers a row
     # on the objective instead

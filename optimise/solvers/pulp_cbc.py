@@ -78,7 +78,7 @@ def _solve_cbc(model: LinearModel, opts: SolveOptions, start: np.ndarray | None)
         msg=False, timeLimit=max(1, int(opts.time_limit_s - (time.perf_counter() - t0))), gapRel=opts.gap,
         threads=opts.threads, maxNodes=opts.node_limit(),
         options=[f"randomSeed {opts.seed + 1}", f"randomCbcSeed {opts.seed + 1}"]
-        + (["cuts off"] if opts.set_partitioning else [])
+        + (["cuts off"] if opts.set_partitioning or not opts.cuts else [])
         + ([f"cutoff {float(opts.cutoff)!r}"] if opts.cutoff is not None else []),
     )
     try:
