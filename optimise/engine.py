@@ -13,7 +13,7 @@ from .heuristics import construct, improve
 from .problem import FederationProblem
 from .result import Result, Status, relative_gap
 from .solvers import SOLVERS, SolveOptions, run_solver
-from .solvers.base import scratch_in
+from .solvers.base import SolverOutput, scratch_in
 
 # Relative gap under which a solver's "optimal" is accepted as proven (float noise, CP-SAT pence).
 PROOF_TOLERANCE = 1e-6
@@ -180,7 +180,7 @@ def _solve(problem, solver, clock: Clock, gap, seed, threads, warm_start, log_pa
                   repeatable=proven or clock.deterministic)
 
 
-def _recheck_cbc_proof(model, out, clock: Clock, gap, seed, threads, log_path) -> tuple:
+def _recheck_cbc_proof(model, out, clock: Clock, gap, seed, threads, log_path) -> tuple[SolverOutput, str]:
     """CBC's proof on the compact model, checked by a second CBC search, without its cut
     generators, for any plan cheaper than the proven one by more than the allowed gap.
 
@@ -207,7 +207,7 @@ def _recheck_cbc_proof(model, out, clock: Clock, gap, seed, threads, log_path) -
     if check.x is not None:
         check.log = log
         return check, (f"CBC's first proof was wrong (its cuts removed cheaper plans); the search without "
-                       f"cuts found a plan £{z - float(check.objective):,.2f} cheaper")
+                       f"cuts found a plan cheaper by {z - float(check.objective):,.2f}")
     out.state, out.log = "feasible", log
     out.bound = min(check.bound, cutoff) if check.bound is not None and np.isfinite(check.bound) else None
     return out, (f"CBC's proof could not be re-checked without cuts ({check.state}: {check.message}); "
