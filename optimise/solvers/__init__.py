@@ -17,6 +17,10 @@ def run_solver(name: str, model: LinearModel, opts: SolveOptions,
     if name == "cpsat":
         from .cpsat import solve_cpsat
         return solve_cpsat(model, opts, start)
+    if name == "highs":
+        from .highs import available, solve_highspy
+        if available():
+            return solve_highspy(model, opts, start)
     if name in ("highs", "scip"):
         from .ortools_mip import solve_pywraplp
         return solve_pywraplp(model, opts, name, start)

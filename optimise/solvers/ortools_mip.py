@@ -1,5 +1,6 @@
-"""HiGHS and SCIP (and CBC) through OR-Tools' pywraplp. HiGHS comes bundled with OR-Tools, which
-avoids loading highspy >= 1.13 in the same process (their HiGHS symbols clash)."""
+"""SCIP (and CBC) through OR-Tools' pywraplp, and HiGHS when highspy is not installed (``highs``
+is preferred: faster, with warm starts and node limits). OR-Tools' bundled HiGHS needs no highspy,
+whose releases from 1.13 on cannot share a process with OR-Tools 9.15 (their HiGHS symbols clash)."""
 from __future__ import annotations
 
 import time
