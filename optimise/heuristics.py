@@ -319,8 +319,9 @@ ASSIGN_MIN_HUBS = 8
 # The assignment MIP is a generalised assignment problem, and on tightly capacitated ones CBC is
 # far behind HiGHS: on a 300-point CPMP with 25 hubs CBC ended its 19 s at £36,141, above the
 # local-search start, where HiGHS proved £33,910 optimal in 9 s. So under CBC this one MIP goes to
-# HiGHS (highspy's build when installed, OR-Tools' otherwise: ``solvers.run_solver``), except in a work-limited run (OR-Tools' HiGHS takes no
-# node limit, so it could not stop at the same place every time) and with a size cost: the MIP then
+# HiGHS (highspy's build when installed, OR-Tools' otherwise: ``solvers.run_solver``), except in a
+# work-limited run (HiGHS takes no work limit, so it could not stop at the same place every time;
+# ``solvers.highs``) and with a size cost: the MIP then
 # carries the cost segments, and within its 2 s HiGHS, which gets no start (OR-Tools' HiGHS crashes
 # on a hint), ended above CBC's warm-started answer on the joint D7T5G model (£162.23M vs £162.05M).
 ASSIGN_SOLVER = {"cbc": "highs"}

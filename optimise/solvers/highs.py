@@ -58,8 +58,6 @@ def solve_highspy(model: LinearModel, opts: SolveOptions, start: np.ndarray | No
     t0 = time.perf_counter()
     h = highspy.Highs()
     version = f"HiGHS {h.version()} (highspy)"
-    settings = {"output_flag": True, "log_to_console": True, "threads": int(opts.threads),
-                "random_seed": int(opts.seed), "mip_rel_gap": max(float(opts.gap), 0.0)}
     if opts.work_limit is not None:
         # nodes per work unit are calibrated on CBC; HiGHS's are far slower on the joint model
         # (the 150 nodes of a 1.5-unit limit took 46 s on 40 practices), so a node limit would not
@@ -67,6 +65,8 @@ def solve_highspy(model: LinearModel, opts: SolveOptions, start: np.ndarray | No
         return SolverOutput("error", None, None, None, 0.0, "highs", version,
                             message="HiGHS takes no work limit (its nodes are not calibrated); "
                                     "use cbc, cpsat or scip, or a time limit")
+    settings = {"output_flag": True, "log_to_console": True, "threads": int(opts.threads),
+                "random_seed": int(opts.seed), "mip_rel_gap": max(float(opts.gap), 0.0)}
     h.setOptionValue("output_flag", False)      # no banner on the terminal before the capture
     h.passModel(_highs_lp(highspy, model))
     start = check_start(model, start)
@@ -103,14 +103,14 @@ def solve_highspy(model: LinearModel, opts: SolveOptions, start: np.ndarray | No
     if status == S.kOptimal and x is not None:
         state = "optimal"
     elif status == S.kInfeasible:
-        state, bound = "infeasible", None
+        state = "infeasible"
     elif x is not None:
         state = "feasible"
     elif status in (S.kTimeLimit, S.kSolutionLimit, S.kIterationLimit, S.kInterrupt):
         state = "no_solution"
     else:
         state = "error"
-    if x is None:
-        bound = bound if state == "no_solution" else None
+    if x is None and state != "no_solution":
+        bound = None
     return SolverOutput(state, x, model.objective_value(x) if x is not None else None, bound,
                         runtime, "highs", version, log=log, message=f"HiGHS model status {h.modelStatusToString(status)}")

@@ -1,5 +1,5 @@
 """SCIP (and CBC) through OR-Tools' pywraplp, and HiGHS when highspy is not installed (``highs``
-is preferred: faster, with warm starts and node limits). OR-Tools' bundled HiGHS needs no highspy,
+is preferred: faster, with warm starts and a plan at the time limit). OR-Tools' bundled HiGHS needs no highspy,
 whose releases from 1.13 on cannot share a process with OR-Tools 9.15 (their HiGHS symbols clash)."""
 from __future__ import annotations
 
