@@ -396,12 +396,14 @@ class BranchAndPrice:
             artificial = m.artificial_mass()     # read now: adding columns invalidates the solution
             cut_sets = np.asarray(m.cut_sets, dtype=np.int64).reshape(-1, 3)
             cuts_lp = _Pricer.cut_data(cut_sets, sig_lp)
-            if cuts_lp is not None and self.quick_smoothed and centre is not None and node.depth > 0:
+            if cuts_lp is not None and self.quick_smoothed and centre is not None:
                 # Wentges smoothing for the short searches too. Without it, 402-point CPMP nodes
                 # took 100-150 rounds of ~230 new columns each (the master grew to 30,000 columns,
                 # each re-solve to 0.4-0.6 s); with it sjc402_01 ran 40 nodes in 170 s instead of
                 # 19 and ended at 0.93 % instead of 1.63 %. Not with a size cost: the joint Devon
-                # model then lost its proof within 60 s (benchmarks/RESULTS.md)
+                # model then lost its proof within 60 s (benchmarks/RESULTS.md). At the root's cut
+                # rounds too: with the root LP covered first (fewer spare columns) the first cut
+                # round of u_sjc402_02 priced for 40 s at the LP duals, 1.6 s smoothed
                 pi_q, mu_q, sig_q = _smoothed(alpha, centre, pi_lp, mu_lp, sig_lp)
                 quick = self.pricer.price(pi_q, mu_q, self.tol, s.clock, keep=3, allowed=ok, forced=forced,
                                           enough=s.enough, cuts=_Pricer.cut_data(cut_sets, sig_q), heuristic=True)
@@ -682,6 +684,13 @@ class BranchAndPrice:
         found = separate_subset_rows(m.members, x, self.p.n, set(m.cut_sets), self.CUTS_PER_ROUND)
         if not found:
             return False
+        if self.s.plan is not None:
+            # the incumbent's columns meet every cut, so the LP with cuts stays feasible on real
+            # columns. Without them the first cut round of u_sjc402_02 (root covered first: fewer
+            # spare columns) left only the big-M artificials, LP £107,168 against £35,988, and
+            # re-priced for 44 s
+            for S, h, c in _plan_columns(self.p, self.s.plan):
+                m.add(S, h, c)
         for R in found:
             m.add_cut(R)
         self.cut_rounds += 1

@@ -593,3 +593,108 @@ def test_a_root_that_cannot_converge_hands_its_time_to_plans(monkeypatch):
     assert res.status is Status.FEASIBLE and p.is_feasible(res.assignment, res.hubs)
     assert 17288.99 - 0.01 <= res.objective <= seen[0] + 1e-6
     assert res.bound <= 17288.99 + 1e-6 and "regions re-solved" in res.log
+
+
+def small_cpmp(seed: int, n: int, p_med: int, fill: float) -> FederationProblem:
+    """A random capacitated p-median instance whose demand fills ``fill`` of the p capacities."""
+    from optimise.cpmp import cpmp_problem
+
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0, 100, (n, 2))
+    demand = rng.integers(1, 20, n)
+    cap = max(int(demand.max()), int(np.ceil(demand.sum() / (p_med * fill))))
+    d = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1))
+    return cpmp_problem(np.arange(1, n + 1), demand, np.full(n, cap), d, p_med)
+
+
+def test_covering_first_only_where_dropping_a_member_is_free():
+    """Covering rows leave the root LP's optimum alone only when every column minus a member is
+    still a column and no dearer: a floor, a size cost, contiguity, must-link pairs or a negative
+    access cost each rule it out."""
+    from dataclasses import replace
+
+    from optimise.colgen import covering_suffices
+
+    p = small_cpmp(0, 8, 2, 0.8)
+    assert covering_suffices(p)
+    assert not covering_suffices(replace(p, min_population=5))
+    assert not covering_suffices(replace(p, together=((0, 1),)))
+    assert not covering_suffices(replace(p, adjacency=tuple((i, i + 1) for i in range(7))))
+    cost = p.assign_cost.copy()
+    cost[0, 1] = -1.0
+    assert not covering_suffices(replace(p, assign_cost=cost))
+    assert covering_suffices(replace(p, apart=((0, 1),)))        # cannot-link: a subset keeps it
+    # the federation problems of the default scenario have a floor: they always partition
+    assert not covering_suffices(instance(0, 8))
+
+
+def test_covering_first_gives_the_partitioning_root_bound(monkeypatch):
+    """The root with covering rows first (then = 1) ends on the same LP bound as the root that
+    partitions from the start: only the duals on the way differ. The tree is switched off, so
+    the bound is the root's (a root proven while it still covers has the optimum as its bound)."""
+    from optimise import branch_price, colgen
+
+    monkeypatch.setattr(branch_price.BranchAndPrice, "run", lambda self, root_bound: None)
+    switched = 0
+    for seed in range(10):
+        rng = np.random.default_rng(seed)
+        p = small_cpmp(seed, int(rng.integers(25, 41)), int(rng.integers(3, 7)), float(rng.uniform(0.85, 0.97)))
+        bounds = {}
+        for cover in (True, False):
+            monkeypatch.setattr(colgen._Solver, "COVER_FIRST", cover)
+            res = solve_federations_cg(p, time_limit_s=60)
+            if cover:
+                switched += "covering LP converged" in res.log
+                assert "covering LP converged" in res.log or res.status is Status.OPTIMAL
+            else:
+                assert "covering LP converged" not in res.log
+            assert p.is_feasible(res.assignment, res.hubs)
+            bounds[cover] = res.bound
+        assert bounds[True] == pytest.approx(bounds[False], rel=1e-6)
+    assert switched >= 3
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), n=st.integers(4, 8), fill=st.floats(0.6, 0.98))
+def test_branch_and_price_proves_the_brute_force_cpmp_optimum(seed, n, fill):
+    """Capacitated p-median instances (the root covers first): the proven optimum is the brute
+    force's, and the plan meets every capacity; an instance no packing fits is called infeasible."""
+    p = small_cpmp(seed, n, max(2, n // 3), fill)
+    opt = brute_force(p)
+    if not np.isfinite(opt):
+        # no packing fits the capacities: said so, never a plan
+        try:
+            res = solve_federations_cg(p, time_limit_s=60)
+        except ProblemInfeasible:
+            return
+        assert res.status is Status.INFEASIBLE and not res.has_plan
+        return
+    res = solve_federations_cg(p, time_limit_s=60)
+    assert res.status is Status.OPTIMAL
+    assert res.objective == pytest.approx(opt, rel=1e-9)
+    assert res.bound <= opt + 1e-6 and p.is_feasible(res.assignment, res.hubs)
+    assert p.cost(res.assignment, res.hubs) == pytest.approx(res.objective, rel=1e-12)
+
+
+def test_every_cut_round_has_the_incumbents_columns_in_the_master(monkeypatch):
+    """The incumbent meets every subset-row cut, so its columns go into the master before cuts
+    are added: the LP with cuts always has a solution on real columns."""
+    from optimise import branch_price
+    from optimise.colgen import _plan_columns
+
+    seen = []
+    real = branch_price.BranchAndPrice._add_cuts
+
+    def spy(self, x, z):
+        added = real(self, x, z)
+        if added:
+            m = self.master
+            where = [m.index.get((S, h)) for S, h, _ in _plan_columns(self.p, self.s.plan)]
+            seen.append(all(j is not None and j not in m.retired and not m.off[j] for j in where))
+        return added
+
+    monkeypatch.setattr(branch_price.BranchAndPrice, "_add_cuts", spy)
+    for seed, sc, p, opt in tight_instances(6):
+        res = solve_federations_cg(p, time_limit_s=60)
+        assert res.status is Status.OPTIMAL and res.objective == pytest.approx(opt, rel=1e-9)
+    assert seen and all(seen)
