@@ -60,7 +60,8 @@ on, those at zero beyond that many of least reduced cost are switched off (prici
 a node needs). On the joint Devon model the tree then proved the plan in 108 s (not within 120 s
 without it); on the plain model it ran 13 nodes in 60 s instead of 43 (unproven either way).
 
-Primal side, besides LP rounding and enumeration:
+Primal side, besides enumeration and LP rounding (greedy by LP weight, then local search; at
+every node until it has missed ``ROUND_TRIES`` times in a row, then every ``ROUND_EVERY``-th):
 
 * a hub-set search at the root takes the hubs the LP weights most, assigns practices to them by a
   small MIP restricted to those hubs, moves each hub to the member that serves its federation
@@ -180,6 +181,7 @@ class _NodeMaster(_Master):
         self.art.extend(range(first, first + n))
         self.slack = first + n
         self.off = np.zeros(0, bool)
+        self._retired_mask = np.zeros(0, bool)      # ``retired`` as a mask, kept in step with it
         self._entries: list[int] = []
         self._owner: list[int] = []
         self._csr: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
@@ -187,6 +189,7 @@ class _NodeMaster(_Master):
     def _switched_on(self, j: int) -> None:
         # priced again under some node's rules, so allowed by them
         self.off[j] = False
+        self._retired_mask[j] = False
 
     def add(self, members, hub: int, cost: float) -> bool:
         before = len(self.vars)
@@ -198,6 +201,7 @@ class _NodeMaster(_Master):
         self._entries.extend(self.members[j])
         self._owner.extend([j] * len(self.members[j]))
         self.off = np.append(self.off, False)
+        self._retired_mask = np.append(self._retired_mask, False)
         self._csr = None
         return True
 
@@ -205,8 +209,13 @@ class _NodeMaster(_Master):
         """(member practice, owning column, hub of that column) per membership entry."""
         if self._csr is None or len(self._csr[0]) != len(self._entries):
             owner = np.asarray(self._owner, dtype=np.int64)
-            self._csr = (np.asarray(self._entries, dtype=np.int64), owner,
-                         np.asarray(self.hubs, dtype=np.int64)[owner])
+            hubs = np.asarray(self.hubs, dtype=np.int64)
+            entries = np.asarray(self._entries, dtype=np.int64)
+            self._csr = (entries, owner, hubs[owner])
+            # the entries' positions in a flattened n x n pair mask, the columns' hubs and LP ids:
+            # restrict reads them some 25 times a node (strong branching), on 402-point CPMPs
+            # over ~800,000 entries; rebuilt there each time they took 5 % of the run
+            self._by_pair = (entries * self.n + hubs[owner], hubs, np.asarray(self.vars, dtype=np.int64))
         return self._csr
 
     def restrict(self, ok: np.ndarray, forced: np.ndarray | None) -> None:
@@ -214,16 +223,19 @@ class _NodeMaster(_Master):
         m = len(self.vars)
         if m == 0:
             return
-        entries, owner, hub = self.csr()
-        bad = np.bincount(owner, weights=~ok[entries, hub], minlength=m) > 0
+        _, owner, _ = self.csr()
+        flat, hubs, cols = self._by_pair
+        if int(np.count_nonzero(self._retired_mask)) != len(self.retired):
+            # retired by the root's rule (``_Master.retire``), which does not keep the mask
+            self._retired_mask[:] = False
+            self._retired_mask[list(self.retired)] = True
+        bad = self._retired_mask.copy()
+        bad[owner[~ok.ravel().take(flat)]] = True
         if forced is not None:
             need = forced.sum(axis=0)
-            have = np.bincount(owner, weights=forced[entries, hub], minlength=m)
-            bad |= have < need[np.asarray(self.hubs)]
-        if self.retired:
-            bad[list(self.retired)] = True
+            have = np.bincount(owner[forced.ravel().take(flat)], minlength=m)
+            bad |= have < need[hubs]
         change = bad != self.off
-        cols = np.asarray(self.vars, dtype=np.int64)
         self.lp.set_upper(cols[change & bad], 0.0)
         self.lp.set_upper(cols[change & ~bad], INF)
         self.off = bad
@@ -258,6 +270,7 @@ class _NodeMaster(_Master):
         self.lp.set_upper(np.asarray(self.vars, dtype=np.int64)[drop], 0.0)
         self.retired.update(drop.tolist())
         self.off[drop] = True
+        self._retired_mask[drop] = True
         return len(drop)
 
     def set_big_m(self, big_m: float) -> None:
@@ -303,6 +316,7 @@ class BranchAndPrice:
         self.root_duals = None if root_duals is None else (*root_duals, 0.0)
         self.cut_rounds = 0
         self._hub_searches = 0
+        self._round_misses = 0
         self._region_passes = 0
         self._hub_paid = False
         self._regions_paid = False
@@ -532,7 +546,7 @@ class BranchAndPrice:
         kx = float(x.sum())
         if abs(kx - round(kx)) > 1e-6:
             # the number of federations first: cheap, and it moves the bound most
-            self._round(x)
+            self._round_node(x)
             return ("branch_count", bound, int(np.floor(kx)), kx)
         if frac.max() <= 1e-6:
             plan = self._plan_from(x)
@@ -546,7 +560,7 @@ class BranchAndPrice:
                 return ("timeout", bound)
             s.offer(plan, f"integral node at depth {node.depth}")
             return ("integral", bound)
-        self._round(x)
+        self._round_node(x)
         if self._close_by_enumeration(node, pi, mu, r_last, sigma_sum, cuts, ok, forced, (k_lo, k_hi)):
             return ("pruned", bound)
         if self.STRONG > 1:
@@ -708,9 +722,20 @@ class BranchAndPrice:
             return None
         return labels, tuple(hubs)
 
-    def _round(self, x: np.ndarray) -> None:
+    # LP rounding at tree nodes: at every node until it has missed ROUND_TRIES times in a row,
+    # then at every ROUND_EVERY-th. Its local search took 7 % of a 150 s run on a 402-point CPMP
+    # and never found a plan there (the node IPs did); on Devon it finds one in the dive
+    ROUND_TRIES = 20
+    ROUND_EVERY = 5
+
+    def _round_node(self, x: np.ndarray) -> None:
+        if self._round_misses >= self.ROUND_TRIES and self.stats.nodes % self.ROUND_EVERY:
+            return
+        self._round_misses = 0 if self._round(x) else self._round_misses + 1
+
+    def _round(self, x: np.ndarray) -> bool:
         """Greedy rounding of the LP: take columns by weight while they stay disjoint; finish with
-        local search when some practices are left over."""
+        local search when some practices are left over. True when it found a cheaper plan."""
         m, n = self.master, self.p.n
         labels = np.full(n, -1, dtype=np.int64)
         hubs = []
@@ -722,19 +747,18 @@ class BranchAndPrice:
                 labels[S] = len(hubs)
                 hubs.append(m.hubs[j])
         if not hubs:
-            return
+            return False
         left = np.flatnonzero(labels < 0)
         if len(left):
             # leftovers join the federation whose hub is cheapest for them; local search repairs
             a = np.where(self.p.allowed[np.ix_(left, hubs)], self.p.assign_cost[np.ix_(left, hubs)], np.inf)
             labels[left] = np.argmin(a, axis=1)
         if len(left) == 0 and self.s.offer((labels, tuple(hubs)), "LP rounding"):
-            return
+            return True
         from .heuristics import improve
 
         plan = improve(self.p, labels, tuple(hubs), seed=self.s.seed)
-        if plan is not None:
-            self.s.offer(plan, "LP rounding + local search")
+        return plan is not None and bool(self.s.offer(plan, "LP rounding + local search"))
 
     HUB_SEARCH_EVERY = 25      # nodes between two runs of the hub-set heuristic
     # region re-solves (optimise.lns) after the root: a third of the time left, when the root's

@@ -810,14 +810,17 @@ class _Pricer:
 
     def _grow_connected(self, ip, iw, members_of, base, lo_h, hi_h, need_h):
         """Greedy: from the hub (and its forced members) add the neighbouring item with the best
-        profit per patient while it fits; the most profitable connected set seen in the window."""
+        profit per patient while it fits; the most profitable connected set seen in the window.
+        The growth starts from every fixed member at once, so a set is kept only once it joins
+        them all (a node's rule can force a member that is not next to the hub)."""
         nbrs = self.problem.neighbours
+        connected = self.problem.connected
         item_of = {m: k for k, ms in enumerate(members_of) for m in ms}
         frontier = {item_of[j] for i in base for j in nbrs[i] if j in item_of}
         chosen: list[int] = []
         taken = set()
         cw, cp, best = 0, 0.0, None
-        if lo_h <= 0 and need_h < 0:
+        if lo_h <= 0 and need_h < 0 and connected(tuple(base)):
             best = (0.0, [])
         while frontier:
             fits = [k for k in frontier if cw + iw[k] <= hi_h]
@@ -833,7 +836,9 @@ class _Pricer:
             cp += float(ip[k])
             frontier |= {item_of[j] for m in members_of[k] for j in nbrs[m] if j in item_of} - taken
             if cw >= lo_h and cp > need_h + 1e-9 * max(1.0, abs(need_h)) and (best is None or cp > best[0]):
-                best = (cp, list(chosen))
+                # checked each time: a together-group item need not touch the set where it joins
+                if connected(self._column(base, members_of, chosen)):
+                    best = (cp, list(chosen))
         return [best] if best is not None else []
 
     def _valid(self, S) -> bool:

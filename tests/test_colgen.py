@@ -346,6 +346,74 @@ def test_the_dive_after_the_root_offers_only_valid_plans_and_keeps_the_proof(mon
     assert found >= 1
 
 
+def test_node_master_switches_off_exactly_the_columns_a_nodes_rules_forbid():
+    """``restrict`` against the rules read column by column: a column is off when a member may not
+    join its hub, when its hub has a forced member it lacks, or when it is retired; retiring,
+    re-pricing a retired column and adding columns between calls keep that true."""
+    from optimise.branch_price import Node, _NodeMaster
+
+    rng = np.random.default_rng(11)
+    n = 9
+    m = _NodeMaster(n, 1, n, 1e6)
+
+    def grow(count):
+        for _ in range(count):
+            h = int(rng.integers(n))
+            others = rng.choice([i for i in range(n) if i != h], int(rng.integers(0, 4)), replace=False)
+            m.add(tuple(sorted([h, *others.tolist()])), h, float(rng.uniform(10, 50)))
+
+    grow(40)
+    allowed = rng.uniform(size=(n, n)) > 0.15
+    np.fill_diagonal(allowed, True)
+    checked = 0
+    for step in range(60):
+        node = Node()
+        for _ in range(int(rng.integers(0, 3))):
+            i, h = (int(v) for v in rng.integers(n, size=2))
+            node = node.child_one(i, h, 0.0) if rng.uniform() < 0.5 else node.child_zero(i, h, 0.0)
+        ok, forced = node.masks(allowed)
+        m.restrict(ok, forced)
+        for j, (S, h) in enumerate(zip(m.members, m.hubs)):
+            bad = not all(ok[i, h] for i in S) or j in m.retired
+            if forced is not None:
+                bad |= any(forced[i, h] and i not in S for i in range(n))
+            assert bool(m.off[j]) == bad, (step, j)
+            checked += 1
+        if step % 7 == 3:
+            x = np.zeros(len(m.vars))
+            m.retire_at(rng.uniform(0, 5, n), 0.0, np.zeros(0), x, keep=10)
+        if step % 7 == 5 and m.retired:
+            j = sorted(m.retired)[0]
+            m.add(m.members[j], m.hubs[j], m.costs[j])        # priced again: back on
+            assert j not in m.retired
+        if step % 10 == 9:
+            grow(5)
+    assert checked > 1000 and m.retired
+
+
+def test_lp_rounding_at_nodes_thins_out_after_misses_and_resumes_after_a_plan():
+    """Rounding runs at every node until it has missed ``ROUND_TRIES`` times in a row, then at
+    every ``ROUND_EVERY``-th node; a cheaper plan from it starts the count again."""
+    from optimise.branch_price import BranchAndPrice, BranchStats
+
+    bp = BranchAndPrice.__new__(BranchAndPrice)
+    bp.stats, bp._round_misses = BranchStats(), 0
+    tried, pays = [], set()
+    bp._round = lambda x: tried.append(bp.stats.nodes) or bp.stats.nodes in pays
+    pays.add(BranchAndPrice.ROUND_TRIES + 2 * BranchAndPrice.ROUND_EVERY)
+    for node in range(1, 80):
+        bp.stats.nodes = node
+        bp._round_node(np.zeros(1))
+    first = tried[:BranchAndPrice.ROUND_TRIES]
+    assert first == list(range(1, BranchAndPrice.ROUND_TRIES + 1))
+    paid = max(pays)
+    thin = [t for t in tried if BranchAndPrice.ROUND_TRIES < t <= paid]
+    assert thin and all(t % BranchAndPrice.ROUND_EVERY == 0 for t in thin)
+    # after the plan: every node again for ROUND_TRIES nodes
+    assert [t for t in tried if t > paid][:BranchAndPrice.ROUND_TRIES] == list(
+        range(paid + 1, paid + 1 + BranchAndPrice.ROUND_TRIES))
+
+
 def test_node_master_reduced_costs_include_the_cut_penalties():
     """The reduced costs that pick the columns of the pool IPs: c - sum(pi) - mu, plus -sigma_R
     for each cut R holding two or more members, checked column by column."""

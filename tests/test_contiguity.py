@@ -104,6 +104,10 @@ def test_compact_method_refuses_contiguity():
 # a node whose rules leave only artificial columns: it needs the exhaustive connected search (the
 # tree used to stop there, at 0.3 s of 60, with the trivial bound)
 @example(seed=422, n=6)
+# a node forcing a member that is not next to the hub: the greedy connected growth returned hub +
+# forced member as a column (disconnected), the integral node was refused and the run ended, at
+# 0.2 s, with no plan
+@example(seed=770, n=8)
 def test_branch_and_price_with_contiguity_matches_brute_force(seed, n):
     rng = np.random.default_rng(seed)
     xy = rng.uniform(0, 30, (n, 2))
