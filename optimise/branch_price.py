@@ -181,7 +181,9 @@ class _NodeMaster(_Master):
         self.art.extend(range(first, first + n))
         self.slack = first + n
         self.off = np.zeros(0, bool)
-        self._retired_mask = np.zeros(0, bool)      # ``retired`` as a mask, kept in step with it
+        # ``retired`` as a mask: this master retires only through ``retire_at`` and brings columns
+        # back only through ``_switched_on`` (the root's ``retire`` runs before it exists)
+        self._retired_mask = np.zeros(0, bool)
         self._entries: list[int] = []
         self._owner: list[int] = []
         self._csr: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
@@ -225,10 +227,6 @@ class _NodeMaster(_Master):
             return
         _, owner, _ = self.csr()
         flat, hubs, cols = self._by_pair
-        if int(np.count_nonzero(self._retired_mask)) != len(self.retired):
-            # retired by the root's rule (``_Master.retire``), which does not keep the mask
-            self._retired_mask[:] = False
-            self._retired_mask[list(self.retired)] = True
         bad = self._retired_mask.copy()
         bad[owner[~ok.ravel().take(flat)]] = True
         if forced is not None:
