@@ -21,6 +21,10 @@ Recipes (Osman & Christofides 1994; Lorena & Senne 2004):
 * ``sjc300b`` / ``sjc402b``: the SJC3b and SJC4b sizes. Those files hold the points and demands of
   SJC3a / SJC4a with more medians (p = 30 and 40), so the demands here are scaled as for
   ``sjc300`` / ``sjc402`` (p = 25 / 30) and the file asks for p = 30 / 40: 67 % and 61 % fill.
+* ``uniform318`` (not in the default families): n = 318 and p = 5 / 15 / 40 (the size of the
+  ``lin318`` files of Stefanello, de Araújo and Müller 2015, whose coordinates are not shipped
+  here), points uniform on a 4,000 square, demand 1..100, capacity for 90 % fill
+  (``uniform_text``). Few medians make large federations: a different pricing regime from SJC.
 * ``p3038`` (not in the default families: minutes per instance, never proven): n = 3,038 and
   p = 600 / 1,000 / 800 (the sizes of the Lorena-Senne p3038 family) on a synthetic drilling-board
   grid, demand 1..100, capacity for 90 % fill (``p3038_text``). It checks that the largest files
@@ -74,6 +78,13 @@ def sjc_text(rng: np.random.Generator, n: int, p: int, Q: int, p_fill: int) -> s
     return "\n".join(lines) + "\n"
 
 
+def uniform_text(rng: np.random.Generator, n: int, p: int) -> str:
+    xy = rng.uniform(0.0, 4000.0, size=(n, 2))
+    demand = rng.integers(1, 101, n)
+    Q = int(np.ceil(demand.sum() / (0.9 * p)))
+    return f"{n} {p}\n" + "".join(f"{x:.1f} {y:.1f} {Q} {d}\n" for (x, y), d in zip(xy, demand))
+
+
 def p3038_text(rng: np.random.Generator, p: int) -> str:
     """3,038 points on a drilling-board-like grid (rows of holes 100 apart with small offsets),
     demand 1..100, capacity so that demand fills 90 % of p medians. The size of the Lorena-Senne
@@ -94,6 +105,8 @@ def generated(families: list[str], seed: int, count: int, folder: Path) -> list[
             if fam in ("pmedcap50", "pmedcap100"):
                 n, p, Q = (50, 5, 120) if fam == "pmedcap50" else (100, 10, 200)
                 text, fmt = pmedcap_text(rng, j + 1, n, p, Q), "orlib-pmedcap"
+            elif fam == "uniform318":
+                text, fmt = uniform_text(rng, 318, (5, 15, 40)[j % 3]), "lorena-senne"
             elif fam == "p3038":
                 text, fmt = p3038_text(rng, (600, 1000, 800)[j % 3]), "lorena-senne"
             else:

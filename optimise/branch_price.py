@@ -39,8 +39,10 @@ tracks the counts; its relaxation ignores penalties (they only lower profit), so
 bound and pricing stays exact. For every plan :math:`\sum_R \sigma_R\,\mathrm{lhs}_R \ge \sum_R
 \sigma_R`, so the Lagrangian bound becomes :math:`\sum_i\pi_i + \sum_R\sigma_R + \min_k k(\mu + r)`
 and the enumeration window shrinks by the same term. Cuts are separated at the root until two
-rounds raise the LP by under ``CUT_MIN_GAIN`` of its value, ``MAX_CUTS`` are in, or the rounds have
-had ``CUT_SHARE`` of the limit, and kept (they are valid everywhere) in the tree. Because
+rounds raise the LP by under ``CUT_MIN_GAIN`` of its value, ``max_cuts()`` are in (120 for a limit
+up to 60 s, rising to 300 from 150 s: a long run's many nodes profit from the higher bound, a short
+run's few pay for the slower pricing), or the rounds have had ``CUT_SHARE`` of the limit, and kept
+(they are valid everywhere) in the tree. Because
 penalties slow the exact search, each round first tries a short search per hub and runs the exact
 one only when that finds nothing.
 
@@ -654,7 +656,15 @@ class BranchAndPrice:
 
     MAX_CUT_ROUNDS = 40
     CUTS_PER_ROUND = 30
-    MAX_CUTS = 120          # more raise the root bound a little but slow every pricing round
+    # how many cuts: MIN_CUTS, and CUTS_PER_UNIT per unit of the limit, up to MAX_CUTS. Every cut
+    # slows every later pricing round; a long run gets that back in the bound at each of its many
+    # nodes, a short one pays for it in nodes. At 300 s, 300 cuts instead of 120 took sjc402_02
+    # from 0.42 % to 0.06 % and sjc402_01 from 0.18 % to 0.08 %, and QR1, QT1 and Greater
+    # Manchester ended the same or better; at 60 s they cost QR1 its 0.68 % (1.77 %) and QT1 and
+    # QOQ a little, and 120 stays there (benchmarks/RESULTS.md)
+    MIN_CUTS = 120
+    MAX_CUTS = 300
+    CUTS_PER_UNIT = 2.0
     CUT_MIN_GAIN = 2e-5
     CUT_SHARE = 0.2
     # a plan this far above the LP gets no cut rounds and, after the root, all the time for
@@ -665,6 +675,11 @@ class BranchAndPrice:
         """Whether the incumbent is more than ``CUT_MAX_GAP`` above ``value`` (an LP or bound)."""
         ub = self.s.ub
         return bool(np.isfinite(ub) and ub - value > self.CUT_MAX_GAP * abs(ub))
+
+    @classmethod
+    def max_cuts(cls, limit: float) -> int:
+        """The most subset-row cuts the root takes in a run of this limit (seconds or work units)."""
+        return int(min(cls.MAX_CUTS, max(cls.MIN_CUTS, cls.CUTS_PER_UNIT * limit)))
 
     def _add_cuts(self, x: np.ndarray, z: float) -> bool:
         """Separate violated subset-row cuts on three practices at the root; False when done
@@ -690,7 +705,8 @@ class BranchAndPrice:
         # percent, and on 3,038 points (plan 31 % above the LP) two rounds took 50 s the region
         # re-solves then lacked (Devon, Greater Manchester and the CPMPs cut at gaps of 1-4 %)
         far = self._far_above(z)
-        if (self.cut_rounds >= self.MAX_CUT_ROUNDS or len(m.cut_sets) >= self.MAX_CUTS or self.s.left() <= 0
+        if (self.cut_rounds >= self.MAX_CUT_ROUNDS or len(m.cut_sets) >= self.max_cuts(self.s.clock.limit)
+                or self.s.left() <= 0
                 or gain < self.CUT_MIN_GAIN * abs(z) or late or far):
             return False
         found = separate_subset_rows(m.members, x, self.p.n, set(m.cut_sets), self.CUTS_PER_ROUND)

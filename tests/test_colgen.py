@@ -113,6 +113,26 @@ def test_pricing_with_subset_row_penalties_is_exact(seed, compiled):
     assert set(got) == want
 
 
+def test_root_cut_budget_grows_with_the_limit_and_caps_the_rounds(monkeypatch):
+    """120 cuts up to a 60 s limit, 2 per second of limit above that, 300 at most; a run never
+    starts a cut round once the budget is reached."""
+    from optimise.branch_price import BranchAndPrice
+    from optimise.cpmp import cpmp_problem
+    from optimise.engine import solve_federations
+
+    assert [BranchAndPrice.max_cuts(t) for t in (4, 60, 100, 150, 300, 3600)] == [120, 120, 200, 300, 300, 300]
+    rng = np.random.default_rng(7)
+    xy, demand = rng.uniform(0, 100, (60, 2)), rng.integers(1, 21, 60)
+    p = cpmp_problem(range(1, 61), demand, np.full(60, int(np.ceil(demand.sum() / (0.9 * 8)))),
+                     np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1)), 8)
+    monkeypatch.setattr(BranchAndPrice, "CUTS_PER_ROUND", 2)
+    monkeypatch.setattr(BranchAndPrice, "MIN_CUTS", 3)
+    monkeypatch.setattr(BranchAndPrice, "CUTS_PER_UNIT", 0.0)
+    res = solve_federations(p, "cbc", time_limit_s=30)
+    counts = [int(line.rsplit("(", 1)[1].rstrip(")")) for line in res.log.splitlines() if "subset-row cuts" in line]
+    assert counts and max(counts) <= 3 + 1                   # the round that crossed 3 was the last
+
+
 def test_subset_row_separation_finds_the_odd_cycle():
     members = [(0, 1), (1, 2), (0, 2), (3,)]
     x = np.array([0.5, 0.5, 0.5, 1.0])
