@@ -78,11 +78,17 @@ def sjc_text(rng: np.random.Generator, n: int, p: int, Q: int, p_fill: int) -> s
     return "\n".join(lines) + "\n"
 
 
-def uniform_text(rng: np.random.Generator, n: int, p: int) -> str:
-    xy = rng.uniform(0.0, 4000.0, size=(n, 2))
-    demand = rng.integers(1, 101, n)
+def filled_text(rng: np.random.Generator, xy: np.ndarray, p: int, decimals: int) -> str:
+    """A lorena-senne file over the points ``xy``: demand 1..100, one capacity for all, so that
+    the demand fills 90 % of p medians."""
+    demand = rng.integers(1, 101, len(xy))
     Q = int(np.ceil(demand.sum() / (0.9 * p)))
-    return f"{n} {p}\n" + "".join(f"{x:.1f} {y:.1f} {Q} {d}\n" for (x, y), d in zip(xy, demand))
+    return f"{len(xy)} {p}\n" + "".join(f"{x:.{decimals}f} {y:.{decimals}f} {Q} {d}\n"
+                                         for (x, y), d in zip(xy, demand))
+
+
+def uniform_text(rng: np.random.Generator, n: int, p: int) -> str:
+    return filled_text(rng, rng.uniform(0.0, 4000.0, size=(n, 2)), p, 1)
 
 
 def p3038_text(rng: np.random.Generator, p: int) -> str:
@@ -92,9 +98,7 @@ def p3038_text(rng: np.random.Generator, p: int) -> str:
     n = 3038
     xy = np.c_[rng.integers(0, 60, n) * 100 + rng.integers(0, 3, n) * 10,
                rng.integers(0, 40, n) * 100].astype(float) + rng.normal(0.0, 5.0, (n, 2))
-    demand = rng.integers(1, 101, n)
-    Q = int(np.ceil(demand.sum() / (0.9 * p)))
-    return f"{n} {p}\n" + "".join(f"{x:.2f} {y:.2f} {Q} {d}\n" for (x, y), d in zip(xy, demand))
+    return filled_text(rng, xy, p, 2)
 
 
 def generated(families: list[str], seed: int, count: int, folder: Path) -> list[tuple[str, Path, str]]:

@@ -117,14 +117,9 @@ def test_root_cut_budget_grows_with_the_limit_and_caps_the_rounds(monkeypatch):
     """120 cuts up to a 60 s limit, 2 per second of limit above that, 300 at most; a run never
     starts a cut round once the budget is reached."""
     from optimise.branch_price import BranchAndPrice
-    from optimise.cpmp import cpmp_problem
-    from optimise.engine import solve_federations
 
     assert [BranchAndPrice.max_cuts(t) for t in (4, 60, 100, 150, 300, 3600)] == [120, 120, 200, 300, 300, 300]
-    rng = np.random.default_rng(7)
-    xy, demand = rng.uniform(0, 100, (60, 2)), rng.integers(1, 21, 60)
-    p = cpmp_problem(range(1, 61), demand, np.full(60, int(np.ceil(demand.sum() / (0.9 * 8)))),
-                     np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1)), 8)
+    p = small_cpmp(7, 60, 8, 0.9)
     monkeypatch.setattr(BranchAndPrice, "CUTS_PER_ROUND", 2)
     monkeypatch.setattr(BranchAndPrice, "MIN_CUTS", 3)
     monkeypatch.setattr(BranchAndPrice, "CUTS_PER_UNIT", 0.0)
