@@ -4,17 +4,20 @@
         [--families pmedcap50,pmedcap100,sjc200,sjc300,sjc402,sjc300b,sjc402b]
                                      [--check-scip 0] [--files DIR]
 
-The published families (OR-Library pmedcap1 02-20, SJC2-4) are not shipped here and cannot be
-downloaded on the build machine, so this script *generates* instances with the published recipes
-and sizes, writes them in the two file formats, and runs the bench command on each file exactly as
-a user would (the file is read back; the first-line optimum of the pmedcap format is a wrong value
-on purpose). ``--files DIR`` runs every ``*.txt`` in DIR instead (pmedcap if its first line has two
-numbers and its second three; lorena-senne otherwise) — for the real held-out files.
+By default this script *generates* instances with the published recipes and sizes (many per size,
+and sizes whose real files are not shipped: SJC4a/4b's 402 points, p3038), writes them in the two
+file formats, and runs the bench command on each file exactly as a user would (the file is read
+back; the first-line optimum of the pmedcap format is a wrong value on purpose). ``--files DIR`` runs every ``*.txt`` in DIR instead (pmedcap if its first line has two
+numbers and its second three; lorena-senne otherwise) — for the real held-out files:
+``--files benchmarks/instances`` runs the published pmedcap1 and SJC files shipped there
+(``benchmarks/instances/README.md``) and compares each objective with its published optimum (a
+pmedcap file's first line; ``PUBLISHED`` for the SJC files).
 
 Recipes (Osman & Christofides 1994; Lorena & Senne 2004):
 
 * ``pmedcap50``: n = 50, p = 5, Q = 120; integer coordinates uniform on 1..100, demand 1..20.
-* ``pmedcap100``: n = 100, p = 10, Q = 200; same distributions.
+* ``pmedcap100``: n = 100, p = 10, Q = 120; same distributions (as OR-Library's pmedcap1 11-20;
+  before 2026-12-06 this family used Q = 200, a looser capacity than the real files).
 * ``sjcN``: n = 200 / 300 / 402, p = 15 / 25 / 30, Q = 840 / 740 / 840 (the SJC2, 3a, 4a sizes);
   points and demands resampled (with jitter) from the shipped SJC1 city, demands scaled so that
   total demand / (p Q) matches SJC1's 0.81.
@@ -54,6 +57,8 @@ from optimise.cpmp import cpmp_problem, solve_cpmp
 
 SJC1 = Path(__file__).resolve().parents[1] / "tests" / "data" / "cpmp" / "SJC1.txt"
 # n, p, Q and the p whose capacity the total demand fills to SJC1's 0.81 (the "b" files add medians)
+# optima reported for the Lorena-Senne files in the literature (benchmarks/instances/README.md)
+PUBLISHED = {"SJC1": 17288.99, "SJC2": 33270.94, "SJC3a": 45335.16, "SJC3b": 40635.90}
 SJC_SIZES = {"sjc200": (200, 15, 840, 15), "sjc300": (300, 25, 740, 25), "sjc402": (402, 30, 840, 30),
              "sjc300b": (300, 30, 740, 25), "sjc402b": (402, 40, 840, 30)}
 
@@ -107,7 +112,7 @@ def generated(families: list[str], seed: int, count: int, folder: Path) -> list[
     for fam in families:
         for j in range(count):
             if fam in ("pmedcap50", "pmedcap100"):
-                n, p, Q = (50, 5, 120) if fam == "pmedcap50" else (100, 10, 200)
+                n, p, Q = (50, 5, 120) if fam == "pmedcap50" else (100, 10, 120)
                 text, fmt = pmedcap_text(rng, j + 1, n, p, Q), "orlib-pmedcap"
             elif fam == "uniform318":
                 text, fmt = uniform_text(rng, 318, (5, 15, 40)[j % 3]), "lorena-senne"
@@ -129,6 +134,15 @@ def from_folder(folder: Path) -> list[tuple[str, Path, str]]:
             else "lorena-senne"
         out.append((f.stem, f, fmt))
     return out
+
+
+def published(name: str, path: Path, fmt: str) -> float | None:
+    """The optimum published for this file: a pmedcap file's first line (the generated files
+    write 999999 there, no optimum), ``PUBLISHED`` for the SJC files."""
+    if fmt == "orlib-pmedcap":
+        value = float(path.read_text().split("\n", 1)[0].split()[1])
+        return None if value == 999999 else value
+    return PUBLISHED.get(name)
 
 
 def recompute(path: Path, fmt: str, res: dict) -> float:
@@ -155,8 +169,8 @@ def main() -> None:
     args = ap.parse_args()
     print(f"# fedplan bench on unseen instances, time limit {args.time_limit:g}s, {platform.node()} "
           f"({os.cpu_count()} cores), {time.strftime('%Y-%m-%d %H:%M')}, 1 thread")
-    print("| instance | n | p | status | objective (recomputed) | bound | gap | wall s | SCIP compact |")
-    print("|---|---:|---:|---|---:|---:|---:|---:|---|")
+    print("| instance | n | p | status | objective (recomputed) | bound | gap | wall s | published | SCIP compact |")
+    print("|---|---:|---:|---|---:|---:|---:|---:|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         runs = from_folder(Path(args.files)) if args.files else \
             generated(args.families.split(","), args.seed, args.count, Path(tmp))
@@ -168,7 +182,7 @@ def main() -> None:
                 code = cli_main(["bench", str(f), "--format", fmt, "--time-limit", str(args.time_limit)])
             wall = time.perf_counter() - t0
             if code != 0:
-                print(f"| {name} | {len(inst.ids)} | {inst.p} | exit {code} | | | | {wall:.1f} | |", flush=True)
+                print(f"| {name} | {len(inst.ids)} | {inst.p} | exit {code} | | | | {wall:.1f} | | |", flush=True)
                 continue
             res = json.loads(buf.getvalue())
             obj = recompute(f, fmt, res)
@@ -182,8 +196,13 @@ def main() -> None:
                     assert abs(ref.objective - obj) <= 1e-6 * max(1.0, obj), "SCIP disagrees"
                     check += " (agrees)"
             gap = "–" if res["gap"] is None else f"{res['gap']:.3%}"
+            known = published(name, f, fmt)
+            # the SJC optima are published to the cent
+            same = known is not None and abs(obj - known) <= (0.0 if fmt == "orlib-pmedcap" else 0.005) + 1e-9
+            pub = "" if known is None else f"{known:,.2f}" + (" (the same)" if same else
+                                                             " (DIFFERS)" if res["status"] == "optimal" else "")
             print(f"| {name} | {len(inst.ids)} | {inst.p} | {res['status']} | {obj:,.2f} | {res['bound']:,.2f} | "
-                  f"{gap} | {wall:.1f} | {check} |", flush=True)
+                  f"{gap} | {wall:.1f} | {pub} | {check} |", flush=True)
 
 
 if __name__ == "__main__":

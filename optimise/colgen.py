@@ -123,6 +123,15 @@ from .result import Result, Status, relative_gap
 PROOF_TOLERANCE = 1e-6     # as engine.PROOF_TOLERANCE: relative float noise accepted in a proof
 
 
+def round_up_to_step(bound: float, step: float, slack: float = 0.01) -> float:
+    """``bound`` up to the next multiple of ``step`` (unchanged when ``step`` is 0 or the bound is
+    not finite). Every plan costs a multiple of ``step``, so none costs less than that multiple; a
+    bound within ``slack`` steps above a multiple is taken as float noise and stays at it."""
+    if step <= 0 or not np.isfinite(bound):
+        return bound
+    return float(np.ceil((bound - slack * step) / step) * step)
+
+
 # --------------------------------------------------------------------------------------------------
 # Knapsack with a two-sided weight window: LP relaxation, exact branch and bound, DP fallback
 # --------------------------------------------------------------------------------------------------
@@ -1544,6 +1553,8 @@ class _Solver:
         self.plan = None
         self.ub = np.inf
         self.lb = -np.inf
+        # every plan costs a multiple of this (0: no such step); see FederationProblem.cost_step
+        self.step = problem.cost_step()
         self.notes: list[str] = []
         self.version = ""
         self.plans_instead = False
@@ -1583,9 +1594,21 @@ class _Solver:
             return int(max(self.k_lo, min(self.k_hi, np.floor(self.ub / self.min_column + 1e-9))))
         return self.k_hi
 
+    # a node bound within this share of a cost step above a whole multiple still holds that
+    # multiple: LP bounds carry float noise of about 1e-7 of the objective
+    STEP_SLACK = 0.01
+
     def target(self) -> float:
-        """Plans at or above this cost need not be found (the incumbent is within the gap)."""
-        return self.ub * (1 - self.gap) if self.ub >= 0 else self.ub * (1 + self.gap)
+        """Plans at or above this cost need not be found (the incumbent is within the gap, or,
+        with whole costs, a plan must cost at least one step less than the incumbent to improve it)."""
+        t = self.ub * (1 - self.gap) if self.ub >= 0 else self.ub * (1 + self.gap)
+        if self.step > 0 and np.isfinite(self.ub):
+            t = min(t, self.ub - (1 - self.STEP_SLACK) * self.step)
+        return t
+
+    def bound(self) -> float:
+        """The lower bound, rounded up to the next multiple of the cost step when there is one."""
+        return round_up_to_step(self.lb, self.step, self.STEP_SLACK)
 
     def lagrangian(self, pi: np.ndarray, mu: float, priced: "_PricingOutcome") -> float:
         return lagrangian_bound(float(pi.sum()), mu, priced, self.k_lo, self.k_cap(), self.p.population)
@@ -1593,7 +1616,7 @@ class _Solver:
     def proven(self) -> bool:
         if self.plan is None or not np.isfinite(self.lb):
             return False
-        g = relative_gap(self.ub, min(self.lb, self.ub))
+        g = relative_gap(self.ub, min(self.bound(), self.ub))
         return g is not None and g <= self.gap + PROOF_TOLERANCE
 
     # -- phases ------------------------------------------------------------------------------
@@ -1860,7 +1883,7 @@ class _Solver:
                           message="no plan found within the time limit; bound from column generation",
                           repeatable=repeatable)
         objective = self.p.cost(*self.plan)
-        bound = min(self.lb, objective)
+        bound = min(self.bound(), objective)
         g = relative_gap(objective, bound)
         status = Status.OPTIMAL if g is not None and g <= self.gap + PROOF_TOLERANCE else Status.FEASIBLE
         assignment, hubs = canonical(self.plan[0], self.plan[1], self.p.codes)

@@ -89,6 +89,16 @@ class FederationProblem:
             c += self.size_cost(int(self.list_size[ms].sum()))
         return c
 
+    def cost_step(self) -> float:
+        """1.0 when every plan costs a whole number (whole access and fixed costs, no size cost),
+        else 0.0. With whole costs a lower bound rounds up to the next whole number, and a plan
+        one below the incumbent is the best that can still improve it (the OR-Library pmedcap
+        files truncate their distances to whole numbers; £ costs are not whole)."""
+        if self.size_cost is not None or self.hub_cost != np.round(self.hub_cost):
+            return 0.0
+        a = self.assign_cost[self.allowed]
+        return 1.0 if bool(np.all(a == np.round(a))) and float(np.abs(a).sum()) < 2.0 ** 52 else 0.0
+
     def size_cost_floor(self) -> float:
         """A lower bound on g over every federation size (0 without a size cost)."""
         return 0.0 if self.size_cost is None else self.size_cost.minimum()

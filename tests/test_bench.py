@@ -58,6 +58,27 @@ def test_lorena_senne_sjc1_proven(capsys):
     assert recompute(f, "lorena-senne", res) == pytest.approx(res["objective"], rel=1e-9)
 
 
+PUBLISHED = Path(__file__).parents[1] / "benchmarks" / "instances"
+
+
+@pytest.mark.parametrize("name, fmt, optimum", [
+    ("pmedcap1_04.txt", "orlib-pmedcap", 651.0),
+    ("pmedcap1_13.txt", "orlib-pmedcap", 1026.0),
+    ("SJC3b.txt", "lorena-senne", 40635.90),
+])
+def test_published_instances_reach_their_published_optimum(capsys, name, fmt, optimum):
+    """Real files of both formats from benchmarks/instances (OR-Library pmedcap1, Lorena and
+    Senne's SJC3b): proven at the optimum the literature reports, recomputed from the assignment,
+    with a bound that, for pmedcap's whole distances, is a whole number."""
+    f = PUBLISHED / name
+    code, res = bench(capsys, f, "--format", fmt, "--time-limit", "120")
+    assert code == 0 and res["status"] == "optimal"
+    assert recompute(f, fmt, res) == pytest.approx(optimum, abs=0.005)
+    if fmt == "orlib-pmedcap":
+        assert res["bound"] == optimum
+        assert float((f.read_text().split()[1])) == optimum     # the file's own first line
+
+
 def test_pmedcap_distances_are_truncated():
     inst = read_cpmp(DATA / "pmedcap1_01.txt", "orlib-pmedcap")
     d = inst.distances()

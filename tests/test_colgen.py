@@ -781,3 +781,71 @@ def test_every_cut_round_has_the_incumbents_columns_in_the_master(monkeypatch):
         res = solve_federations_cg(p, time_limit_s=60)
         assert res.status is Status.OPTIMAL and res.objective == pytest.approx(opt, rel=1e-9)
     assert seen and all(seen)
+
+
+def test_whole_costs_have_a_step_of_one():
+    """Plans cost whole numbers only when every allowed access cost and the fixed cost are whole
+    and there is no size cost (the OR-Library pmedcap files: truncated distances)."""
+    from dataclasses import replace
+
+    from optimise.sizecost import SizeCost
+
+    p = small_cpmp(3, 12, 3, 0.8)
+    assert p.cost_step() == 0.0                                # Euclidean distances
+    whole = replace(p, assign_cost=np.floor(p.assign_cost))
+    assert whole.cost_step() == 1.0
+    assert replace(whole, hub_cost=0.5).cost_step() == 0.0
+    # a fractional cost on a forbidden pair does not count: no plan can use it
+    cost = whole.assign_cost.copy()
+    cost[0, 1] += 0.25
+    allowed = whole.allowed.copy()
+    allowed[0, 1] = False
+    assert replace(whole, assign_cost=cost, allowed=allowed).cost_step() == 1.0
+    assert replace(whole, assign_cost=cost).cost_step() == 0.0
+    sized = replace(whole, size_cost=SizeCost(0, np.zeros(int(whole.max_population) + 1)))
+    assert sized.cost_step() == 0.0
+
+
+def test_round_up_to_step():
+    from optimise.colgen import round_up_to_step
+
+    assert round_up_to_step(1004.3, 1.0) == 1005.0
+    assert round_up_to_step(1004.005, 1.0) == 1004.0           # float noise above a whole number
+    assert round_up_to_step(1004.0, 1.0) == 1004.0
+    assert round_up_to_step(-2.5, 1.0) == -2.0
+    assert round_up_to_step(1004.3, 0.0) == 1004.3
+    assert round_up_to_step(-np.inf, 1.0) == -np.inf
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_whole_cost_bound_is_whole_and_agrees_with_the_compact_model(seed):
+    """With whole costs the reported bound is a whole number, never above the compact model's
+    proven optimum, and branch and price proves that same optimum."""
+    from dataclasses import replace
+
+    p = small_cpmp(40 + seed, 18, 3, 0.9)
+    p = replace(p, assign_cost=np.floor(p.assign_cost))
+    res = solve_federations(p, "cbc", time_limit_s=60)
+    ref = solve_federations(p, "cbc", time_limit_s=60, method="compact")
+    assert ref.status == Status.OPTIMAL and res.status == Status.OPTIMAL
+    assert res.bound == np.round(res.bound) and res.bound <= ref.objective + 1e-9
+    assert res.objective == pytest.approx(ref.objective, abs=1e-9)
+
+
+def test_whole_costs_prove_a_plan_one_above_a_fractional_bound():
+    """With whole costs, a bound of 1004.3 under a plan of 1005 is a proof (no plan costs 1004.3,
+    none between 1004 and 1005), and only plans of 1004 or less are worth searching for; with
+    fractional costs neither holds."""
+    from dataclasses import replace
+
+    from optimise.clock import Clock
+    from optimise.colgen import _Solver
+
+    p = small_cpmp(3, 12, 3, 0.8)
+    for problem, step in ((replace(p, assign_cost=np.floor(p.assign_cost)), 1.0), (p, 0.0)):
+        s = _Solver(problem, Clock(10.0), 0.0, 0, 1, None, "cbc", lambda msg: None)
+        s.plan, s.ub, s.lb = (np.zeros(problem.n, dtype=np.int64), (0,)), 1005.0, 1004.3
+        assert s.step == step
+        assert s.proven() == (step == 1.0)
+        assert s.bound() == (1005.0 if step else 1004.3)
+        assert s.target() == pytest.approx(1004.01 if step else 1005.0)
