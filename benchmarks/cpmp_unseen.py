@@ -126,14 +126,16 @@ def generated(families: list[str], seed: int, count: int, folder: Path) -> list[
     return out
 
 
+def file_format(f: Path) -> tuple[str, Path, str]:
+    """(name, path, format): pmedcap if the first line has two numbers and the second three."""
+    head = f.read_text().splitlines()[:2]
+    fmt = "orlib-pmedcap" if len(head) == 2 and len(head[0].split()) == 2 and len(head[1].split()) == 3 \
+        else "lorena-senne"
+    return f.stem, f, fmt
+
+
 def from_folder(folder: Path) -> list[tuple[str, Path, str]]:
-    out = []
-    for f in sorted(folder.glob("*.txt")):
-        head = f.read_text().splitlines()[:2]
-        fmt = "orlib-pmedcap" if len(head) == 2 and len(head[0].split()) == 2 and len(head[1].split()) == 3 \
-            else "lorena-senne"
-        out.append((f.stem, f, fmt))
-    return out
+    return [file_format(f) for f in sorted(folder.glob("*.txt"))]
 
 
 def published(name: str, path: Path, fmt: str) -> float | None:

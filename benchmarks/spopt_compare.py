@@ -2,6 +2,7 @@
 
     python benchmarks/spopt_compare.py [--time-limit 60] [--spopt-python PATH | --make-venv DIR]
                                        [--generated pmedcap100,sjc200] [--count 1]
+                                       [--files FILE ...]
 
 spopt (the open Python peer: https://pysal.org/spopt) is not a dependency of fedplan and pins its
 own stack, so it runs in a separate virtual environment: ``--spopt-python`` is that environment's
@@ -32,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cpmp_unseen import generated  # noqa: E402  (the same instance generator)
+from cpmp_unseen import file_format, generated  # noqa: E402  (the same instance generator)
 
 from inputs.cpmp import read_cpmp  # noqa: E402
 
@@ -146,6 +147,8 @@ def main() -> None:
                     help="families of cpmp_unseen.py to add to the two samples ('' for none)")
     ap.add_argument("--count", type=int, default=1)
     ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--files", nargs="+", help="these CPMP files instead of the samples and generated ones "
+                    "(e.g. benchmarks/instances/SJC2.txt); the format is told by the first lines")
     args = ap.parse_args()
     py = spopt_python(args)
     version = subprocess.run([str(py), "-c", "import spopt, pulp; print(spopt.__version__, pulp.__version__)"],
@@ -158,9 +161,12 @@ def main() -> None:
     print("|---|---:|---:|---|---:|---:|---|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as tmpname:
         tmp = Path(tmpname)
-        runs = list(SAMPLES)
-        if args.generated:
-            runs += [(f, fmt) for _, f, fmt in generated(args.generated.split(","), args.seed, args.count, tmp)]
+        if args.files:
+            runs = [(f, fmt) for _, f, fmt in (file_format(Path(f)) for f in args.files)]
+        else:
+            runs = list(SAMPLES)
+            if args.generated:
+                runs += [(f, fmt) for _, f, fmt in generated(args.generated.split(","), args.seed, args.count, tmp)]
         for path, fmt in runs:
             inst = read_cpmp(path, fmt)
             fp = run_fedplan(path, fmt, args.time_limit)
