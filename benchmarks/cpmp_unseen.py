@@ -20,7 +20,8 @@ Recipes (Osman & Christofides 1994; Lorena & Senne 2004):
   before 2026-12-06 this family used Q = 200, a looser capacity than the real files).
 * ``sjcN``: n = 200 / 300 / 402, p = 15 / 25 / 30, Q = 840 / 740 / 840 (the SJC2, 3a, 4a sizes);
   points and demands resampled (with jitter) from the shipped SJC1 city, demands scaled so that
-  total demand / (p Q) matches SJC1's 0.81.
+  total demand / (p Q) matches SJC1's 0.81 (tighter than the real SJC2, SJC3a and SJC3b: 0.74,
+  0.61 and 0.51; so these files are harder than the published ones of their size).
 * ``sjc300b`` / ``sjc402b``: the SJC3b and SJC4b sizes. Those files hold the points and demands of
   SJC3a / SJC4a with more medians (p = 30 and 40), so the demands here are scaled as for
   ``sjc300`` / ``sjc402`` (p = 25 / 30) and the file asks for p = 30 / 40: 67 % and 61 % fill.
