@@ -7,8 +7,9 @@
 By default this script *generates* instances with the published recipes and sizes (many per size,
 and sizes whose real files are not shipped: SJC4a/4b's 402 points, p3038), writes them in the two
 file formats, and runs the bench command on each file exactly as a user would (the file is read
-back; the first-line optimum of the pmedcap format is a wrong value on purpose). ``--files DIR`` runs every ``*.txt`` in DIR instead (pmedcap if its first line has two
-numbers and its second three; lorena-senne otherwise) — for the real held-out files:
+back; the first-line optimum of the pmedcap format is a wrong value on purpose). ``--files DIR``
+runs every ``*.txt`` in DIR instead (pmedcap if its first line has two numbers and its second
+three; lorena-senne otherwise) — for the real held-out files:
 ``--files benchmarks/instances`` runs the published pmedcap1 and SJC files shipped there
 (``benchmarks/instances/README.md``) and compares each objective with its published optimum (a
 pmedcap file's first line; ``PUBLISHED`` for the SJC files).
@@ -57,9 +58,9 @@ from inputs.cpmp import read_cpmp
 from optimise.cpmp import cpmp_problem, solve_cpmp
 
 SJC1 = Path(__file__).resolve().parents[1] / "tests" / "data" / "cpmp" / "SJC1.txt"
-# n, p, Q and the p whose capacity the total demand fills to SJC1's 0.81 (the "b" files add medians)
 # optima reported for the Lorena-Senne files in the literature (benchmarks/instances/README.md)
 PUBLISHED = {"SJC1": 17288.99, "SJC2": 33270.94, "SJC3a": 45335.16, "SJC3b": 40635.90}
+# n, p, Q and the p whose capacity the total demand fills to SJC1's 0.81 (the "b" files add medians)
 SJC_SIZES = {"sjc200": (200, 15, 840, 15), "sjc300": (300, 25, 740, 25), "sjc402": (402, 30, 840, 30),
              "sjc300b": (300, 30, 740, 25), "sjc402b": (402, 40, 840, 30)}
 
