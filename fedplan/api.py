@@ -16,11 +16,11 @@ import geo
 import inputs
 from inputs.errors import InputError
 from inputs.model import Catalogue, Practices, Scenario
-from optimise import FederationProblem, Result, solve_federations, verify
+from optimise import FederationProblem, ProblemInfeasible, Result, Status, solve_federations, verify
 from optimise.makebuy import make_or_buy
 from optimise.risk import risk_choice, risk_costs
 from optimise.sizecost import SizeCost, bound_penalty, federation_size_cost, population_window
-from optimise.verify import Verification
+from optimise.verify import Claim, Verification
 
 NEST_ATTR = {"sub_icb": "sub_icb_code", "icb": "icb_code", "lad": "lad_code"}
 
@@ -383,12 +383,25 @@ def run(scenario: Scenario | str | Path | None = None, *, log_path: Path | None 
     say(f"{len(practices)} practices, {practices.population:,} patients; solving by "
         f"{sc.solve.method.replace('_', ' ')} with {sc.solve.solver} ({limit})")
     t = time.perf_counter()
-    result = solve_federations(
-        problem, sc.solve.solver, time_limit_s=sc.solve.time_limit_s, gap=sc.solve.gap,
-        seed=sc.solve.seed, threads=sc.solve.threads, warm_start=baseline_start(practices, baseline),
-        log_path=log_path, names=practices.name, method=sc.solve.method, work_limit=sc.solve.work_limit)
+    try:
+        result = solve_federations(
+            problem, sc.solve.solver, time_limit_s=sc.solve.time_limit_s, gap=sc.solve.gap,
+            seed=sc.solve.seed, threads=sc.solve.threads, warm_start=baseline_start(practices, baseline),
+            log_path=log_path, names=practices.name, method=sc.solve.method, work_limit=sc.solve.work_limit)
+    except ProblemInfeasible as exc:
+        if not exc.searched:
+            raise
+        result = None
+    if result is None or result.status is Status.INFEASIBLE:
+        # proven by a search, not by a quick check: name the rules at fault
+        say("no plan exists; finding which rules are at fault")
+        from .explain import explain_infeasible
+
+        raise ProblemInfeasible(explain_infeasible(
+            practices, sc, lambda variant: build_problem(practices, variant, dist, catalogue, minutes),
+            budget_s=min(120.0, max(10.0, 0.25 * sc.solve.time_limit_s)), seed=sc.solve.seed), searched=True)
     timings["solve_s"] = time.perf_counter() - t
-    check = _verify(practices, sc, result, catalogue, minutes, problem.adjacency)
+    check = _verify(sc, result)
     return PlanRun(sc, practices, problem, dist, catalogue, result, baseline, check, timings, outline)
 
 
@@ -399,15 +412,13 @@ def baseline_start(practices: Practices, baseline: Baseline) -> tuple[np.ndarray
     return labels, tuple(practices.index(baseline.hubs[g]) for g in order)
 
 
-def _verify(practices: Practices, sc: Scenario, result: Result, catalogue: Catalogue | None = None,
-            minutes: np.ndarray | None = None, edges=None) -> Verification:
-    """``edges``: the problem's adjacency (practice index pairs) when contiguity is on."""
+def _verify(sc: Scenario, result: Result) -> Verification:
+    """The independent check of the result's plan and of its claims (status, cost, bound, gap);
+    ``verify`` re-reads the scenario's files itself."""
     if not result.has_plan:
         return Verification(ok=False, problems=("no plan to verify",))
-    code = practices.code
-    adjacency = None if edges is None else [(code[i], code[j]) for i, j in edges]
-    return verify(practices, result.assignment_by_code(), result.hubs_by_federation(), sc, adjacency=adjacency,
-                  expected_cost=result.objective, catalogue=catalogue, travel_minutes=minutes)
+    return verify(sc, result.assignment_by_code(), result.hubs_by_federation(),
+                  claimed=Claim.from_result(result, requested_gap=sc.solve.gap))
 
 
 def plan(scenario: Scenario | str | Path | None = None) -> Result:
@@ -441,11 +452,17 @@ def make_summary(r: PlanRun) -> dict:
     if r.scenario.bounds.soft:
         bounds |= {"soft": True, "penalty_gbp_per_patient": r.scenario.bounds.penalty_gbp_per_patient,
                    "allowed_min_population": prob.min_population, "allowed_max_population": prob.max_population}
+    # a plan that failed the independent check is never published as a result: status "error"
+    unverified = res.has_plan and not r.verification.ok
     summary = {
-        "status": str(res.status),
+        "status": "error" if unverified else str(res.status),
         "objective_gbp": _round(res.objective),
         "bound_gbp": _round(res.bound),
         "gap": None if res.gap is None else round(float(res.gap), 8),
+        # the gap the run was asked for ([solve] gap), and whether the plan is proven within it;
+        # "optimal" means proven to PROOF_TOLERANCE (a penny), never "within the requested gap"
+        "requested_gap": float(r.scenario.solve.gap),
+        "within_requested_gap": bool(res.within_requested_gap) and str(res.status) != "error",
         "runtime_s": round(res.runtime_s, 3),
         # the work the engine did: a count of operations, independent of the clock (optimise/clock.py)
         "work_units": None if res.work_units is None else round(float(res.work_units), 3),
@@ -473,7 +490,8 @@ def make_summary(r: PlanRun) -> dict:
         "practices_moved": practices_moved(r) if res.has_plan else None,
         "verified": r.verification.ok,
         "verification_problems": list(r.verification.problems),
-        "message": res.message,
+        "message": ("the plan failed independent verification: " + "; ".join(r.verification.problems)
+                    if unverified else res.message),
         "parameters": {
             "federation_fixed_gbp": r.scenario.costs.federation_fixed_gbp,
             "hub_visits_per_patient": r.scenario.costs.hub_visits_per_patient,

@@ -1,5 +1,6 @@
 """The `fedplan` command. Exit codes: 0 plan written, 1 solver error (no plan), 2 bad input,
-3 the rules cannot be met (explained in words)."""
+3 the rules cannot be met (explained in words), 4 the plan failed independent verification (the
+run directory is written with status "error" and the reasons; `bench` prints them in its JSON)."""
 from __future__ import annotations
 
 import argparse
@@ -12,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
+EXIT_UNVERIFIED = 4   # a plan was written but failed independent verification
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -235,7 +237,7 @@ def _plan(args, argv) -> int:
     check_out_dir(out.resolve(), args.overwrite)
     say = (lambda m: None) if args.quiet else (lambda m: print(f"fedplan: {m}", file=sys.stderr))
     if sc.area.england or sc.area.region:
-        from .national import is_national, plan_national
+        from .national import PartsFailed, is_national, plan_national
 
         scheduler = _dask_options(args)
         if is_national(sc, api.load_practices(sc)):
@@ -244,10 +246,23 @@ def _plan(args, argv) -> int:
 
                 raise InputError("--overwrite is not supported for national runs.", file=str(out),
                                  fix="choose a new --out.")
-            summary = plan_national(sc, out, ["fedplan", *argv], scheduler=scheduler, workers=args.workers,
-                                    progress=not args.quiet, say=say)
+            # a part's bad input (InputError, exit 2) or rules that cannot be met (ProblemInfeasible,
+            # exit 3) propagate to main(); a part without a plan is exit 1; nothing is written then
+            try:
+                summary = plan_national(sc, out, ["fedplan", *argv], scheduler=scheduler, workers=args.workers,
+                                        progress=not args.quiet, say=say)
+            except PartsFailed as exc:
+                print("fedplan: no plan: the solver produced no plan for part of the area; nothing was written:",
+                      file=sys.stderr)
+                for reason in exc.reasons:
+                    print(f"  - {reason}", file=sys.stderr)
+                return EXIT_ERROR
             _print_summary(summary, out)
-            return EXIT_OK if summary["verified"] else EXIT_ERROR
+            if not summary["verified"]:
+                print("fedplan: WARNING: the merged plan failed verification: "
+                      + "; ".join(summary.get("verification_problems") or []), file=sys.stderr)
+                return EXIT_UNVERIFIED
+            return EXIT_OK
     try:
         with staging(out, args.overwrite) as tmp:
             with _Ticker(sc.solve.time_limit_s, not args.quiet and sys.stderr.isatty(), sc.solve.work_limit):
@@ -263,9 +278,11 @@ def _plan(args, argv) -> int:
         return EXIT_INFEASIBLE if str(res.status) == "infeasible" else EXIT_ERROR
     _print_summary(summary, out)
     if not run.verification.ok:
-        print("fedplan: WARNING: the plan failed independent verification: "
-              + "; ".join(run.verification.problems), file=sys.stderr)
-        return EXIT_ERROR
+        print(f"fedplan: the plan failed independent verification; {out} is written with status error and "
+              "these reasons:", file=sys.stderr)
+        for reason in run.verification.problems:
+            print(f"  - {reason}", file=sys.stderr)
+        return EXIT_UNVERIFIED
     return EXIT_OK
 
 
@@ -280,11 +297,13 @@ def _slug(text: str) -> str:
 def _print_summary(s: dict, out: Path) -> None:
     status = s["status"]
     gap = s.get("gap")
-    proof = "proven optimal" if status == "optimal" else (
+    proof = "proven optimal" if status == "optimal" else "FAILED VERIFICATION" if status == "error" else (
         f"feasible, within {gap:.2%} of optimal" if gap is not None else "feasible, gap unknown")
+    if status == "feasible" and s.get("within_requested_gap") and s.get("requested_gap"):
+        proof += f", the requested {s['requested_gap']:.2%} met"
+    bound = "no bound" if s.get("bound_gbp") is None else f"bound £{s['bound_gbp']:,.0f}"
     print(f"{s['area']}: {s['n_practices']} practices, {s['population']:,} patients -> "
-          f"{s['n_federations']} federations; cost £{s['objective_gbp']:,.0f}/yr ({proof}; "
-          f"bound £{s['bound_gbp']:,.0f}).")
+          f"{s['n_federations']} federations; cost £{s['objective_gbp']:,.0f}/yr ({proof}; {bound}).")
     b = s["baseline"]
     print(f"Today's {b['n_federations']} PCNs cost £{b['objective_gbp']:,.0f}/yr under the same model "
           f"({b['in_range_share']:.0%} within {s['bounds']['min_population']:,}-{s['bounds']['max_population']:,}).")
@@ -334,8 +353,16 @@ def _bench(args) -> int:
     _check_work_limit(args.work_limit, args.solver)
     res = solve_cpmp(problem, args.solver, time_limit_s=args.time_limit, seed=args.seed, method=args.method,
                      work_limit=args.work_limit)
-    print(json.dumps(bench_json(problem, res), indent=1))
-    return EXIT_OK if res.has_plan else (EXIT_INFEASIBLE if str(res.status) == "infeasible" else EXIT_ERROR)
+    out = bench_json(problem, res, instance=(Path(args.file), args.format))
+    print(json.dumps(out, indent=1))
+    if not res.has_plan:
+        return EXIT_INFEASIBLE if str(res.status) == "infeasible" else EXIT_ERROR
+    if not out["verified"]:
+        print("fedplan: the answer failed independent verification:", file=sys.stderr)
+        for reason in out["verification_problems"]:
+            print(f"  - {reason}", file=sys.stderr)
+        return EXIT_UNVERIFIED
+    return EXIT_OK
 
 
 def _makebuy(args) -> int:

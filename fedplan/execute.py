@@ -51,7 +51,10 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
 
 def plan_into(scenario: Scenario, out: str, argv: list[str]) -> dict:
     """Plan one scenario into run directory ``out`` (in a worker). Never raises for bad input or
-    an impossible plan: returns {"status", "message", "out"} so one bad scenario cannot stop a sweep."""
+    an impossible plan: returns {"status", "message", "out"} so one bad scenario cannot stop a sweep.
+    ``status`` is the plan's ("optimal" / "feasible"), or "bad input" (InputError), "infeasible"
+    (the rules cannot be met) or "no plan" (the solver produced none; "solver_status" says its own).
+    "written" is true when the run directory was written (a plan, even one that failed its checks)."""
     from optimise import ProblemInfeasible
 
     from . import api
@@ -62,16 +65,18 @@ def plan_into(scenario: Scenario, out: str, argv: list[str]) -> dict:
         with staging(Path(out), overwrite=False) as tmp:
             run = api.run(scenario, log_path=tmp / "solver.log")
             if not run.result.has_plan:
-                raise _NoPlan(f"{run.result.status}: {run.result.message}")
+                raise _NoPlan(f"{run.result.status}: {run.result.message}", str(run.result.status))
             summary = write_run(run, tmp, argv, started)
     except InputError as exc:
         return {"status": "bad input", "message": str(exc), "out": out}
     except ProblemInfeasible as exc:
         return {"status": "infeasible", "message": " ".join(exc.reasons), "out": out}
     except _NoPlan as exc:
-        return {"status": "no plan", "message": str(exc), "out": out}
+        # solver_status "infeasible": the solver proved that no plan meets the rules (exit 3 in a
+        # national run, as for a single run); otherwise it simply found none (exit 1)
+        return {"status": "no plan", "message": exc.args[0], "solver_status": exc.args[1], "out": out}
     return {"status": summary["status"], "message": "", "out": out, "objective_gbp": summary["objective_gbp"],
-            "gap": summary["gap"]}
+            "gap": summary["gap"], "written": True, "verified": summary.get("verified")}
 
 
 class _NoPlan(Exception):

@@ -40,8 +40,20 @@ def check_out_dir(out: Path, overwrite: bool) -> None:
 
 @contextlib.contextmanager
 def staging(out: Path, overwrite: bool) -> Iterator[Path]:
-    """Yield a temporary directory next to ``out``; on success it becomes ``out``."""
+    """Yield a temporary directory next to ``out``; on success it becomes ``out``.
+
+    The hidden siblings say what a run killed at any moment left (``_remove_stale`` reads them):
+    ``.NAME.partial-PID`` is being written (never the only copy of anything), ``.NAME.old-PID`` is
+    the previous ``out`` while it is being replaced (always whole: it is renamed to
+    ``.NAME.trash-PID`` before it is deleted), ``.NAME.trash-PID`` is being deleted. Replacing an
+    existing ``out`` renames ``out -> .old``, then ``.partial -> out``, then ``.old -> .trash`` and
+    deletes it; killed between the first two, the next run puts ``.old`` back as ``out``."""
     out = out.resolve()
+    restored = _remove_stale(out)
+    if restored and not overwrite and out.is_dir() and any(out.iterdir()):
+        raise InputError("the output directory already exists: it is a previous run, put back in place "
+                         "because the run that was replacing it was killed.", file=str(out),
+                         fix="choose a new --out, or pass --overwrite to replace it.")
     check_out_dir(out, overwrite)
     created = []
     parent = out.parent
@@ -50,7 +62,6 @@ def staging(out: Path, overwrite: bool) -> Iterator[Path]:
         parent = parent.parent
     for d in reversed(created):
         d.mkdir()
-    _remove_stale(out)
     tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
     if tmp.exists():
         shutil.rmtree(tmp)
@@ -70,10 +81,35 @@ def staging(out: Path, overwrite: bool) -> Iterator[Path]:
     if out.exists():
         old = out.parent / f".{out.name}.old-{os.getpid()}"
         out.rename(old)
+        # killed here, the previous run is whole in .old (restored by the next run's clean-up)
         tmp.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
+        # killed here, out is the new run and .old is deleted by the next run's clean-up
+        _discard(old)
     else:
         tmp.rename(out)
+
+
+# What a finished output folder holds: a run directory (write_run, the national merge) writes
+# manifest.json last; a comparison (fedplan compare) writes comparison.html last.
+_FINISHED_BY = ("manifest.json", "comparison.html")
+
+
+def _complete(d: Path) -> bool:
+    """``d`` is a finished output folder (see ``_FINISHED_BY``)."""
+    return d.is_dir() and any((d / name).is_file() for name in _FINISHED_BY)
+
+
+def _discard(d: Path) -> None:
+    """Delete a folder so that no half-deleted copy ever keeps a name that could be restored:
+    rename it to ``.NAME.trash-PID`` first (keeping its PID), then delete that."""
+    stem, _, pid = d.name.rpartition("-")
+    name = stem.rpartition(".")[0]
+    trash = d.with_name(f"{name}.trash-{pid}")
+    try:
+        d.rename(trash)
+    except OSError:
+        trash = d
+    shutil.rmtree(trash, ignore_errors=True)
 
 
 def _alive(pid: int) -> bool:
@@ -90,14 +126,43 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _remove_stale(out: Path) -> None:
-    """Staging folders of runs that were killed (SIGKILL, power cut) before they could clean up:
-    hidden ``.NAME.partial-PID`` / ``.NAME.old-PID`` siblings whose process is gone."""
-    for kind in ("partial", "old"):
-        for d in out.parent.glob(f".{out.name}.{kind}-*"):
-            pid = d.name.rsplit("-", 1)[-1]
-            if d.is_dir() and pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+def _dead(d: Path) -> bool:
+    """A hidden staging sibling (``.NAME.KIND-PID``) whose process is gone."""
+    pid = d.name.rsplit("-", 1)[-1]
+    return d.is_dir() and pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid))
+
+
+def _remove_stale(out: Path) -> list[Path]:
+    """Clean up after runs that were killed (SIGKILL, power cut) before they could: the hidden
+    siblings of ``out`` whose process is gone. ``.partial`` and ``.trash`` folders are deleted. A
+    ``.old`` folder is the previous run, whole: it is put back as ``out`` when ``out`` does not
+    exist (or is an empty folder), and deleted only when ``out`` is a finished output folder;
+    otherwise it is left alone. Returns the folders put back (at most one)."""
+    parent = out.parent
+    if not parent.is_dir():
+        return []
+    for kind in ("partial", "trash"):
+        for d in parent.glob(f".{out.name}.{kind}-*"):
+            if _dead(d):
                 shutil.rmtree(d, ignore_errors=True)
+    restored = []
+    def newest_first(d: Path) -> float:
+        try:
+            return -d.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    olds = sorted((d for d in parent.glob(f".{out.name}.old-*") if _dead(d)), key=newest_first)
+    for d in olds:
+        if not out.exists() or (out.is_dir() and not any(out.iterdir())):
+            try:
+                d.rename(out)          # atomic; replaces an empty folder
+            except OSError:
+                continue
+            restored.append(out)
+        elif _complete(out):
+            _discard(d)
+    return restored
 
 
 def write_csv(path: Path, header: list[str], rows) -> None:

@@ -117,10 +117,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .colgen import PROOF_TOLERANCE, _cut_penalty, _Master, _partition_ip, _plan_columns, _Pricer, lagrangian_bound
+from .colgen import _cut_penalty, _Master, _partition_ip, _plan_columns, _Pricer, lagrangian_bound, make_pricer
 from .master_lp import INF
 from .problem import FederationProblem
-from .result import relative_gap
+from .result import PROOF_TOLERANCE, relative_gap
 
 
 @dataclass(frozen=True)
@@ -296,6 +296,7 @@ class BranchStats:
     open_bound: float = np.inf
     fixed_pairs: int = 0
     strong: int = 0
+    infeasible_rechecks: int = 0      # CBC "infeasible" node IPs re-checked by HiGHS
     notes: list[str] = field(default_factory=list)
 
 
@@ -323,9 +324,11 @@ class BranchAndPrice:
         self.cut_history: list[float] = []
         self.cut_started: float | None = None
         self.stats = BranchStats()
-        # the least bound of the nodes settled by a rounded-cost proof (CP-SAT): a floor under
-        # the run's lower bound, which would otherwise take those nodes as costing the incumbent
-        self.closed_floor = np.inf
+        # no plan cheaper than this lies in what left the tree: the least valid bound of every
+        # node pruned, settled by enumeration or found integral, and every target that fixed
+        # pairs. The run's bound is the least of it and the open nodes' bounds (with a gap > 0,
+        # nodes are pruned at the gap's target and their own bounds, not the incumbent, count)
+        self.discard_floor = np.inf
         self.base_allowed = self.p.allowed.copy()
         self._fixed_at_ub = None
         self.stop_at = np.inf          # clock units: a node past it stops as at the time limit (the dive's budget)
@@ -344,6 +347,11 @@ class BranchAndPrice:
         solver.master = self.master            # new incumbents update this master's count row
         self.tol = 1e-7 * max(1.0, ub)
         self.conv_tol = 1e-6 * max(1.0, abs(ub))
+        # a node re-solved to the proof tolerance (``_settle_integral``): pricing then adds every
+        # column below -tight_tol and searches connected sets exhaustively
+        self._tight = False
+        self.tight_tol = 0.05 * PROOF_TOLERANCE / max(1, solver.k_hi)
+        self._fine = None
 
     def _crude_upper(self) -> float:
         """No plan costs more: each practice at its dearest allowed hub, each of at most
@@ -356,11 +364,29 @@ class BranchAndPrice:
 
     # -- thresholds ----------------------------------------------------------------------------
     def threshold(self) -> float:
-        """Nodes whose bound reaches this cannot hold a plan better than the incumbent (within gap)."""
+        """Nodes whose bound reaches this cannot hold a plan better than the incumbent (within the
+        requested gap, and by more than ``PROOF_TOLERANCE``). A node pruned here leaves its own
+        bound in ``discard_floor``, so the run's bound stays valid: with gap 0 every pruned node's
+        bound is within half the proof tolerance of the incumbent; with whole costs (cost step 1)
+        within 0.98 of it, which ``round_up_to_step`` lifts to the incumbent (no plan costs less
+        than the incumbent and more than the incumbent less one)."""
         s = self.s
         if not np.isfinite(s.ub):
             return self.crude_upper + 1e-9 * max(1.0, abs(self.crude_upper))
-        return s.target() - 1e-9 * max(1.0, abs(s.ub))
+        t = s.ub * (1 - s.gap) if s.ub >= 0 else s.ub * (1 + s.gap)
+        if s.step > 0:
+            return min(t, s.ub - (1 - 2 * s.STEP_SLACK) * s.step)
+        return min(t, s.ub - 0.5 * PROOF_TOLERANCE)
+
+    def _settled(self, floor: float) -> None:
+        """Part of the search space left the tree holding no plan cheaper than ``floor``."""
+        self.discard_floor = min(self.discard_floor, float(floor))
+
+    def _target_floor(self, target: float) -> float:
+        """What "no plan cheaper than ``target``" proves: with whole costs, no plan below the next
+        whole multiple (the target itself is exact, not an LP value with float noise)."""
+        step = self.s.step
+        return float(np.ceil(target / step - 1e-12) * step) if step > 0 else float(target)
 
     def fix_globally(self, force: bool = False) -> None:
         """Reduced-cost fixing from the root duals against the current incumbent."""
@@ -373,6 +399,9 @@ class BranchAndPrice:
         delta = T - float(pi.sum()) - sigma_sum - min(mu * k + (k - 1) * r for k in ks)
         delta += 1e-7 * max(1.0, abs(T))
         keep = self.pricer.fixable(pi, mu, delta)
+        if (self.base_allowed & ~keep).any():
+            # the pairs fixed out belong only to plans costing at least T
+            self._settled(self._target_floor(T))
         self.base_allowed = self.base_allowed & keep
         self.pricer.allowed = self.base_allowed
         self._fixed_at_ub = self.s.ub
@@ -397,6 +426,8 @@ class BranchAndPrice:
         m.set_count(k_lo, k_hi)
         bound = node.bound
         alpha = self.SMOOTHING
+        tol, conv_tol = (self.tight_tol, self.tight_tol) if self._tight else (self.tol, self.conv_tol)
+        pricer = self._proof_pricer() if self._tight else self.pricer
         centre = node.centre if node.centre is not None and len(node.centre[2]) == len(m.cut_sets) else None
         best = None          # (Lagrangian bound, pi, mu, sigma, cut data, rc_min) at the best duals
         while True:
@@ -419,7 +450,7 @@ class BranchAndPrice:
                 # rounds too: with the root LP covered first (fewer spare columns) the first cut
                 # round of u_sjc402_02 priced for 40 s at the LP duals, 1.6 s smoothed
                 pi_q, mu_q, sig_q = _smoothed(alpha, centre, pi_lp, mu_lp, sig_lp)
-                quick = self.pricer.price(pi_q, mu_q, self.tol, s.clock, keep=3, allowed=ok, forced=forced,
+                quick = self.pricer.price(pi_q, mu_q, tol, s.clock, keep=3, allowed=ok, forced=forced,
                                           enough=s.enough, cuts=_Pricer.cut_data(cut_sets, sig_q), heuristic=True)
                 if quick is None:
                     return ("timeout", bound)
@@ -428,7 +459,7 @@ class BranchAndPrice:
             if cuts_lp is not None:
                 # cut penalties make exact pricing slow: try a short search first, exact only when
                 # it finds nothing (the bound needs the exact value)
-                quick = self.pricer.price(pi_lp, mu_lp, self.tol, s.clock, keep=3, allowed=ok, forced=forced,
+                quick = self.pricer.price(pi_lp, mu_lp, tol, s.clock, keep=3, allowed=ok, forced=forced,
                                           enough=s.enough, cuts=cuts_lp, heuristic=True)
                 if quick is None:
                     return ("timeout", bound)
@@ -444,8 +475,8 @@ class BranchAndPrice:
                     cuts = _Pricer.cut_data(cut_sets, sig)
                 else:
                     pi, mu, sig, cuts = pi_lp, mu_lp, sig_lp, cuts_lp
-                priced = self.pricer.price(pi, mu, self.tol, s.clock, keep=3, allowed=ok, forced=forced,
-                                           enough=s.enough, cuts=cuts)
+                priced = pricer.price(pi, mu, tol, s.clock, keep=3, allowed=ok, forced=forced,
+                                      enough=s.enough, cuts=cuts, slack=tol if self._tight else 0.0)
                 if priced is None:
                     return ("timeout", bound)
                 # cut rows are <= 1 in every plan and their duals are <= 0: they add sum(sigma)
@@ -466,7 +497,7 @@ class BranchAndPrice:
                 smoothed = False
             # a degenerate master keeps taking columns that cannot move it: once the bound over all
             # columns meets the LP value (and no artificial is in use) the LP is solved
-            solved = bound >= z - self.conv_tol and artificial <= 1e-9
+            solved = bound >= z - conv_tol and artificial <= 1e-9
             if node.depth == 0:
                 s.log(f"root: LP £{z:,.2f}  bound £{bound:,.2f}  +{added} cols ({len(m.vars)})"
                       + (" smoothed" if smoothed else ""))
@@ -488,7 +519,7 @@ class BranchAndPrice:
                 self.big_m *= 10.0
                 m.set_big_m(self.big_m)
                 continue
-            if node.depth == 0:
+            if node.depth == 0 and not self._tight:
                 self._round(x)
                 if not self._hub_searches:
                     # fix by reduced cost now (any converged duals will do): the heuristics below
@@ -498,7 +529,7 @@ class BranchAndPrice:
                     self.fix_globally(force=True)
                     self._hub_search(x, "root LP")
                     self._master_ip("root columns")
-            if node.depth == 0 and self._add_cuts(x, z):
+            if node.depth == 0 and not self._tight and self._add_cuts(x, z):
                 _, b_pi, b_mu, b_sig, _, b_r = best
                 self.root_duals = (b_pi, b_mu, b_r, float(b_sig.sum()))
                 # new cuts start with dual 0 in the centre (still valid duals); best is re-priced
@@ -516,18 +547,19 @@ class BranchAndPrice:
             m.retire_at(pi_lp, mu_lp, sig_lp, x, keep)
         _, pi, mu, sig, cuts, r_last = best
         sigma_sum = float(sig.sum())
-        if node.depth == 0:
+        if node.depth == 0 and not self._tight:
             self.root_duals = (pi, mu, r_last, sigma_sum)
             if self.cut_rounds and self._hub_paid:
                 # only when the search on the LP without cuts paid: on Greater Manchester both
                 # took 30 s of a 300 s run and found nothing (the region passes did)
                 self._hub_search(x, "root LP with cuts")
-            if self.cut_rounds and np.isfinite(s.ub) and self._close_by_enumeration(
-                    node, pi, mu, r_last, sigma_sum, cuts, ok, forced, (k_lo, k_hi)):
+            settled = (self._close_by_enumeration(node, pi, mu, r_last, sigma_sum, cuts, ok, forced, (k_lo, k_hi))
+                       if self.cut_rounds and np.isfinite(s.ub) else None)
+            if settled is not None:
                 # every column of a cheaper plan, and the IP over them, before the pool IP below
                 # (whose columns are a subset): on OR-Library pmedcap 20 the pool IP took 6.4 s
                 # to find nothing, then the enumeration settled the root in 3.9 s
-                return ("pruned", bound)
+                return ("pruned", max(bound, settled))
             if self.cut_rounds:
                 # the cut rounds price many new columns; on a 300-point CPMP the optimum was among
                 # the 2,000 of least reduced cost (an IP of 0.6 s) while the IP over the root's
@@ -565,10 +597,13 @@ class BranchAndPrice:
                 s.log(f"node at depth {node.depth}: integral LP not covered by real columns")
                 return ("timeout", bound)
             s.offer(plan, f"integral node at depth {node.depth}")
+            if bound < min(z, self.threshold()) - 0.5 * PROOF_TOLERANCE and not self._tight:
+                return self._settle_integral(node, bound)
             return ("integral", bound)
         self._round_node(x)
-        if self._close_by_enumeration(node, pi, mu, r_last, sigma_sum, cuts, ok, forced, (k_lo, k_hi)):
-            return ("pruned", bound)
+        settled = self._close_by_enumeration(node, pi, mu, r_last, sigma_sum, cuts, ok, forced, (k_lo, k_hi))
+        if settled is not None:
+            return ("pruned", max(bound, settled))
         if self.STRONG > 1:
             cands = self._candidates(frac)
             if len(cands) > 1:
@@ -585,6 +620,41 @@ class BranchAndPrice:
             return ("branch", bound, (h, h), X[h, h])
         i, h = np.unravel_index(int(np.argmax(frac)), frac.shape)
         return ("branch", bound, (int(i), int(h)), X[i, h])
+
+    def _proof_pricer(self):
+        """The pricer of ``_settle_integral``: exhaustive over connected sets, and with a size cost
+        whose affine pieces are refined, where a column prices below zero, to under-estimate g(N)
+        by at most half the proof tolerance over k (the usual pieces may under-estimate it by
+        ``sizecost.SEGMENT_TOLERANCE``, £0.25 a column, which the bound then loses; fine pieces
+        everywhere would price many more segments: 42 become 211 on a curved risk term)."""
+        if self._fine is None:
+            p = self.p
+            if p.size_cost is None:
+                self._fine = self.pricer
+            else:
+                # half the proof tolerance over the k columns of a plan: with the pricing's own
+                # tight_tol the bound then lags an integral node by under 0.55 of the tolerance
+                self._fine = make_pricer(p, fine=0.5 * PROOF_TOLERANCE / max(1, self.s.k_hi))
+                self._fine.mode = self.pricer.mode
+                for q in self._fine.parts:
+                    q.mode = self.pricer.mode
+        self._fine.allowed = self.base_allowed
+        self._fine.exact_connected = True
+        return self._fine
+
+    def _settle_integral(self, node: Node, bound: float):
+        """An integral node LP whose bound lags its value: pricing stopped at its tolerance (or,
+        under contiguity, at a search that is not exhaustive), so the LP value is not yet proven
+        and the node cannot leave the tree on it. Re-solve the node with columns priced to a
+        twentieth of the proof tolerance over all k columns, g(N) cut finer (``_proof_pricer``)
+        and connected sets searched exhaustively; the node then leaves the tree on that bound (or
+        branches on what it finds)."""
+        self._tight = True
+        try:
+            kind, *rest = self._process(replace(node, bound=max(node.bound, bound)))
+        finally:
+            self._tight = False
+        return (kind, *rest)
 
     # strong branching (``_strong``) over this many candidates: the most fractional hubs, or the
     # most fractional practice-hub pairs once every hub is settled. On a 200-point CPMP the proof
@@ -951,45 +1021,78 @@ class BranchAndPrice:
         if not s.offer(plan, f"IP over the {where} ({len(cols)} columns)") and not quiet:
             s.log(f"IP over the {where} ({len(cols)} columns): nothing cheaper in {s.clock.used() - start:.1f}")
 
-    def _close_by_enumeration(self, node, pi, mu, r, sigma_sum, cuts, ok, forced, ks) -> bool:
+    def _close_by_enumeration(self, node, pi, mu, r, sigma_sum, cuts, ok, forced, ks) -> float | None:
         """Every column that can appear in a plan of this node cheaper than the target, then the
-        IP over them. True when the node is settled (its best plan found or none cheaper)."""
+        IP over them. Returns a lower bound on every plan of the node when it is settled (its best
+        plan found, or none cheaper than the target), else None.
+
+        A plan of k columns costs sum(pi) + sigma + k mu + the sum of its columns' reduced costs,
+        each at least r (``rc_min`` at these duals), so one of its columns can be in a plan
+        cheaper than T only if its reduced cost is below delta = T - sum(pi) - sigma - min_k
+        (k mu + (k - 1) r); no column has a reduced cost below r, so delta <= r settles the node."""
         s = self.s
         if not np.isfinite(s.ub):
-            return False
+            return None
         T = s.target()
         delta = T - float(pi.sum()) - sigma_sum - min(mu * k + (k - 1) * r for k in ks)
         delta += 1e-7 * max(1.0, abs(T))
-        if delta <= 0:
-            return True
+        if delta <= r:
+            self.stats.closed_by_enumeration += 1
+            return self._target_floor(T)
         found = self.pricer.enumerate(pi, mu, delta, self.ENUM_LIMIT, s.clock, allowed=ok, forced=forced,
                                       cuts=cuts)
         if found is None:
-            return False
+            return None
         cols = [(S, h, c) for S, (h, c) in found.items()]
         if not cols:
             self.stats.closed_by_enumeration += 1
-            return True
+            return self._target_floor(T)
         # plans at or above the target need not be found: with the objective capped there, most
         # node IPs end as "infeasible" (nothing cheaper) in a fraction of the time
+        cutoff = T + 1e-7 * max(1.0, abs(T))
         state, plan, _, out = _partition_ip(self.p, cols, ks[0], ks[1], max(1.0, s.left()),
-                                            s.mip_solver, s.seed, s.threads, clock=s.clock,
-                                            cutoff=T + 1e-7 * max(1.0, abs(T)))
+                                            s.mip_solver, s.seed, s.threads, clock=s.clock, cutoff=cutoff)
         s.version = out.version or s.version
+        if state == "infeasible" and s.mip_solver == "cbc" and plan is None:
+            state = self._recheck_infeasible(cols, ks, cutoff, node.depth)
         settled = state in ("optimal", "infeasible")
         # CP-SAT proves the optimum of the pence-rounded costs; its bound, less the rounding error,
         # holds for the true costs, and settles the node when it reaches the target (or the plan
         # just found) within the proof tolerance
         rounded = state == "optimal_rounded" and out.bound is not None
+        cost = self.p.cost(*plan) if plan is not None else np.inf
         if plan is not None:
             s.offer(plan, f"enumerated IP at depth {node.depth} "
                           + (f"({len(cols)} columns)" if settled or rounded else "(not proven)"))
-        if rounded and out.bound >= min(T, s.ub) - PROOF_TOLERANCE * max(1.0, abs(s.ub)):
-            self.closed_floor = min(self.closed_floor, float(out.bound))
-            settled = True
         if settled:
             self.stats.closed_by_enumeration += 1
-        return settled
+            return min(self._target_floor(T), cost)
+        if rounded and out.bound >= min(T, s.ub) - PROOF_TOLERANCE:
+            self.stats.closed_by_enumeration += 1
+            return min(self._target_floor(T), cost, float(out.bound))
+        return None
+
+    def _recheck_infeasible(self, cols, ks, cutoff: float, depth: int) -> str:
+        """CBC's "no plan below the cutoff" checked by HiGHS before it closes a node: CBC 2.10 has
+        reported infeasibility falsely (its preprocessing, on large models), and a node closed on
+        a false claim would lose plans and make the bound wrong. HiGHS gets the cutoff as a row.
+        Returns "infeasible" when HiGHS agrees, else what HiGHS found ("optimal" with its plan
+        offered, or "feasible" / "no_solution", which leave the node open)."""
+        from .solvers.highs import available as highspy_available
+
+        s = self.s
+        if not highspy_available():
+            return "infeasible"          # no second solver here: CBC's word, as before
+        self.stats.infeasible_rechecks += 1
+        state, plan, _, out = _partition_ip(self.p, cols, ks[0], ks[1], max(1.0, s.left()), "highs", s.seed,
+                                            s.threads, clock=s.clock, cutoff=cutoff)
+        if plan is not None:
+            s.offer(plan, f"HiGHS re-check of CBC's 'infeasible' at depth {depth}")
+            s.log(f"CBC reported no plan below the cutoff at depth {depth}; HiGHS found one: node kept")
+            return state if state == "optimal" else "feasible"
+        if state != "infeasible":
+            s.log(f"CBC's 'infeasible' at depth {depth} could not be re-checked ({state}): node kept open")
+        return state
 
     # -- the tree ------------------------------------------------------------------------------
     def run(self, root_bound: float) -> None:
@@ -1005,6 +1108,8 @@ class BranchAndPrice:
             if current is None:
                 b, _, current = heapq.heappop(heap)
                 if b >= self.threshold():
+                    # every open node's bound is at least b: none holds a cheaper plan
+                    self._settled(b)
                     current = None
                     heap.clear()
                     break
@@ -1020,6 +1125,9 @@ class BranchAndPrice:
                 current = None
                 break
             if kind in ("pruned", "integral"):
+                # the node's own bound stays in the run's bound (a node pruned at a gap's
+                # target may hold plans cheaper than the incumbent)
+                self._settled(bound)
                 self.stats.pruned += kind == "pruned"
                 self.stats.integral += kind == "integral"
                 current = None
@@ -1051,7 +1159,7 @@ class BranchAndPrice:
             open_bound = min([b for b, _, _ in heap] + ([current.bound] if current is not None else []),
                              default=np.inf)
             self.stats.open_bound = open_bound
-            s.lb = max(s.lb, min(open_bound, s.ub, self.closed_floor))
+            s.lb = max(s.lb, min(open_bound, s.ub, self.discard_floor))
             if (s.lb, s.ub) != progress[:2]:
                 progress = (s.lb, s.ub, s.clock.used())
             elif self._regions_paid and s.clock.used() - progress[2] > self.STALL_SHARE * s.clock.limit:
@@ -1066,7 +1174,7 @@ class BranchAndPrice:
                 break
         open_bound = min([b for b, _, _ in heap], default=np.inf)
         self.stats.open_bound = open_bound
-        s.lb = max(s.lb, min(open_bound, s.ub, self.closed_floor))
+        s.lb = max(s.lb, min(open_bound, s.ub, self.discard_floor))
 
 
 def _smoothed(alpha: float, centre, pi_lp: np.ndarray, mu_lp: float, sig_lp: np.ndarray):

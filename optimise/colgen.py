@@ -118,9 +118,7 @@ from .clock import Clock, charge, expired, limits
 from .diagnose import diagnose
 from .master_lp import INF, make_lp
 from .problem import FederationProblem
-from .result import Result, Status, relative_gap
-
-PROOF_TOLERANCE = 1e-6     # as engine.PROOF_TOLERANCE: relative float noise accepted in a proof
+from .result import ProblemInfeasible, Result, Status, judge, relative_gap, within_proof_tolerance
 
 
 def round_up_to_step(bound: float, step: float, slack: float = 0.01) -> float:
@@ -236,9 +234,11 @@ class _Knapsack:
         self.p = None               # lists for the Python search, made by ``_lists``
         self.npos = int(npos)
         self.lo, self.hi = int(lo), int(hi)
-        # float slack in comparisons; a maximum may be missed by at most this much (callers
-        # subtract it from the reduced costs they report, so bounds stay valid)
-        self.tol = 1e-10 * (1.0 + float(np.abs(p).sum()))
+        # float slack in comparisons; a maximum may be missed by at most this much, so ``price``
+        # subtracts it from every reduced cost it reports as a bound. Far below the proof
+        # tolerance: about £0.0001 on Devon's profits (sum ~ £1e8), where 1e-10 had been a penny
+        # per column, and a 14-column plan's bound would have lost 14 of them
+        self.tol = 1e-12 * (1.0 + float(np.abs(p).sum()))
         if conflicts is None:
             self.conf = None
         else:
@@ -882,7 +882,8 @@ class _Pricer:
     def price(self, pi: np.ndarray, mu: float, tol: float, deadline: Clock | float,
               keep: int = 2, allowed: np.ndarray | None = None,
               forced: np.ndarray | None = None, enough: int | None = None,
-              cuts=None, heuristic: bool = False, relax: np.ndarray | None = None) -> _PricingOutcome | None:
+              cuts=None, heuristic: bool = False, relax: np.ndarray | None = None,
+              slack: float = 0.0) -> _PricingOutcome | None:
         """Minimum reduced cost (capped at 0) and negative columns; None when ``deadline`` (the
         run's ``Clock``, or a ``time.perf_counter()`` deadline) has passed. ``relax``: as for
         ``relaxation_bounds``.
@@ -893,7 +894,9 @@ class _Pricer:
         Hubs are priced exactly in order of their relaxation bound. With ``enough``, pricing
         stops once that many hubs gave negative columns; ``rc_min`` is then the least of the
         exact values found and the relaxation bounds of the hubs left unpriced, which is still a
-        valid lower bound on every column's reduced cost (so the Lagrangian bound stays valid)."""
+        valid lower bound on every column's reduced cost (so the Lagrangian bound stays valid).
+        Hubs whose relaxation bound is at least ``-slack`` are not searched either (no column of
+        theirs is below -slack): their bound enters ``rc_min`` as it is."""
         P, lo, hi, need, hub_ok = self._setup(pi, mu, allowed, forced)
         if relax is None:
             relax = _relaxation_all_hubs(P, self.w, lo, hi, self.mode.compiled)
@@ -905,7 +908,8 @@ class _Pricer:
         order = np.argsort(rc_lb)
         productive = 0
         for pos, h in enumerate(order):
-            if rc_lb[h] >= 0.0:
+            if rc_lb[h] >= -slack:
+                rc_min = min(rc_min, float(rc_lb[h]))      # sorted: h bounds every hub left
                 break
             if enough is not None and productive >= enough:
                 rc_min = min(rc_min, float(rc_lb[h]))      # the rest are sorted: h bounds them all
@@ -946,6 +950,10 @@ class _Pricer:
                         if rc_true < -tol:
                             cols.append((S, int(h), rc_true))
             if value is None:
+                # no column beats the threshold by more than the search's slack: every reduced
+                # cost of this hub is at least -ks.tol (and at least the relaxation's bound)
+                rc_min = min(rc_min, max(float(rc_lb[h]), -ks.tol))
+                hub_rc[h] = max(hub_rc[h], -ks.tol)
                 continue
             # contiguity: the value above ignores it, so it bounds every connected column too
             # (rc_min stays valid); columns come from the connected sets only
@@ -958,8 +966,9 @@ class _Pricer:
                 if c_exact:                  # exact over connected sets: the tighter valid value
                     value = need_h if c_value is None else c_value
                 sols = c_sols
-            rc_min = min(rc_min, float(need_h - value))
-            hub_rc[h] = max(hub_rc[h], float(need_h - value))
+            # the search may miss the maximum by up to ks.tol: the bound takes that off
+            rc_min = min(rc_min, float(need_h - value) - ks.tol)
+            hub_rc[h] = max(hub_rc[h], float(need_h - value) - ks.tol)
             if ks.rule is not None and not self.exact_connected:
                 sols = self._connected_only(ks, made[1], need_h, sols, keep, self.CONNECTED_NODES)
             before = len(cols)
@@ -1078,19 +1087,22 @@ class _SegmentedPricer:
     def __init__(self, problem: FederationProblem):
         self.p = problem
         self.n = problem.n
-        w = problem.list_size.astype(float)
         top = min(problem.max_population, problem.population)
-        self.parts: list[_Pricer] = []
         self.mode = _SearchMode(problem.n)
-        betas: list[float] = []
-        for a_k, b_k, alpha, beta in problem.size_cost.segments:
-            if a_k > top:
-                break
-            self.parts.append(_Pricer(problem, problem.assign_cost + beta * w[:, None], problem.hub_cost + alpha,
-                                      L=a_k, U=min(b_k, top), mode=self.mode))
-            betas.append(beta)
-        self.betas = np.array(betas, np.float64)
         self._allowed = problem.allowed
+        self.segs = [(a, min(b, top), al, be) for a, b, al, be in problem.size_cost.segments if a <= top]
+        self.parts: list[_Pricer] = [self._part(seg) for seg in self.segs]
+        self.betas = np.array([seg[3] for seg in self.segs], np.float64)
+        # per part, the exact least reduced cost at the last pricing (parts priced only)
+        self.part_rc: dict[int, float] = {}
+
+    def _part(self, seg) -> _Pricer:
+        a_k, b_k, alpha, beta = seg
+        p = self.p
+        q = _Pricer(p, p.assign_cost + beta * p.list_size.astype(float)[:, None], p.hub_cost + alpha,
+                    L=a_k, U=b_k, mode=self.mode)
+        q.allowed = self._allowed
+        return q
 
     @property
     def allowed(self) -> np.ndarray:
@@ -1118,7 +1130,7 @@ class _SegmentedPricer:
 
     def price(self, pi: np.ndarray, mu: float, tol: float, deadline: Clock | float, keep: int = 2,
               allowed: np.ndarray | None = None, forced: np.ndarray | None = None, enough: int | None = None,
-              cuts=None, heuristic: bool = False) -> _PricingOutcome | None:
+              cuts=None, heuristic: bool = False, slack: float = 0.0) -> _PricingOutcome | None:
         relax = self._relaxations(pi, allowed, forced)
         hub_lb = [q.relaxation_bounds(pi, mu, allowed, forced, relax=None if relax is None else relax[k])
                   for k, q in enumerate(self.parts)]
@@ -1126,9 +1138,14 @@ class _SegmentedPricer:
         floors = [float(min(0.0, b.min())) if len(b) else 0.0 for b in hub_lb]
         out = _PricingOutcome(0.0, [])
         rc_min, rho, productive, seen = 0.0, 0.0, 0, set()
+        self.part_rc = {}
         order = np.argsort(floors, kind="stable")
         for pos, k in enumerate(order):
-            if floors[k] >= 0.0:
+            if floors[k] >= -slack:
+                # sorted: this floor bounds every segment left (a lower bound, capped at 0)
+                rc_min = min(rc_min, floors[k])
+                for j in order[pos:]:
+                    rho = min(rho, _per_patient(floors[j], self.parts[j].L))
                 break
             if enough is not None and productive >= enough:
                 rc_min = min(rc_min, floors[k])          # sorted: this floor bounds every segment left
@@ -1139,11 +1156,13 @@ class _SegmentedPricer:
                 return None
             got = self.parts[k].price(pi, mu, tol, deadline, keep=keep, allowed=allowed, forced=forced,
                                       enough=None if enough is None else enough - productive, cuts=cuts,
-                                      heuristic=heuristic, relax=None if relax is None else relax[k])
+                                      heuristic=heuristic, relax=None if relax is None else relax[k],
+                                      slack=slack)
             if got is None:
                 return None
             out.exact_hubs += got.exact_hubs
             out.dp_fallbacks += got.dp_fallbacks
+            self.part_rc[int(k)] = got.rc_min
             rc_min = min(rc_min, got.rc_min)
             rho = min(rho, got.rho)
             if got.hub_rc is not None:
@@ -1203,10 +1222,46 @@ class _SegmentedPricer:
         return found
 
 
-def make_pricer(problem: FederationProblem):
-    """The exact pricer for this problem (segmented when federations carry a size cost)."""
+class _RefiningPricer(_SegmentedPricer):
+    """A segmented pricer whose pieces of g are cut finer where it matters for a proof: after each
+    pricing, every piece whose least reduced cost is below ``-slack`` and which lies more than
+    ``fine`` under g somewhere is replaced by pieces at most ``fine`` under g, and pricing runs
+    again. The bound then loses at most ``fine`` a column to the pieces, without pricing the
+    hundreds of fine pieces a curved g would need everywhere (a 5-practice problem with a concave
+    g: 1,236 pieces at a twentieth of a penny, against 82)."""
+
+    def __init__(self, problem: FederationProblem, fine: float):
+        super().__init__(problem)
+        self.fine = float(fine)
+        g = problem.size_cost
+        self.coarse = [g.error(*seg) > self.fine for seg in self.segs]
+
+    def price(self, pi, mu, tol, deadline, keep: int = 2, allowed=None, forced=None, enough=None,
+              cuts=None, heuristic: bool = False, slack: float = 0.0):
+        while True:
+            out = super().price(pi, mu, tol, deadline, keep=keep, allowed=allowed, forced=forced, enough=enough,
+                                cuts=cuts, heuristic=heuristic, slack=slack)
+            if out is None or heuristic:
+                return out
+            split = [k for k, rc in self.part_rc.items() if rc < -slack and self.coarse[k]]
+            if not split:
+                return out
+            for k in sorted(split, reverse=True):
+                a, b, _, _ = self.segs[k]
+                finer = self.p.size_cost.pieces(a, b, self.fine)
+                self.segs[k:k + 1] = finer
+                self.parts[k:k + 1] = [self._part(seg) for seg in finer]
+                self.coarse[k:k + 1] = [False] * len(finer)
+            self.betas = np.array([seg[3] for seg in self.segs], np.float64)
+
+
+def make_pricer(problem: FederationProblem, fine: float | None = None):
+    """The exact pricer for this problem (segmented when federations carry a size cost; with
+    ``fine``, refining its pieces of g to that tolerance where a proof needs it)."""
     if problem.size_cost is None:
         return _Pricer(problem, problem.assign_cost, problem.hub_cost)
+    if fine is not None:
+        return _RefiningPricer(problem, fine)
     return _SegmentedPricer(problem)
 
 
@@ -1478,6 +1533,17 @@ class _Log:
         return "\n".join(self.lines) + ("\n" if self.lines else "")
 
 
+def no_plan_message(problem: FederationProblem, clock: Clock) -> str:
+    """What to tell a planner when the budget ran out with no plan and no proof that none exists."""
+    from .feasibility import relaxations
+
+    unit = "work units" if clock.deterministic else "seconds"
+    rules = list(relaxations(problem))
+    return (f"no plan found within the limit of {clock.limit:g} {unit}, and the rules were not proven impossible "
+            f"either: allow more time (e.g. --time-limit {max(600, int(4 * clock.limit))})"
+            + (", or relax one of: " + "; ".join(rules) if rules else "") + ".")
+
+
 def solve_federations_cg(
     problem: FederationProblem,
     *,
@@ -1498,8 +1564,6 @@ def solve_federations_cg(
     units, ``optimise.clock``) stops the run after a fixed amount of work instead, so that a run
     which does not finish repeats exactly; ``time_limit_s`` is then a safety cap.
     """
-    from .engine import ProblemInfeasible
-
     clock = Clock(time_limit_s, work_limit)
     reasons = diagnose(problem, names)
     if reasons:
@@ -1532,7 +1596,7 @@ class _Solver:
     # (``covering_suffices``)
     COVER_FIRST = True
 
-    def __init__(self, problem, clock: Clock, gap, seed, threads, warm_start, mip_solver, log):
+    def __init__(self, problem, clock: Clock, gap, seed, threads, warm_start, mip_solver, log, find_any: bool = True):
         self.p = problem
         self.clock = clock
         self.t0 = clock.t0
@@ -1559,6 +1623,9 @@ class _Solver:
         self.version = ""
         self.plans_instead = False
         self.support: list[int] = []
+        # the exact search for a first plan when the heuristics find none (not in the region
+        # re-solves of ``optimise.lns``, which start from the incumbent's own plan)
+        self.find_any = find_any
 
     # -- helpers -----------------------------------------------------------------------------
     def left(self) -> float:
@@ -1614,10 +1681,15 @@ class _Solver:
         return lagrangian_bound(float(pi.sum()), mu, priced, self.k_lo, self.k_cap(), self.p.population)
 
     def proven(self) -> bool:
+        """The search may stop: the plan is optimal (within ``PROOF_TOLERANCE``) or within the
+        requested gap of the bound."""
         if self.plan is None or not np.isfinite(self.lb):
             return False
-        g = relative_gap(self.ub, min(self.bound(), self.ub))
-        return g is not None and g <= self.gap + PROOF_TOLERANCE
+        bound = self.bound()
+        if within_proof_tolerance(self.ub, bound):
+            return True
+        g = relative_gap(self.ub, bound)
+        return self.gap > 0 and g is not None and g <= self.gap + 1e-12
 
     # -- phases ------------------------------------------------------------------------------
     def run(self) -> Result:
@@ -1636,6 +1708,8 @@ class _Solver:
                        f"construct seed {self.seed + s}" + (f", {k} federations" if k is not None else ""))
         if self.warm_start is not None:
             self.offer(improve(p, self.warm_start[0], self.warm_start[1], seed=self.seed), "warm start")
+        if self.plan is None and self.find_any:
+            self._find_any_plan()
         self.lb = self._trivial_bound()
 
         self.master = _Master(self.n, self.k_lo, self.k_cap(), cover=self.COVER_FIRST and covering_suffices(p))
@@ -1672,6 +1746,31 @@ class _Solver:
                               f"{st.strong} branches chosen by strong branching")
             self.log(self.notes[-1])
         return self._finish()
+
+    # the exact yes/no search for a first plan (``optimise.feasibility``) when the heuristics find
+    # none: at most this share of the limit, and only up to this many practices (its model has
+    # n^2 assignment and, with contiguity, n x arcs flow variables). On sub-ICB 00T (49
+    # practices, contiguity, 5 federations, one lock) it found the plan none of the heuristics
+    # did in 39 s on one core
+    FEASIBILITY_SHARE = 0.4
+    FEASIBILITY_MAX_PRACTICES = 120
+
+    def _find_any_plan(self) -> None:
+        """A first plan from the exact feasibility search, or a proof that there is none
+        (``ProblemInfeasible``, raised with ``searched``)."""
+        from .feasibility import find_plan
+
+        if self.p.n > self.FEASIBILITY_MAX_PRACTICES:
+            return
+        budget = min(self.left(), self.FEASIBILITY_SHARE * self.clock.limit)
+        if budget <= 0:
+            return
+        got = find_plan(self.p, budget, clock=self.clock, seed=self.seed, threads=self.threads)
+        self.log(f"feasibility search: {got.state} in {got.runtime_s:.1f} s")
+        if got.state == "none":
+            raise ProblemInfeasible(["no plan meets all these rules together (proven by an exact search over "
+                                     "every possible plan)"], searched=True)
+        self.offer(got.plan, "feasibility search")
 
     def _construct_variants(self) -> list[FederationProblem]:
         """The problems the three construction runs start from: the count the size cost favours
@@ -1880,14 +1979,13 @@ class _Solver:
         if self.plan is None:
             return Result(Status.ERROR, None, self.lb if np.isfinite(self.lb) else None, None, runtime,
                           self.SOLVER_NAME, self.version, self.seed,
-                          message="no plan found within the time limit; bound from column generation",
+                          message=no_plan_message(self.p, self.clock),
                           repeatable=repeatable)
         objective = self.p.cost(*self.plan)
-        bound = min(self.bound(), objective)
-        g = relative_gap(objective, bound)
-        status = Status.OPTIMAL if g is not None and g <= self.gap + PROOF_TOLERANCE else Status.FEASIBLE
+        status, bound, g, wrong = judge(objective, self.bound() if np.isfinite(self.lb) else None)
         assignment, hubs = canonical(self.plan[0], self.plan[1], self.p.codes)
-        msg = "; ".join([f"column generation ({getattr(self, 'rounds', 0)} rounds, "
-                         f"{len(self.master.vars) if hasattr(self, 'master') else 0} columns)"] + self.notes)
+        msg = "; ".join([wrong] * bool(wrong) + [f"column generation ({getattr(self, 'rounds', 0)} rounds, "
+                        f"{len(self.master.vars) if hasattr(self, 'master') else 0} columns)"] + self.notes)
         return Result(status, objective, bound, g, runtime, self.SOLVER_NAME, self.version, self.seed,
-                      assignment=assignment, hubs=hubs, message=msg, repeatable=repeatable)
+                      assignment=assignment, hubs=hubs, message=msg, repeatable=repeatable,
+                      requested_gap=self.gap)

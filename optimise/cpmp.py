@@ -23,8 +23,12 @@ def solve_cpmp(problem: FederationProblem, solver: str = "cbc", **kw) -> Result:
     return solve_federations(problem, solver, **kw)
 
 
-def bench_json(problem: FederationProblem, res: Result) -> dict:
-    """The JSON of DESIGN.md §5 with 1-based ids as in the file; objective recomputed."""
+def bench_json(problem: FederationProblem, res: Result, instance: tuple | None = None) -> dict:
+    """The JSON of DESIGN.md §5 with 1-based ids as in the file; objective recomputed.
+
+    With ``instance`` = (path, format), the answer is also checked by ``verify.verify_cpmp``, which
+    reads the file again: ``verified`` says whether it passed; if not, ``verification_problems``
+    lists why and ``status`` is "error" (a plan that failed its check is never reported as optimal)."""
     out = {"status": str(res.status), "objective": None, "bound": res.bound, "gap": res.gap,
            "runtime_s": round(res.runtime_s, 3), "solver": res.solver, "medians": [], "assignment": {}}
     if res.has_plan:
@@ -33,4 +37,12 @@ def bench_json(problem: FederationProblem, res: Result) -> dict:
         out["objective"] = round(objective, 6)
         out["medians"] = sorted(int(problem.codes[h]) for h in res.hubs)
         out["assignment"] = {problem.codes[i]: int(problem.codes[hub_of[i]]) for i in range(problem.n)}
+    if instance is not None:
+        from .verify import verify_cpmp
+
+        check = verify_cpmp(instance[0], instance[1], out) if res.has_plan else None
+        out["verified"] = check is not None and check.ok
+        if check is not None and not check.ok:
+            out["status"] = "error"
+            out["verification_problems"] = list(check.problems)
     return out

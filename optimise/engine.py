@@ -11,20 +11,9 @@ from .diagnose import diagnose
 from .formulations import build_assignment_model
 from .heuristics import construct, improve
 from .problem import FederationProblem
-from .result import Result, Status, relative_gap
+from .result import ProblemInfeasible, Result, Status, judge
 from .solvers import SOLVERS, SolveOptions, run_solver
 from .solvers.base import SolverOutput, scratch_in
-
-# Relative gap under which a solver's "optimal" is accepted as proven (float noise, CP-SAT pence).
-PROOF_TOLERANCE = 1e-6
-
-
-class ProblemInfeasible(Exception):
-    """No plan can meet the rules; ``reasons`` say why in words."""
-
-    def __init__(self, reasons: list[str]):
-        self.reasons = reasons
-        super().__init__("; ".join(reasons))
 
 
 def trivial_bound(problem: FederationProblem) -> float:
@@ -150,8 +139,20 @@ def _solve(problem, solver, clock: Clock, gap, seed, threads, warm_start, log_pa
     notes = [f"heuristic warm start {heuristic_s:.1f}s", out.message, recheck]
 
     if out.state == "infeasible" and not candidates:
-        return Result(Status.INFEASIBLE, None, None, None, runtime, solver, out.version, seed,
-                      message=f"{out.solver} proved that no plan meets the rules", log=out.log)
+        # a second opinion before "no plan exists": CBC 2.10 has reported infeasibility falsely
+        from .feasibility import find_plan
+
+        got = find_plan(problem, max(1.0, clock.left()), clock=clock, seed=seed, threads=threads)
+        if got.state == "none":
+            return Result(Status.INFEASIBLE, None, None, None, time.perf_counter() - t0, solver, out.version, seed,
+                          message=f"{out.solver} proved that no plan meets the rules, and an exact search "
+                                  "(CP-SAT) agrees", log=out.log)
+        if got.plan is None:
+            return Result(Status.ERROR, None, None, None, time.perf_counter() - t0, solver, out.version, seed,
+                          message=f"{out.solver} reported that no plan meets the rules, but a second, exact "
+                                  "search could neither confirm it nor find a plan in the time left; allow more "
+                                  "time", log=out.log, repeatable=clock.deterministic)
+        candidates.append((problem.cost(*got.plan), *got.plan))
     if not candidates:
         why = "time limit reached before any feasible plan was found" if out.state == "no_solution" else out.message
         return Result(Status.ERROR, None, out.bound, None, runtime, solver, out.version, seed,
@@ -169,15 +170,17 @@ def _solve(problem, solver, clock: Clock, gap, seed, threads, warm_start, log_pa
     bound = trivial_bound(problem)
     if out.bound is not None and np.isfinite(out.bound):
         bound = max(bound, out.bound)
-    bound = min(bound, objective)  # a bound above a feasible plan's cost would be a solver error
-    g = relative_gap(objective, bound)
-    proven = out.state in ("optimal", "optimal_rounded") and g is not None and g <= max(gap, 0.0) + PROOF_TOLERANCE
-    status = Status.OPTIMAL if proven else Status.FEASIBLE
-    if not proven and out.state == "no_solution":
+    # the solver's bound, never its word: "optimal" only when the bound is within the proof
+    # tolerance of the plan's recomputed cost (a requested gap that was met leaves it feasible)
+    status, bound, g, wrong = judge(objective, bound)
+    if wrong:
+        notes.insert(0, wrong)
+    if status is not Status.OPTIMAL and out.state == "no_solution":
         notes.append("the solver found no plan of its own; the plan is the heuristic's")
+    finished = status is Status.OPTIMAL or out.state in ("optimal", "optimal_rounded")
     return Result(status, objective, bound, g, runtime, solver, out.version, seed,
                   assignment=assignment, hubs=hubs, message="; ".join(n for n in notes if n), log=out.log,
-                  repeatable=proven or clock.deterministic)
+                  repeatable=finished or clock.deterministic, requested_gap=max(0.0, gap))
 
 
 def _recheck_cbc_proof(model, out, clock: Clock, gap, seed, threads, log_path) -> tuple[SolverOutput, str]:

@@ -106,7 +106,7 @@ def improve_by_regions(problem: FederationProblem, plan, clock: Clock, budget: f
                      else Clock(min(share, clock.wall_left())))
         with sub_clock.active():
             res = _Solver(sub, sub_clock, 0.0, seed, 1, (sub_labels, sub_hubs), mip_solver,
-                          _Log(sub_clock.t0, None)).run()
+                          _Log(sub_clock.t0, None), find_any=False).run()
         clock.absorb(sub_clock)
         tried += 1
         if res.objective is None or res.objective >= current - 1e-9 * max(1.0, abs(current)):

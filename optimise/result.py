@@ -8,13 +8,39 @@ import numpy as np
 
 
 class Status(str, Enum):
-    OPTIMAL = "optimal"        # proven: bound == objective within the requested gap tolerance
+    OPTIMAL = "optimal"        # proven: bound == objective within PROOF_TOLERANCE
     FEASIBLE = "feasible"      # a plan that meets every rule, not proven optimal; see gap
     INFEASIBLE = "infeasible"  # proven that no plan meets the rules
-    ERROR = "error"            # no plan: solver failure, or a time limit hit with no incumbent
+    ERROR = "error"            # no plan (solver failure, time limit with no incumbent), or a plan
+                               # whose proof or independent check failed
 
     def __str__(self) -> str:
         return self.value
+
+
+# The one proof tolerance, in objective units: a penny on the £ models, 0.01 of a distance unit on
+# p-median files (whose published optima are given to two decimals). A plan is "optimal" only when
+# its cost exceeds its lower bound by at most this; every "nothing cheaper" test of the engine
+# (pruning, fixing, enumeration) uses the same figure, so a proof never rests on a larger slack.
+PROOF_TOLERANCE = 0.01
+
+
+def within_proof_tolerance(objective: float | None, bound: float | None) -> bool:
+    """True when ``bound`` proves ``objective`` optimal (up to ``PROOF_TOLERANCE``)."""
+    if objective is None or bound is None or not np.isfinite(objective) or not np.isfinite(bound):
+        return False
+    return objective - bound <= PROOF_TOLERANCE
+
+
+class ProblemInfeasible(Exception):
+    """No plan can meet the rules; ``reasons`` say why in words. ``searched``: proven by an exact
+    search over every plan (``optimise.feasibility``) rather than by a quick necessary condition
+    (``optimise.diagnose``), so a caller who knows the scenario may name the rules at fault."""
+
+    def __init__(self, reasons: list[str], searched: bool = False):
+        self.reasons = reasons
+        self.searched = searched
+        super().__init__("; ".join(reasons))
 
 
 def relative_gap(objective: float | None, bound: float | None) -> float | None:
@@ -24,6 +50,25 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
     if abs(objective) < 1e-9:
         return 0.0 if abs(bound) < 1e-9 else float("inf")
     return max(0.0, (objective - bound) / abs(objective))
+
+
+def judge(objective: float, bound: float | None) -> tuple[Status, float | None, float | None, str]:
+    """Status, bound and gap of a plan costing ``objective`` with lower ``bound``.
+
+    ``optimal`` only when the bound is within ``PROOF_TOLERANCE`` of the cost: a requested gap
+    that was met leaves the plan ``feasible`` (``Result.within_requested_gap`` says so). A bound
+    above the cost by more than the tolerance means the engine's proof is wrong somewhere: the
+    status is ``error`` with a message, never a proof; within the tolerance it is float noise and
+    the bound is reported at the cost."""
+    if bound is None or not np.isfinite(bound):
+        return Status.FEASIBLE, None, None, ""
+    if bound > objective + PROOF_TOLERANCE:
+        return (Status.ERROR, float(bound), relative_gap(objective, bound),
+                f"the lower bound {bound:,.2f} exceeds the plan's cost {objective:,.2f}: the engine's bound is "
+                "wrong, so nothing is proven (please report this with the run directory)")
+    bound = min(float(bound), float(objective))
+    status = Status.OPTIMAL if within_proof_tolerance(objective, bound) else Status.FEASIBLE
+    return status, bound, relative_gap(objective, bound), ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,6 +100,16 @@ class Result:
     # False when the run's outcome depends on the clock: a time limit stopped it (a work limit,
     # or finishing before any limit, repeats exactly with the same inputs, seed and one thread)
     repeatable: bool = True
+    # the gap the caller asked for (``gap`` option): a run may stop once the plan is within it
+    requested_gap: float = 0.0
+
+    @property
+    def within_requested_gap(self) -> bool:
+        """The plan is proven within the requested gap (always true of an optimal plan)."""
+        if self.status is Status.OPTIMAL:
+            return True
+        return (self.status is Status.FEASIBLE and self.gap is not None
+                and self.gap <= max(0.0, self.requested_gap) + 1e-12)
 
     def assignment_by_code(self) -> dict[str, int]:
         """practice code -> federation number (1-based, as written to assignment.csv)."""
@@ -65,7 +120,9 @@ class Result:
 
     @property
     def has_plan(self) -> bool:
-        return self.status in (Status.OPTIMAL, Status.FEASIBLE) and len(self.hubs) > 0
+        """A plan is attached. With status ``error`` it is one whose proof or check failed: it is
+        written for inspection, never as a result."""
+        return self.status is not Status.INFEASIBLE and len(self.hubs) > 0
 
     @property
     def n_federations(self) -> int:

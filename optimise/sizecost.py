@@ -62,6 +62,16 @@ class SizeCost:
     def minimum(self) -> float:
         return float(self.values.min())
 
+    def pieces(self, a: int, b: int, tol: float) -> list[tuple[int, int, float, float]]:
+        """The affine minorants of g on [a, b] (inside the table), each at most ``tol`` under g:
+        the same construction as ``segments``, finer (a pricer refines a segment with them)."""
+        return _segments(int(a), self.values[int(a) - self.lo: int(b) - self.lo + 1], float(tol))
+
+    def error(self, a: int, b: int, alpha: float, beta: float) -> float:
+        """How far the affine piece alpha + beta N lies under g at worst on [a, b]."""
+        N = np.arange(int(a), int(b) + 1)
+        return float((self.values[int(a) - self.lo: int(b) - self.lo + 1] - (alpha + beta * N)).max())
+
     def max_error(self) -> float:
         N = np.arange(self.lo, self.hi + 1)
         worst = 0.0

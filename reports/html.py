@@ -249,6 +249,12 @@ def _status_block(s: dict) -> tuple[str, str]:
         return "status bad", ("<b>No plan exists under these rules.</b> The solver proved that no grouping of "
                               "these practices meets them; see the message below and relax the bounds or "
                               "the area.")
+    if status == "error" and s.get("federations"):
+        problems = s.get("verification_problems") or []
+        why = "; ".join(str(p) for p in problems[:5]) or str(s.get("message") or "")
+        return "status bad", ("<b>This plan failed its checks and is not a result.</b> The independent "
+                              "verification (or the engine's own bound check) found: " + _e(why) + ". The "
+                              "plan is shown for inspection only.")
     if status == "error":
         return "status bad", ("<b>No plan.</b> The solver stopped without a plan (an error, or the time limit "
                               "was reached before any plan was found).")
@@ -790,7 +796,8 @@ def render_report(summary: dict, practices, assignment: Sequence[int], *, polygo
     lo, hi = bounds.get("min_population"), bounds.get("max_population")
     status = str(s.get("status") or "").lower()
     given = _list(s.get("federations"))
-    has_plan = status in PLAN_STATUSES or (not status and bool(given))
+    # a plan that failed its checks (status error) is still drawn, under the warning of _status_block
+    has_plan = status in PLAN_STATUSES or ((not status or status == "error") and bool(given))
     feds = _federation_rows(s, p, fed, has_plan)
     id_label = {f["key"]: f["id"] for f in feds}
 

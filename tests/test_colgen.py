@@ -14,7 +14,7 @@ from optimise.engine import ProblemInfeasible, solve_federations
 from optimise.problem import FederationProblem
 from optimise.result import Status
 from inputs.model import BoundsSpec, ConstraintsSpec, CostsSpec, Scenario
-from optimise.verify import verify
+from optimise.verify import Claim, verify
 from test_optimise import brute_force, make_practices, problem_from
 
 
@@ -34,7 +34,8 @@ def instance(seed: int, n: int, **rules) -> FederationProblem:
 
 def check_with_verify(seed, n, sc, res):
     pr = practices(seed, n)
-    out = verify(pr, res.assignment_by_code(), res.hubs_by_federation(), sc, expected_cost=res.objective)
+    out = verify(sc, res.assignment_by_code(), res.hubs_by_federation(),
+                 practices=pr, claimed=Claim(objective=res.objective))
     assert out.ok, out.problems
 
 

@@ -72,12 +72,12 @@ def test_verify_flags_a_federation_that_is_not_connected():
     pr = make_practices([(i, 0) for i in range(6)], [10_000] * 6)
     sc = Scenario(bounds=BoundsSpec(min_population=25_000, max_population=35_000),
                   constraints=ConstraintsSpec(contiguity=True), **PLAIN)
-    edges = [(f"P{i:02d}", f"P{i + 1:02d}") for i in range(5)]
+    # practices on one line: verify builds the path P00-P01-...-P05 as their adjacency graph
     interleaved = {f"P{i:02d}": "A" if i % 2 == 0 else "B" for i in range(6)}
-    v = verify(pr, interleaved, {"A": "P00", "B": "P01"}, sc, adjacency=edges)
+    v = verify(sc, interleaved, {"A": "P00", "B": "P01"}, practices=pr)
     assert not v.ok and any("not contiguous" in m for m in v.problems)
     halves = {f"P{i:02d}": "A" if i < 3 else "B" for i in range(6)}
-    assert verify(pr, halves, {"A": "P01", "B": "P04"}, sc, adjacency=edges).ok
+    assert verify(sc, halves, {"A": "P01", "B": "P04"}, practices=pr).ok
 
 
 def test_an_unreachable_floor_under_contiguity_is_explained_in_words():

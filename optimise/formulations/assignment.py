@@ -6,6 +6,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..problem import FederationProblem
+from ..result import PROOF_TOLERANCE
+from ..sizecost import SizeCost
 from .linear import LinearModel
 
 
@@ -49,6 +51,21 @@ class AssignmentModel:
         return assignment, hubs
 
 
+# the segments of the compact model may be at most this many times as many as the size cost's own
+# (cut to ``sizecost.SEGMENT_TOLERANCE``): one binary per hub and segment
+FINE_SEGMENTS_FACTOR = 4
+
+
+def _segments(problem: FederationProblem):
+    """g's affine pieces, each under g by at most a share of the proof tolerance over the
+    federations a plan can have (so a proof to the penny is possible), unless that takes more than
+    ``FINE_SEGMENTS_FACTOR`` times the usual pieces; then the usual ones (£0.25 each at most:
+    the plan is then reported with the gap that leaves)."""
+    g = problem.size_cost
+    fine = SizeCost(g.lo, g.values, tol=PROOF_TOLERANCE / (2 * max(1, problem.federation_count_range()[1])))
+    return fine.segments if len(fine.segments) <= FINE_SEGMENTS_FACTOR * len(g.segments) + 8 else g.segments
+
+
 def build_assignment_model(problem: FederationProblem) -> AssignmentModel:
     r"""Build the compact assignment MIP.
 
@@ -84,7 +101,8 @@ def build_assignment_model(problem: FederationProblem) -> AssignmentModel:
     :math:`a_k z_{jk} \le N_{jk} \le b_k z_{jk}`, and cost
     :math:`\sum_k \alpha_k z_{jk} + \beta_k N_{jk}`. Exact where g is affine on a segment;
     elsewhere the model under-estimates g by at most the segment tolerance, so the solver's bound
-    stays valid and the engine reports each plan at its true cost.
+    stays valid and the engine reports each plan at its true cost. The segments are cut finer than
+    the column generation's (``_segments``) so that the bound can prove a plan to the penny.
     """
     n = problem.n
     w = problem.list_size.astype(float)
@@ -132,7 +150,7 @@ def build_assignment_model(problem: FederationProblem) -> AssignmentModel:
     seg_vars: list[tuple] = [() for _ in range(n)]
     if problem.size_cost is not None:
         top = min(problem.max_population, problem.population)
-        segs = [(a, min(b, top), al, be) for a, b, al, be in problem.size_cost.segments if a <= top]
+        segs = [(a, min(b, top), al, be) for a, b, al, be in _segments(problem) if a <= top]
         for j in range(n):
             members = by_hub[j]
             if not members:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import re
 import shutil
 import signal
@@ -150,7 +151,7 @@ def _run_cbc(prob, cmd, log_path: Path | None, warm: bool) -> str:
         with open(log_file, "w") as out:
             linux = sys.platform == "linux" and _prctl() is not None
             child = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     preexec_fn=_die_with_parent if linux else None)
+                                     preexec_fn=die_with_parent(os.getpid()) if linux else None)
             try:
                 code = child.wait()
             except BaseException:
@@ -186,9 +187,16 @@ def _prctl():
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
-    """In the forked child before exec: ask Linux to SIGKILL it when the parent thread exits."""
-    _prctl()(_PR_SET_PDEATHSIG, int(signal.SIGKILL))
+def die_with_parent(parent: int):
+    """The hook for the forked child before exec: ask Linux to SIGKILL it when the parent thread
+    exits. A parent that died between the fork and this call sends no signal any more (the child
+    was already handed to init), so the child then checks that its parent is still ``parent``
+    and, if not, ends itself at once instead of running CBC for nobody."""
+    def hook() -> None:
+        _prctl()(_PR_SET_PDEATHSIG, int(signal.SIGKILL))
+        if os.getppid() != parent:
+            os._exit(70)
+    return hook
 
 
 def _version() -> str:
