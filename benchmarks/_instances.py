@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from optimise.problem import FederationProblem
+from fedplan.optimise.problem import FederationProblem
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = (Path("/work/shared/data/england_practices.csv"), ROOT / "inputs" / "data" / "england_practices.csv.gz")

@@ -1,5 +1,5 @@
 """How well do work units track seconds? Times each kind of engine work and sets it beside the
-units ``optimise.clock`` charged for it.
+units ``fedplan.optimise.clock`` charged for it.
 
     python benchmarks/clock_calibration.py [--time-limit 60] [--icb QJK QOP] [--cpmp FILE ...]
 
@@ -55,20 +55,23 @@ class Profiler:
 
 
 def instrument(prof: Profiler, clocks: list) -> None:
-    from optimise import clock, colgen, heuristics, solvers
+    from fedplan.optimise import clock, compact, heuristics, solvers
+    from fedplan.optimise.branch_price import columns, knapsack, master, pricing, segments
 
-    colgen._Master.solve = prof.wrap("master LP", colgen._Master.solve)
-    for cls in (colgen._Pricer, colgen._SegmentedPricer):
+    master.Master.solve = prof.wrap("master LP", master.Master.solve)
+    for cls in (pricing.Pricer, segments.SegmentedPricer):
         for name in ("price", "enumerate", "fixable"):
             setattr(cls, name, prof.wrap("pricing: rest", getattr(cls, name)))
-    colgen._relaxation_all_hubs = prof.wrap("pricing: relaxation bounds", colgen._relaxation_all_hubs)
-    colgen._Pricer._hub_knapsack = prof.wrap("pricing: hub set-up", colgen._Pricer._hub_knapsack)
-    colgen._knapsack_dp = prof.wrap("pricing: DP fallback", colgen._knapsack_dp)
+    # module functions are wrapped where the pricers look them up
+    pricing.relaxation_all_hubs = prof.wrap("pricing: relaxation bounds", pricing.relaxation_all_hubs)
+    pricing.Pricer._hub_knapsack = prof.wrap("pricing: hub set-up", pricing.Pricer._hub_knapsack)
+    pricing.knapsack_dp = prof.wrap("pricing: DP fallback", pricing.knapsack_dp)
     for name in ("best", "enumerate"):
-        setattr(colgen._Knapsack, name, prof.wrap("pricing: knapsack search", getattr(colgen._Knapsack, name)))
+        setattr(knapsack.Knapsack, name, prof.wrap("pricing: knapsack search", getattr(knapsack.Knapsack, name)))
     heuristics._State.descend = prof.wrap("local search", heuristics._State.descend)
-    # the adapters are looked up at call time (``from .solvers import run_solver``)
-    solvers.run_solver = prof.wrap("MIP solver", solvers.run_solver)
+    # the adapters: looked up at call time by the heuristics (``from .solvers import run_solver``),
+    # bound at import by the column IPs and the compact route
+    solvers.run_solver = columns.run_solver = compact.run_solver = prof.wrap("MIP solver", solvers.run_solver)
     init = clock.Clock.__init__
 
     def record(self, *a, **kw):
@@ -80,18 +83,17 @@ def instrument(prof: Profiler, clocks: list) -> None:
 def problems(args):
     if args.icb:
         from fedplan import api
-        from inputs.model import AreaSpec, Scenario
+        from fedplan.inputs.model import AreaSpec, Scenario
 
-        import geo
-
+        from fedplan import geo
         for code in args.icb:
             sc = Scenario(area=AreaSpec(icb=code))
             practices = api.load_practices(sc)
             dist = geo.distance_km(practices)
             yield f"ICB {code} (default joint model)", api.build_problem(practices, sc, dist, api.load_catalogue(sc))
     for f in args.cpmp or ():
-        from inputs.cpmp import read_cpmp
-        from optimise.cpmp import cpmp_problem
+        from fedplan.inputs.cpmp import read_cpmp
+        from fedplan.optimise.cpmp import cpmp_problem
 
         inst = read_cpmp(Path(f), "orlib-pmedcap" if "pmedcap" in Path(f).name else "lorena-senne")
         yield Path(f).name, cpmp_problem(inst.ids, inst.demand, inst.capacity, inst.distances(), inst.p)
@@ -103,8 +105,8 @@ def main() -> None:
     ap.add_argument("--icb", nargs="*", default=["QJK"])
     ap.add_argument("--cpmp", nargs="*")
     args = ap.parse_args()
-    from optimise import solve_federations
-    from optimise.clock import WEIGHTS
+    from fedplan.optimise import solve_federations
+    from fedplan.optimise.clock import WEIGHTS
 
     print(f"# work units against seconds: time limit {args.time_limit:g}s, {platform.node()} "
           f"({os.cpu_count()} cores), {time.strftime('%Y-%m-%d %H:%M')}")

@@ -54,8 +54,8 @@ from pathlib import Path
 import numpy as np
 
 from fedplan.cli import main as cli_main
-from inputs.cpmp import read_cpmp
-from optimise.cpmp import cpmp_problem, solve_cpmp
+from fedplan.inputs.cpmp import read_cpmp
+from fedplan.optimise.cpmp import cpmp_problem, solve_cpmp
 
 SJC1 = Path(__file__).resolve().parents[1] / "tests" / "data" / "cpmp" / "SJC1.txt"
 # optima reported for the Lorena-Senne files in the literature (benchmarks/instances/README.md)

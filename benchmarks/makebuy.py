@@ -22,11 +22,11 @@ def main() -> None:
     ap.add_argument("--methods", default="branch_price,compact")
     args = ap.parse_args()
 
-    import inputs
+    from fedplan import inputs
     from fedplan import api
-    from inputs.model import Scenario, SolveSpec
-    from optimise.makebuy import make_or_buy
-    from optimise.sizecost import federation_size_cost
+    from fedplan.inputs.model import Scenario, SolveSpec
+    from fedplan.optimise.makebuy import make_or_buy
+    from fedplan.optimise.sizecost import federation_size_cost
 
     cat = inputs.read_catalogue()
     rng = np.random.default_rng(0)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from optimise import master_lp
+from fedplan.optimise import master_lp
 
 SJC1 = Path(__file__).resolve().parents[1] / "tests" / "data" / "cpmp" / "SJC1.txt"
 N, K = 402, 30

@@ -14,19 +14,19 @@ import subprocess
 import sys
 
 STEPS = {
-    "python + fedplan imports": "import fedplan, geo, inputs, optimise, reports",
+    "python + fedplan imports": "import fedplan; from fedplan import geo, inputs, optimise, reports",
     "national practices (6,129), validated and projected":
-        "import inputs, geo; p = inputs.load_national_practices(); geo.project_practices(p)",
-    "areas table (ICBs, sub-ICBs)": "import inputs; inputs.list_areas(inputs.load_national_practices())",
+        "from fedplan import geo, inputs; p = inputs.load_national_practices(); geo.project_practices(p)",
+    "areas table (ICBs, sub-ICBs)": "from fedplan import inputs; inputs.list_areas(inputs.load_national_practices())",
     "PCNs and sub-ICBs tables":
-        "import pandas as pd; from inputs.data import data_path; "
+        "import pandas as pd; from fedplan.inputs.data import data_path; "
         "[pd.read_csv(data_path(n)) for n in ('england_pcns.csv.gz', 'england_sub_icbs.csv.gz')]",
     "LSOA table (33,755 rows)":
-        "import pandas as pd; from inputs.data import data_path; pd.read_csv(data_path('england_lsoa21.csv.gz'))",
+        "import pandas as pd; from fedplan.inputs.data import data_path; pd.read_csv(data_path('england_lsoa21.csv.gz'))",
     "boundaries: every ICB, sub-ICB, region, LAD polygon, projected":
-        "from geo.boundaries import _layer; [_layer(k) for k in ('icb', 'sub_icb', 'region', 'lad')]",
+        "from fedplan.geo import LEVELS, load_boundary; [load_boundary(k, ()) for k in LEVELS]",
     "LSOA polygons, all 7 regions (33,755)":
-        "import geopandas as gpd, pandas as pd; from inputs.data import data_path; import glob, os; "
+        "import geopandas as gpd, pandas as pd; from fedplan.inputs.data import data_path; import glob, os; "
         "d = os.path.dirname(data_path('icb_2026.geojson.gz')); "
         "pd.concat([gpd.read_file('/vsigzip/' + f) for f in sorted(glob.glob(os.path.join(d, 'lsoa21_*.geojson.gz')))])",
 }

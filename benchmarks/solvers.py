@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 import fedplan
-from inputs.cpmp import read_cpmp
-from inputs.model import Scenario, SolveSpec
-from optimise.cpmp import bench_json, cpmp_problem, solve_cpmp
+from fedplan.inputs.cpmp import read_cpmp
+from fedplan.inputs.model import Scenario, SolveSpec
+from fedplan.optimise.cpmp import bench_json, cpmp_problem, solve_cpmp
 
 INSTANCES = Path(__file__).resolve().parents[1] / "tests" / "data" / "cpmp"
 

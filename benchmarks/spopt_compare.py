@@ -35,7 +35,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cpmp_unseen import file_format, generated  # noqa: E402  (the same instance generator)
 
-from inputs.cpmp import read_cpmp  # noqa: E402
+from fedplan.inputs.cpmp import read_cpmp  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = [(ROOT / "tests" / "data" / "cpmp" / "pmedcap1_01.txt", "orlib-pmedcap"),

@@ -1,3 +1,4 @@
+"""``python -m fedplan``: the same as the ``fedplan`` command."""
 import sys
 
 from .cli import main

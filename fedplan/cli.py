@@ -99,8 +99,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
-    from inputs.errors import InputError
-    from optimise import ProblemInfeasible
+    from fedplan.inputs.errors import InputError
+    from fedplan.optimise import ProblemInfeasible
 
     try:
         if args.command == "plan":
@@ -148,8 +148,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _scenario_from_args(args):
-    from inputs import load_scenario
-    from inputs.model import AreaSpec, Scenario
+    from fedplan.inputs import load_scenario
+    from fedplan.inputs.model import AreaSpec, Scenario
 
     sc = load_scenario(Path(args.scenario)) if args.scenario else Scenario()
     if args.icb or args.sub_icb or args.region or args.england:
@@ -166,7 +166,7 @@ def _scenario_from_args(args):
         val = getattr(args, flag)
         if val is not None:
             solve = replace(solve, **{key: val})
-    from inputs.errors import InputError
+    from fedplan.inputs.errors import InputError
 
     if solve.time_limit_s <= 0:
         raise InputError("--time-limit must be positive.", fix="give seconds, e.g. --time-limit 120.")
@@ -177,8 +177,8 @@ def _scenario_from_args(args):
 
 
 def _check_work_limit(work_limit, solver: str) -> None:
-    from inputs.errors import InputError
-    from inputs.scenario import check_work_limit
+    from fedplan.inputs.errors import InputError
+    from fedplan.inputs.scenario import check_work_limit
 
     if work_limit is None:
         return
@@ -203,7 +203,7 @@ class _Ticker:
 
             def tick():
                 if self.work_limit is not None:
-                    from optimise.clock import latest
+                    from fedplan.optimise.clock import latest
 
                     total, unit, desc = math.ceil(self.work_limit), "unit", "solving (work budget)"
                     done = lambda: 0.0 if latest() is None else latest().work   # noqa: E731
@@ -229,6 +229,7 @@ class _Ticker:
 def _plan(args, argv) -> int:
     from . import api
     from .output import check_out_dir, staging, write_run
+    from .problem import load_practices
 
     started = time.time()
     sc = _scenario_from_args(args)
@@ -240,9 +241,9 @@ def _plan(args, argv) -> int:
         from .national import PartsFailed, is_national, plan_national
 
         scheduler = _dask_options(args)
-        if is_national(sc, api.load_practices(sc)):
+        if is_national(sc, load_practices(sc)):
             if args.overwrite and out.exists():
-                from inputs.errors import InputError
+                from fedplan.inputs.errors import InputError
 
                 raise InputError("--overwrite is not supported for national runs.", file=str(out),
                                  fix="choose a new --out.")
@@ -312,38 +313,37 @@ def _print_summary(s: dict, out: Path) -> None:
 
 
 def _validate(args) -> int:
-    from inputs import load_scenario
+    from fedplan.inputs import load_scenario
 
-    from . import api
+    from .problem import build_problem, check_supported, load_outline, load_practices
 
     sc = load_scenario(Path(args.scenario))
-    api.check_supported(sc)
-    practices = api.load_practices(sc)
+    check_supported(sc)
+    practices = load_practices(sc)
     if sc.inputs.catalogue is not None:
-        from inputs import read_catalogue
+        from fedplan.inputs import read_catalogue
 
         read_catalogue(sc.inputs.catalogue)
-    from optimise.diagnose import diagnose
+    from fedplan.optimise.diagnose import diagnose
 
-    import geo
-
-    api.load_outline(practices, sc)
-    problem = api.build_problem(practices, sc, geo.distance_km(practices))   # reads and checks travel_times
+    from fedplan import geo
+    load_outline(practices, sc)
+    problem = build_problem(practices, sc, geo.distance_km(practices))   # reads and checks travel_times
     reasons = diagnose(problem, practices.name)
     print(f"{args.scenario}: OK — {sc.area.describe()}: {len(practices)} practices, "
           f"{practices.population:,} patients; bounds {sc.bounds.min_population:,}-{sc.bounds.max_population:,}; "
           f"solver {sc.solve.solver}, time limit {sc.solve.time_limit_s:g}s.")
     if reasons:
-        from optimise import ProblemInfeasible
+        from fedplan.optimise import ProblemInfeasible
 
         raise ProblemInfeasible(reasons)
     return EXIT_OK
 
 
 def _bench(args) -> int:
-    from inputs.cpmp import read_cpmp
-    from inputs.errors import InputError
-    from optimise.cpmp import bench_json, cpmp_problem, solve_cpmp
+    from fedplan.inputs.cpmp import read_cpmp
+    from fedplan.inputs.errors import InputError
+    from fedplan.optimise.cpmp import bench_json, cpmp_problem, solve_cpmp
 
     inst = read_cpmp(Path(args.file), args.format)
     try:
@@ -366,9 +366,9 @@ def _bench(args) -> int:
 
 
 def _makebuy(args) -> int:
-    from inputs import read_catalogue
-    from inputs.errors import InputError
-    from optimise.makebuy import make_or_buy
+    from fedplan.inputs import read_catalogue
+    from fedplan.inputs.errors import InputError
+    from fedplan.optimise.makebuy import make_or_buy
 
     if args.population <= 0:
         raise InputError(f"--population must be a positive number of patients, not {args.population}.",
@@ -419,12 +419,12 @@ def _compare(args) -> int:
 
 def _dask_options(args) -> str | None:
     """--workers and --scheduler, checked; returns the scheduler address (or None)."""
-    from inputs.errors import InputError
-    from inputs.scenario import _scheduler
+    from fedplan.inputs.errors import InputError
+    from fedplan.inputs.scenario import check_scheduler
 
     if args.workers is not None and args.workers < 1:
         raise InputError("--workers must be at least 1.", fix="e.g. --workers 2, or leave it out.")
-    return None if args.scheduler is None else _scheduler(args.scheduler, "--scheduler")
+    return None if args.scheduler is None else check_scheduler(args.scheduler, "--scheduler")
 
 
 def _sweep(args) -> int:
@@ -444,8 +444,7 @@ def _sweep(args) -> int:
 
 
 def _data(args) -> int:
-    import inputs
-
+    from fedplan import inputs
     table = inputs.list_areas(inputs.load_national_practices())
     if args.level != "all":
         table = table[table["level"] == args.level]

@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-from inputs.errors import InputError
-from inputs.model import Scenario
+from fedplan.inputs.errors import InputError
+from fedplan.inputs.model import Scenario
 
 
 @contextlib.contextmanager
@@ -55,7 +55,7 @@ def plan_into(scenario: Scenario, out: str, argv: list[str]) -> dict:
     ``status`` is the plan's ("optimal" / "feasible"), or "bad input" (InputError), "infeasible"
     (the rules cannot be met) or "no plan" (the solver produced none; "solver_status" says its own).
     "written" is true when the run directory was written (a plan, even one that failed its checks)."""
-    from optimise import ProblemInfeasible
+    from fedplan.optimise import ProblemInfeasible
 
     from . import api
     from .output import staging, write_run

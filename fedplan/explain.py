@@ -3,15 +3,15 @@
 When the engine proves that no plan meets the rules (an exact search over every plan, or column
 generation's phase 1), the proof alone says nothing a planner can act on. Here every switch the
 scenario sets is relaxed on its own (each lock and pair by name when there are few), and the exact
-feasibility search (``optimise.feasibility``) says which relaxations let a plan exist.
+feasibility search (``fedplan.optimise.feasibility``) says which relaxations let a plan exist.
 """
 from __future__ import annotations
 
 import time
 from dataclasses import replace
 
-from inputs.model import Practices, Scenario
-from optimise.feasibility import find_plan
+from fedplan.inputs.model import Practices, Scenario
+from fedplan.optimise.feasibility import find_plan
 
 # locks and pairs are named one by one up to this many; beyond, each list is dropped as a whole
 NAMED_RULES = 6

@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from inputs.errors import InputError
-from inputs.model import AreaSpec, Scenario
+from fedplan.inputs.errors import InputError
+from fedplan.inputs.model import AreaSpec, Scenario
 
 from .rundir import read_run_dir
 
@@ -65,7 +65,7 @@ def refuse_unsplittable(sc: Scenario) -> None:
 
 def _not_selected(code: str, key: str, what: str, sc: Scenario, practices, excluded: set[str]) -> InputError:
     """The error for a rule naming a practice that is in no part (unknown, excluded or outside the area)."""
-    from inputs.errors import nearest
+    from fedplan.inputs.errors import nearest
 
     if code in excluded:
         why = " (it is excluded: [area] exclude / --exclude)"
@@ -150,9 +150,9 @@ def national_parts(practices, sc: Scenario) -> list[tuple[str, Scenario]]:
     # the excluded practices' parts: read from the area before exclusion (the shipped table is cached)
     excluded_in: dict[str, list[str]] = {}
     if sc.area.exclude:
-        from . import api
+        from .problem import load_practices
 
-        whole = api.load_practices(replace(sc, area=replace(sc.area, exclude=())))
+        whole = load_practices(replace(sc, area=replace(sc.area, exclude=())))
         level_of = {c: (k or "no-code") for c, k in zip(whole.code, getattr(whole, f"{level}_code"))}
         for c in dict.fromkeys(x.strip().upper() for x in sc.area.exclude):
             if c in level_of:          # an excluded practice outside the area concerns no part
@@ -189,18 +189,18 @@ def plan_national(sc: Scenario, out: Path, argv: list[str], *, scheduler: str | 
     failed part's reasons) or PartsFailed (the solver produced no plan). The merged plan is checked
     as a whole (``verify_merged``); if that fails, the run directory is written with status
     "error" and ``verified: false``."""
-    from . import api
     from .execute import dask_client, plan_into
     from .output import staging, write_csv, write_text_atomic
+    from .problem import load_practices
 
     started = time.time()
-    practices = api.load_practices(sc)
+    practices = load_practices(sc)
     parts = national_parts(practices, sc)
     say(f"{sc.area.describe()}: {len(practices):,} practices in {len(parts)} parts "
         f"({split_level(sc).replace('_', '-').upper()}s), solved in parallel")
     with staging(out, overwrite=False) as tmp:
         (tmp / "parts").mkdir()
-        results = _run_parts(parts, tmp / "parts", argv, scheduler or sc.solve.scheduler, workers, progress,
+        results = run_parts(parts, tmp / "parts", argv, scheduler or sc.solve.scheduler, workers, progress,
                              dask_client, plan_into)
         raise_part_failures(results, [c for c, _ in parts])
         codes = [c for c, _ in parts]
@@ -228,7 +228,7 @@ def raise_part_failures(results: dict, codes: list[str]) -> None:
     """Each failed part keeps its own kind of failure, the most basic first: bad input (InputError,
     exit 2), rules that cannot be met (ProblemInfeasible, exit 3: a part refused by diagnosis, or
     whose solver proved it infeasible), no plan from the solver or a lost task (PartsFailed, exit 1)."""
-    from optimise import ProblemInfeasible
+    from fedplan.optimise import ProblemInfeasible
 
     bad, infeasible, failed = [], [], []
     for code in codes:
@@ -262,7 +262,9 @@ def _has_plan(r: dict) -> bool:
     return bool(r.get("written")) or r["status"] in ("optimal", "feasible")
 
 
-def _run_parts(parts, folder: Path, argv, scheduler, workers, progress, dask_client, plan_into) -> dict:
+def run_parts(parts, folder: Path, argv, scheduler, workers, progress, dask_client, plan_into) -> dict:
+    """Plan every part into ``folder/<code>`` on Dask (``plan_into`` on each); {code: what it returned}.
+    The one place national runs solve: tests replace it to check the merge without solving."""
     from distributed import as_completed
     from tqdm import tqdm
 
@@ -449,7 +451,7 @@ def merge_parts(folder: Path, codes: list[str], sc: Scenario, practices) -> tupl
                            "within_requested_gap": s.get("within_requested_gap", s["status"] == "optimal")})
         logs.append(f"===== part {code} ({s['area']}): {s['status']} =====\n{rd.log}")
         offset += len(s["federations"])
-    from .api import baseline_groups
+    from .baseline import baseline_groups
 
     base_hub = {c: group_hub[g] for c, g in zip(practices.code, baseline_groups(practices)) if g in group_hub}
     first = read_run_dir(folder / codes[0], need_scenario=False).summary
@@ -507,16 +509,15 @@ def merge_parts(folder: Path, codes: list[str], sc: Scenario, practices) -> tupl
 
 
 def _national_report(tmp: Path, summary: dict, practices, assignment: dict, mob: list, log: str, sc: Scenario) -> None:
-    import reports
-
-    from . import api
+    from fedplan import reports
     from .output import render_run_report
+    from .problem import load_outline
 
     # a merged plan that failed verification (status "error") is reported without its maps of
     # federations: its assignment may not even cover every practice
     has_plan = summary["status"] in ("optimal", "feasible")
     fed_ids = [assignment.get(c, 0) for c in practices.code]
-    outline = api.load_outline(practices, sc)
+    outline = load_outline(practices, sc)
     html, polygons = render_run_report(summary, practices, fed_ids, mob, log, has_plan=has_plan, outline=outline)
     if polygons is not None:
         reports.write_federations_gpkg(tmp / "federations.gpkg", polygons, summary["federations"])
@@ -524,9 +525,8 @@ def _national_report(tmp: Path, summary: dict, practices, assignment: dict, mob:
 
 
 def _manifest(sc: Scenario, tmp: Path, argv, started: float) -> dict:
-    import inputs
-
-    from .output import _sha256, _versions
+    from fedplan import inputs
+    from .output import file_sha256, package_versions
 
     return {
         "fedplan_manifest": 1, "command": argv,
@@ -535,7 +535,7 @@ def _manifest(sc: Scenario, tmp: Path, argv, started: float) -> dict:
         "seed": sc.solve.seed, "scenario": inputs.scenario_to_dict(sc),
         "inputs": json.loads((tmp / "parts" / next(iter(sorted(p.name for p in (tmp / "parts").iterdir())))
                               / "manifest.json").read_text()).get("inputs", {}),
-        "outputs": {f.name: _sha256(f) for f in sorted(tmp.iterdir()) if f.is_file() and f.name != "manifest.json"},
-        "versions": _versions(),
+        "outputs": {f.name: file_sha256(f) for f in sorted(tmp.iterdir()) if f.is_file() and f.name != "manifest.json"},
+        "versions": package_versions(),
     }
 

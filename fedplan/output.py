@@ -16,12 +16,15 @@ from importlib import metadata
 from pathlib import Path
 from typing import Iterator
 
-from inputs.errors import InputError
+from fedplan.inputs.errors import InputError
 
-from .api import PlanRun, baseline_groups
+from .api import PlanRun
+from .baseline import baseline_groups
+from .summary import make_or_buy_rows
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes (hex), as manifest.json records inputs and outputs."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -42,14 +45,14 @@ def check_out_dir(out: Path, overwrite: bool) -> None:
 def staging(out: Path, overwrite: bool) -> Iterator[Path]:
     """Yield a temporary directory next to ``out``; on success it becomes ``out``.
 
-    The hidden siblings say what a run killed at any moment left (``_remove_stale`` reads them):
+    The hidden siblings say what a run killed at any moment left (``remove_stale`` reads them):
     ``.NAME.partial-PID`` is being written (never the only copy of anything), ``.NAME.old-PID`` is
     the previous ``out`` while it is being replaced (always whole: it is renamed to
     ``.NAME.trash-PID`` before it is deleted), ``.NAME.trash-PID`` is being deleted. Replacing an
     existing ``out`` renames ``out -> .old``, then ``.partial -> out``, then ``.old -> .trash`` and
     deletes it; killed between the first two, the next run puts ``.old`` back as ``out``."""
     out = out.resolve()
-    restored = _remove_stale(out)
+    restored = remove_stale(out)
     if restored and not overwrite and out.is_dir() and any(out.iterdir()):
         raise InputError("the output directory already exists: it is a previous run, put back in place "
                          "because the run that was replacing it was killed.", file=str(out),
@@ -132,7 +135,7 @@ def _dead(d: Path) -> bool:
     return d.is_dir() and pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid))
 
 
-def _remove_stale(out: Path) -> list[Path]:
+def remove_stale(out: Path) -> list[Path]:
     """Clean up after runs that were killed (SIGKILL, power cut) before they could: the hidden
     siblings of ``out`` whose process is gone. ``.partial`` and ``.trash`` folders are deleted. A
     ``.old`` folder is the previous run, whole: it is put back as ``out`` when ``out`` does not
@@ -182,8 +185,6 @@ def write_run(run: PlanRun, tmp: Path, argv: list[str] | None = None, started: f
     if res.has_plan:
         rows = sorted(res.assignment_by_code().items())
         write_csv(tmp / "assignment.csv", ["practice_code", "federation_id"], rows)
-        from .api import make_or_buy_rows
-
         write_csv(tmp / "make_or_buy.csv", ["federation_id", "service", "mode", "cost_gbp", "break_even_population"],
                   make_or_buy_rows(run))
     if not (tmp / "solver.log").exists():
@@ -195,13 +196,10 @@ def write_run(run: PlanRun, tmp: Path, argv: list[str] | None = None, started: f
 
 
 def _write_geo_and_report(run: PlanRun, summary: dict, tmp: Path) -> None:
-    import reports
-
+    from fedplan import reports
     res = run.result
     fed_ids = [int(f) + 1 for f in res.assignment] if res.has_plan else [0] * len(run.practices)
     log = (tmp / "solver.log").read_text(errors="replace") if (tmp / "solver.log").exists() else res.log
-    from .api import make_or_buy_rows
-
     html, polygons = render_run_report(summary, run.practices, fed_ids, make_or_buy_rows(run), log,
                                        has_plan=res.has_plan, outline=run.outline)
     if polygons is not None:
@@ -215,9 +213,8 @@ def render_run_report(summary: dict, practices, fed_ids: list[int], make_or_buy,
     returns the HTML and the federation polygons (None without a plan)."""
     import numpy as np
 
-    import geo
-    import reports
-
+    from fedplan import geo
+    from fedplan import reports
     p = practices
     outline = geo.area_outline(p) if outline is None else outline
     polygons = geo.federation_polygons(p, np.asarray(fed_ids), outline) if has_plan else None
@@ -251,7 +248,7 @@ def _excerpt(log: str, lines: int = 40) -> str:
 
 
 def _attributions() -> str:
-    from inputs.data import data_path
+    from fedplan.inputs.data import data_path
 
     try:
         return data_path("ATTRIBUTION.md").read_text(encoding="utf-8")
@@ -259,7 +256,8 @@ def _attributions() -> str:
         return ""
 
 
-def _versions() -> dict[str, str]:
+def package_versions() -> dict[str, str]:
+    """Python, the platform and the versions of fedplan and its main dependencies (manifest.json)."""
     out = {"python": sys.version.split()[0], "platform": platform.platform()}
     for dist in ("fedplan", "pulp", "ortools", "numpy", "pandas", "geopandas", "shapely", "pyogrio",
                  "pyproj", "scipy", "matplotlib"):
@@ -269,23 +267,22 @@ def _versions() -> dict[str, str]:
 
 
 def make_manifest(run: PlanRun, tmp: Path, argv: list[str] | None, started: float | None) -> dict:
-    import inputs
-
+    from fedplan import inputs
     sc = run.scenario
     files = {}
     for key in ("practices", "postcodes", "list_sizes", "catalogue", "travel_times", "boundary"):
         path = getattr(sc.inputs, key)
         if path is not None and Path(path).is_file():
-            files[key] = {"path": str(path), "sha256": _sha256(Path(path))}
+            files[key] = {"path": str(path), "sha256": file_sha256(Path(path))}
     if sc.source and Path(sc.source).is_file():
-        files["scenario"] = {"path": str(sc.source), "sha256": _sha256(Path(sc.source))}
+        files["scenario"] = {"path": str(sc.source), "sha256": file_sha256(Path(sc.source))}
     if sc.inputs.practices is None:
-        from inputs.data import data_path
+        from fedplan.inputs.data import data_path
 
         shipped = data_path("england_practices.csv.gz")
         files["practices"] = {"path": "shipped: inputs/data/england_practices.csv.gz",
-                              "sha256": _sha256(shipped)}
-    outputs = {f.name: _sha256(f) for f in sorted(tmp.iterdir()) if f.is_file() and f.name != "manifest.json"}
+                              "sha256": file_sha256(shipped)}
+    outputs = {f.name: file_sha256(f) for f in sorted(tmp.iterdir()) if f.is_file() and f.name != "manifest.json"}
     return {
         "fedplan_manifest": 1,
         "command": argv or [],
@@ -295,5 +292,5 @@ def make_manifest(run: PlanRun, tmp: Path, argv: list[str] | None, started: floa
         "scenario": inputs.scenario_to_dict(sc),
         "inputs": files,
         "outputs": outputs,
-        "versions": _versions(),
+        "versions": package_versions(),
     }

@@ -11,9 +11,9 @@ import json
 import time
 from pathlib import Path
 
-from inputs.errors import InputError
+from fedplan.inputs.errors import InputError
 
-from .output import _sha256, render_run_report, staging, write_csv, write_text_atomic
+from .output import file_sha256, render_run_report, staging, write_csv, write_text_atomic
 from .rundir import RunDir, read_run_dir
 
 PLAN_SCORE_COLUMNS = ["scenario", "run_dir", "area", "status", "objective_gbp", "bound_gbp", "gap",
@@ -30,14 +30,14 @@ def input_changes(rd: RunDir) -> list[str]:
             continue
         raw = str(rec.get("path") or "")
         if raw.startswith("shipped: "):
-            from inputs.data import data_path
+            from fedplan.inputs.data import data_path
 
             path = data_path(Path(raw.removeprefix("shipped: ")).name)
         else:
             path = Path(raw)
         if not path.is_file():
             out.append(f"the {key} file of this run ({raw}) is no longer there")
-        elif _sha256(path) != rec["sha256"]:
+        elif file_sha256(path) != rec["sha256"]:
             out.append(f"the {key} file of this run ({raw}) has changed since the run")
     return out
 
@@ -66,10 +66,10 @@ def _fed_ids(rd: RunDir, practices) -> list[int]:
 
 def rerender(run_dir: Path | str, out: Path | str | None = None) -> tuple[Path, list[str]]:
     """Re-draw a run's report.html (in place, or to ``out``); returns the path and any warnings."""
-    from . import api
+    from .problem import load_outline, load_practices
 
     rd = read_run_dir(run_dir)
-    practices = api.load_practices(rd.scenario)
+    practices = load_practices(rd.scenario)
     fed_ids = _fed_ids(rd, practices)
     warnings = [f"Re-drawn by `fedplan report` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} from "
                 "the run directory; nothing was solved again."]
@@ -79,7 +79,7 @@ def rerender(run_dir: Path | str, out: Path | str | None = None) -> tuple[Path, 
                         "are now; the costs and the plan are those the run recorded.")
     summary = dict(rd.summary)
     summary["warnings"] = [*[w for w in summary.get("warnings") or [] if isinstance(w, str)], *warnings]
-    outline = api.load_outline(practices, rd.scenario)
+    outline = load_outline(practices, rd.scenario)
     html, _ = render_run_report(summary, practices, fed_ids, list(rd.make_or_buy), rd.log, has_plan=rd.has_plan,
                                 outline=outline)
     target = Path(out) if out else rd.path / "report.html"
@@ -91,7 +91,7 @@ def rerender(run_dir: Path | str, out: Path | str | None = None) -> tuple[Path, 
     write_text_atomic(target, html)
     if out is None and rd.manifest:
         manifest = dict(rd.manifest)
-        manifest["outputs"] = {**(manifest.get("outputs") or {}), "report.html": _sha256(target)}
+        manifest["outputs"] = {**(manifest.get("outputs") or {}), "report.html": file_sha256(target)}
         manifest["report_redrawn_utc"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         write_text_atomic(rd.path / "manifest.json", json.dumps(manifest, indent=2) + "\n")
     return target, changed
@@ -119,8 +119,7 @@ def scenario_differences(runs: list[RunDir]) -> list[tuple[str, list]]:
 def comparison(run_dirs: list[Path | str], maps: bool = True, extra_rows: list[dict] = ()) -> tuple[str, list]:
     """The comparison page and the plan_scores.csv rows for run directories (``extra_rows``:
     scores of scenarios that produced no run directory, e.g. a sweep's failures)."""
-    import reports
-
+    from fedplan import reports
     runs = [read_run_dir(p, need_scenario=maps) for p in run_dirs]
     names = _unique_names([r.name for r in runs])
     scores = [reports.plan_scores(name, str(r.path), r.summary) for name, r in zip(names, runs)]
@@ -162,19 +161,18 @@ def _map_svg(rd: RunDir, i: int) -> str:
     """A small map of one run's federations (empty when it has no plan or its data changed)."""
     import numpy as np
 
-    import geo
-    import reports
-
-    from . import api
+    from fedplan import geo
+    from fedplan import reports
+    from .problem import load_outline, load_practices
 
     if not rd.has_plan:
         return ""
-    practices = api.load_practices(rd.scenario)
+    practices = load_practices(rd.scenario)
     try:
         fed_ids = _fed_ids(rd, practices)
     except InputError:
         return ""
-    outline = api.load_outline(practices, rd.scenario)
+    outline = load_outline(practices, rd.scenario)
     polygons = geo.federation_polygons(practices, np.asarray(fed_ids), outline)
     hubs = [practices.index(f["hub"]) for f in rd.summary.get("federations") or []
             if isinstance(f, dict) and f.get("hub") in practices]

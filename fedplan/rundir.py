@@ -11,9 +11,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from inputs.errors import InputError
-from inputs.model import Scenario
-from reports.html import PLAN_STATUSES
+from fedplan.inputs.errors import InputError
+from fedplan.inputs.model import Scenario
+from fedplan.reports.format import PLAN_STATUSES
 
 _RERUN = "point at a folder written by `fedplan plan`, or re-run the plan."
 
@@ -96,7 +96,7 @@ def _assignment(path: Path) -> dict[str, int]:
 
 def read_run_dir(path: Path | str, *, need_scenario: bool = True) -> RunDir:
     """Read the files of a run directory; nothing is written or solved."""
-    from inputs import scenario_from_dict
+    from fedplan.inputs import scenario_from_dict
 
     path = Path(path)
     if not path.exists():

@@ -24,10 +24,10 @@ import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from inputs import load_scenario, scenario_from_dict, scenario_to_dict
-from inputs.errors import InputError, nearest
-from inputs.model import Scenario
-from inputs.scenario import SECTIONS, SERVICE_FIELDS
+from fedplan.inputs import load_scenario, scenario_from_dict, scenario_to_dict
+from fedplan.inputs.errors import InputError, nearest
+from fedplan.inputs.model import Scenario
+from fedplan.inputs.scenario import SECTIONS, SERVICE_FIELDS
 
 MAX_SCENARIOS = 1000
 

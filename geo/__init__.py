@@ -1,5 +1,14 @@
 """Geography: EPSG:27700 projection, distances, adjacency, boundaries, catchments, compactness.
 
+| module | job |
+|---|---|
+| ``projection``  | WGS84 longitude/latitude <-> British National Grid; practices projected |
+| ``distance``    | straight-line distances between practices (the default travel measure) |
+| ``adjacency``   | which practices neighbour which: Delaunay graph of the distinct sites |
+| ``boundaries``  | the shipped NHS / ONS boundaries and a user's boundary file; an area's outline |
+| ``catchments``  | practice catchments (Voronoi cells clipped to the area) and federation polygons |
+| ``compactness`` | shape measures of federation polygons (Polsby-Popper, Reock, convex-hull ratio) |
+
 Everything metric is in British National Grid metres (EPSG:27700). This package must not import
 the optimiser, the reports or the CLI: they depend on it, not the other way round.
 """

@@ -16,7 +16,7 @@ import itertools
 
 import numpy as np
 
-from inputs.model import Practices
+from fedplan.inputs.model import Practices
 
 
 def sites(p: Practices) -> tuple[np.ndarray, np.ndarray]:

@@ -10,8 +10,8 @@ from typing import Iterable
 
 import numpy as np
 
-from inputs.data import data_path
-from inputs.model import Practices
+from fedplan.inputs.data import data_path
+from fedplan.inputs.model import Practices
 
 from .projection import BNG
 
@@ -108,7 +108,7 @@ def read_boundary(path):
 
     import shapely
 
-    from inputs.errors import InputError
+    from fedplan.inputs.errors import InputError
 
     path = Path(path)
     fix_gis = "fix it in a GIS (QGIS: Vector > Geometry Tools > Fix Geometries) and save it again."

@@ -10,7 +10,7 @@ from typing import Sequence
 
 import numpy as np
 
-from inputs.model import Practices
+from fedplan.inputs.model import Practices
 
 from .adjacency import sites
 from .projection import BNG

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from inputs.model import Practices
+from fedplan.inputs.model import Practices
 
 
 def distance_km(p: Practices) -> np.ndarray:

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from inputs.model import Practices
+from fedplan.inputs.model import Practices
 
 BNG = "EPSG:27700"
 WGS84 = "EPSG:4326"

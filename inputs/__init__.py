@@ -1,5 +1,19 @@
 """Readers and validators: user files in, immutable typed problem data out (no solver, no maps).
 
+| module | job |
+|---|---|
+| ``model``     | the immutable problem data: ``Practices``, ``Catalogue``, ``Scenario`` and its sections |
+| ``errors``    | ``InputError`` (file, row, column, fix: exit 2) and ``nearest`` for "did you mean" |
+| ``table``     | reading a user's CSV safely, rows numbered as in a spreadsheet (shared by the readers) |
+| ``practices`` | practices in the fedplan CSV format; the shipped table of England |
+| ``nhs``       | the NHS "Patients Registered at a GP Practice" files as published, with a postcode table |
+| ``area``      | which practices take part: ICB, sub-ICB, region, a list or England; the list of areas |
+| ``catalogue`` | the service catalogue for make-or-buy, and a scenario's overrides of it |
+| ``travel``    | travel-time matrices (``origin,destination,minutes``) |
+| ``scenario``  | scenario TOML: strict keys, typed values, files relative to the scenario |
+| ``cpmp``      | the standard capacitated p-median instance formats (``fedplan bench``) |
+| ``data``      | the shipped data files (``data_path``); built by scripts/build_package_data.py |
+
 The names below are imported on first use (PEP 562): ``fedplan bench`` and other light commands do
 not pay for pandas and the area tables they never touch.
 """

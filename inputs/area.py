@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._table import listing
+from .table import listing
 from .errors import InputError, nearest
 from .model import AreaSpec, Practices
 

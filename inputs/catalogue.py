@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._table import first_bad, more, parse_numbers, read_csv_strings, require_columns
+from .table import first_bad, more, parse_numbers, read_csv_strings, require_columns
 from .data import data_path
 from .errors import InputError, nearest
 from .model import MODES, Catalogue, Service
@@ -131,7 +131,7 @@ def read_catalogue(path: Path | str | None = None) -> Catalogue:
     return Catalogue(source=str(path), services=tuple(services))
 
 
-def _override_value(key: str, value: object, where: str, source: str) -> object:
+def override_value(key: str, value: object, where: str, source: str) -> object:
     """One override value, checked like the catalogue's own cell would be."""
     if key == "allowed_modes":
         if isinstance(value, str):
@@ -193,7 +193,7 @@ def apply_overrides(catalogue: Catalogue,
                 hint = nearest(key, OVERRIDABLE)
                 raise InputError(f"unknown service field {key!r} in [services.{name}].", file=source, column=where,
                                  fix=f"did you mean {hint!r}?" if hint else f"fields: {', '.join(OVERRIDABLE)}.")
-            changes[key] = _override_value(key, value, where, source)
+            changes[key] = override_value(key, value, where, source)
         if changes:
             by_name[name] = dataclasses.replace(by_name[name], **changes)
             changed = True

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._table import first_bad, listing, more, parse_numbers, read_csv_strings, read_text, require_columns
+from .table import first_bad, listing, more, parse_numbers, read_csv_strings, read_text, require_columns
 from .errors import InputError
 from .model import Practices
 from .practices import check_coordinates, check_halves, validate_codes, validate_list_sizes

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._table import first_bad, more, parse_numbers, read_csv_strings, require_columns
+from .table import first_bad, more, parse_numbers, read_csv_strings, require_columns
 from .data import data_path
 from .errors import InputError
 from .model import Practices

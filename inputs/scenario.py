@@ -9,7 +9,7 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
-from .catalogue import OVERRIDABLE, _override_value
+from .catalogue import OVERRIDABLE, override_value
 from .errors import InputError, nearest
 from .model import (METHODS, NEST_LEVELS, SOLVERS, AreaSpec, BoundsSpec, ConstraintsSpec, CostsSpec, InputsSpec,
                     MakeBuySpec, RiskSpec, Scenario, SolveSpec)
@@ -259,7 +259,7 @@ def _solve(s: dict, source: str) -> SolveSpec:
         seed=_number(s.get("seed", d.seed), "solve.seed", source, integer=True, minimum=0, maximum=2**31 - 1),
         threads=_number(s.get("threads", d.threads), "solve.threads", source, integer=True, minimum=1, maximum=1024),
         method=_choice(s.get("method", d.method), "solve.method", source, METHODS, "method"),
-        scheduler=(_scheduler(s["scheduler"], source) if s.get("scheduler") is not None else None),
+        scheduler=(check_scheduler(s["scheduler"], source) if s.get("scheduler") is not None else None),
     )
 
 
@@ -275,7 +275,8 @@ def check_work_limit(solver: str, source: str = "") -> None:
                    "work_limit and keep time_limit_s.")
 
 
-def _scheduler(value, source: str) -> str:
+def check_scheduler(value, source: str) -> str:
+    """A Dask scheduler address (``tcp://HOST:PORT``), checked; ``[solve] scheduler`` and ``--scheduler``."""
     text = _str(value, "solve.scheduler", source).strip()
     if not re.fullmatch(r"(tcp|tls|inproc|ucx)://[^\s/]+(:\d+)?/?", text):
         raise _err(source, "solve.scheduler", f"solve.scheduler = {text!r} is not a Dask scheduler address.",
@@ -327,7 +328,7 @@ def _services(services: dict, source: str) -> tuple[tuple[str, tuple[tuple[str, 
                        f"write [services.{name}] on its own line, then e.g. buy_price_gbp_per_activity = 40.")
         _check_keys(table, SERVICE_FIELDS, f"services.{name}", source)
         # values are checked now; service names need the catalogue, so apply_overrides checks those
-        items = tuple((key, _override_value(key, value, f"services.{name}.{key}", source))
+        items = tuple((key, override_value(key, value, f"services.{name}.{key}", source))
                       for key, value in sorted(table.items()))
         if items:
             out.append((name, items))

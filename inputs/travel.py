@@ -8,7 +8,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ._table import first_bad, more, parse_numbers, read_csv_strings, require_columns
+from .table import first_bad, more, parse_numbers, read_csv_strings, require_columns
 from .errors import InputError
 
 UNREACHABLE = 9999.0  # the convention of the published Devon matrices: "no route"

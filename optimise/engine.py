@@ -1,53 +1,18 @@
-"""Solve a FederationProblem: diagnose, warm-start, run a MIP adapter, and report honestly."""
+"""The front door: ``solve_federations`` checks the request and hands it to a method, branch and
+price (``branch_price.solve``) or the compact assignment MIP (``compact``). Nothing else here."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
 
-from .clock import Clock
-from .diagnose import diagnose
-from .formulations import build_assignment_model
-from .heuristics import construct, improve
+from .branch_price.params import Params
+from .branch_price.solve import solve_federations_cg
+from .compact import solve_compact
 from .problem import FederationProblem
-from .result import ProblemInfeasible, Result, Status, judge
-from .solvers import SOLVERS, SolveOptions, run_solver
-from .solvers.base import SolverOutput, scratch_in
-
-
-def trivial_bound(problem: FederationProblem) -> float:
-    r"""A lower bound that needs no solver.
-
-    A plan with k federations has exactly k hubs, each in its own federation; every other
-    practice joins some other allowed hub. With :math:`s_i = a_{ii}` (i as its own hub) and
-    :math:`o_i = \min_{h \ne i} a_{ih}` over allowed hubs, a plan costs at least
-
-    .. math::  \min_{k_{lo} \le k \le k_{hi}} \Big( \sum_i o_i - \text{(sum of the k largest } o_i - s_i)
-               + k\,(F + \min g) \Big).
-
-    (Taking each practice at its cheapest allowed hub, the older bound, gives 0 on a p-median
-    instance; this one counts the n - k points that must travel.)"""
-    a = np.where(problem.allowed, problem.assign_cost, np.inf)
-    k_lo, k_hi = problem.federation_count_range()
-    per_federation = problem.hub_cost + problem.size_cost_floor()
-    simple = float(a.min(axis=1).sum() + per_federation * k_lo)
-    own = np.diag(a).copy()
-    np.fill_diagonal(a, np.inf)
-    other = a.min(axis=1)
-    must_hub = ~np.isfinite(other)           # no other hub allowed: the practice is its own hub
-    if not np.isfinite(own[must_hub]).all() or not np.isfinite(simple):
-        return simple                        # nobody may take some practice: diagnose says why
-    forced = int(must_hub.sum())
-    # the k - forced other hubs are practices allowed to be their own hub: at best those that
-    # save most by it (the k largest savings, negative ones too: exactly k practices are hubs)
-    saving = np.sort((other - own)[~must_hub & np.isfinite(own)])[::-1]
-    taken = np.concatenate([[0.0], np.cumsum(saving)])
-    ks = np.arange(max(k_lo, forced), min(k_hi, forced + len(saving)) + 1)
-    if not len(ks):
-        return simple
-    base = float(other[~must_hub].sum() + own[must_hub].sum())
-    return max(simple, float(np.min(base - taken[ks - forced] + per_federation * ks)))
+from .result import Result
+from .solvers import SOLVERS
+from .solvers.base import scratch_in
 
 
 def solve_federations(
@@ -63,163 +28,32 @@ def solve_federations(
     names: tuple[str, ...] | None = None,
     method: str = "branch_price",
     work_limit: float | None = None,
+    params: Params | None = None,
 ) -> Result:
     """Best plan found within the time limit, with a valid lower bound.
 
-    ``method`` "branch_price" (``colgen`` + ``branch_price``: set partitioning over whole
-    federations; ``solver`` settles its integer programmes) or "compact" (the assignment MIP of
-    ``formulations``, solved by ``solver``). Status is ``optimal`` only when proven and the
-    recomputed gap agrees. Raises ``ProblemInfeasible`` when a necessary condition fails
-    (explained in words).
+    ``method`` "branch_price" (``branch_price``: set partitioning over whole federations; ``solver``
+    settles its integer programmes) or "compact" (the assignment MIP of ``formulations``, solved by
+    ``solver``). Status is ``optimal`` only when proven and the recomputed gap agrees. Raises
+    ``ProblemInfeasible`` when a necessary condition fails (explained in words).
 
     ``work_limit`` (work units, ``optimise.clock``) replaces the time limit as the stopping rule,
     so that a run which does not finish gives the same plan every time (same inputs, seed, one
     thread); ``time_limit_s`` then only caps the wall time, and a run it stops is marked
     ``repeatable=False``.
+
+    ``params``: branch and price's tunables (``branch_price.params.Params``; the default is the
+    measured values); the compact model has none.
     """
     if solver not in SOLVERS:
         raise ValueError(f"unknown solver {solver!r}; choose one of {', '.join(SOLVERS)}")
     # solver scratch files beside the log: under the CLI that is the run's staging folder
     with scratch_in(Path(log_path).parent if log_path is not None else None):
-        return _solve_federations(problem, solver, time_limit_s, gap, seed, threads, warm_start, log_path, names,
-                                  method, work_limit)
-
-
-def _solve_federations(problem, solver, time_limit_s, gap, seed, threads, warm_start, log_path, names, method,
-                       work_limit) -> Result:
-    if method == "branch_price":
-        from .colgen import solve_federations_cg
-
-        return solve_federations_cg(problem, time_limit_s=time_limit_s, gap=gap, seed=seed, threads=threads,
-                                    warm_start=warm_start, log_path=log_path, mip_solver=solver, names=names,
-                                    work_limit=work_limit)
-    if method != "compact":
-        raise ValueError(f"unknown method {method!r}; choose branch_price or compact")
-    if problem.adjacency is not None:
-        raise ValueError("contiguity (problem.adjacency) is modelled by method='branch_price' only")
-    clock = Clock(time_limit_s, work_limit)
-    with clock.active():
-        result = _solve(problem, solver, clock, gap, seed, threads, warm_start, log_path, names)
-    return result.replace(practice_codes=problem.codes, work_units=clock.work,
-                          repeatable=result.repeatable and not clock.wall_stopped)
-
-
-def _solve(problem, solver, clock: Clock, gap, seed, threads, warm_start, log_path, names) -> Result:
-    if solver not in SOLVERS:
-        raise ValueError(f"unknown solver {solver!r}; choose one of {', '.join(SOLVERS)}")
-    t0 = time.perf_counter()
-    reasons = diagnose(problem, names)
-    if reasons:
-        raise ProblemInfeasible(reasons)
-
-    incumbent = construct(problem, seed=seed, time_budget_s=0.15 * clock.limit, clock=clock)
-    if warm_start is not None:
-        start = improve(problem, warm_start[0], warm_start[1], seed=seed)
-        if start is not None and (incumbent is None or problem.cost(*start) < problem.cost(*incumbent)):
-            incumbent = start
-    heuristic_s = time.perf_counter() - t0
-
-    built = build_assignment_model(problem)
-    x0 = built.encode(*incumbent) if incumbent is not None else None
-    out = run_solver(solver, built.model,
-                     SolveOptions(**clock.limits(clock.left()), gap=gap, seed=seed, threads=threads,
-                                  log_path=log_path), start=x0)
-    recheck = ""
-    if solver == "cbc" and out.state in ("optimal", "optimal_rounded") and out.x is not None:
-        out, recheck = _recheck_cbc_proof(built.model, out, clock, gap, seed, threads, log_path)
-
-    candidates = []
-    if out.x is not None:
-        a, h = built.decode(out.x)
-        if problem.is_feasible(a, h):
-            candidates.append((problem.cost(a, h), a, h))
-    if incumbent is not None:
-        candidates.append((problem.cost(*incumbent), *incumbent))
-    runtime = time.perf_counter() - t0
-    notes = [f"heuristic warm start {heuristic_s:.1f}s", out.message, recheck]
-
-    if out.state == "infeasible" and not candidates:
-        # a second opinion before "no plan exists": CBC 2.10 has reported infeasibility falsely
-        from .feasibility import find_plan
-
-        got = find_plan(problem, max(1.0, clock.left()), clock=clock, seed=seed, threads=threads)
-        if got.state == "none":
-            return Result(Status.INFEASIBLE, None, None, None, time.perf_counter() - t0, solver, out.version, seed,
-                          message=f"{out.solver} proved that no plan meets the rules, and an exact search "
-                                  "(CP-SAT) agrees", log=out.log)
-        if got.plan is None:
-            return Result(Status.ERROR, None, None, None, time.perf_counter() - t0, solver, out.version, seed,
-                          message=f"{out.solver} reported that no plan meets the rules, but a second, exact "
-                                  "search could neither confirm it nor find a plan in the time left; allow more "
-                                  "time", log=out.log, repeatable=clock.deterministic)
-        candidates.append((problem.cost(*got.plan), *got.plan))
-    if not candidates:
-        why = "time limit reached before any feasible plan was found" if out.state == "no_solution" else out.message
-        return Result(Status.ERROR, None, out.bound, None, runtime, solver, out.version, seed,
-                      message=why, log=out.log)
-    if out.state == "infeasible":
-        # A plan that passed the feasibility check disproves the solver's claim (seen with CBC
-        # 2.10.3, whose preprocessing can wrongly report infeasibility on large models). Keep the
-        # plan, drop the solver's bound, and say so.
-        out.bound = None
-        notes.append(f"{out.solver} wrongly reported the model infeasible; the plan is the heuristic's, "
-                     "checked feasible, and the bound is the solver-free one")
-
-    objective, assignment, hubs = min(candidates, key=lambda c: c[0])
-    assignment, hubs = canonical(assignment, hubs, problem.codes)
-    bound = trivial_bound(problem)
-    if out.bound is not None and np.isfinite(out.bound):
-        bound = max(bound, out.bound)
-    # the solver's bound, never its word: "optimal" only when the bound is within the proof
-    # tolerance of the plan's recomputed cost (a requested gap that was met leaves it feasible)
-    status, bound, g, wrong = judge(objective, bound)
-    if wrong:
-        notes.insert(0, wrong)
-    if status is not Status.OPTIMAL and out.state == "no_solution":
-        notes.append("the solver found no plan of its own; the plan is the heuristic's")
-    finished = status is Status.OPTIMAL or out.state in ("optimal", "optimal_rounded")
-    return Result(status, objective, bound, g, runtime, solver, out.version, seed,
-                  assignment=assignment, hubs=hubs, message="; ".join(n for n in notes if n), log=out.log,
-                  repeatable=finished or clock.deterministic, requested_gap=max(0.0, gap))
-
-
-def _recheck_cbc_proof(model, out, clock: Clock, gap, seed, threads, log_path) -> tuple[SolverOutput, str]:
-    """CBC's proof on the compact model, checked by a second CBC search, without its cut
-    generators, for any plan cheaper than the proven one by more than the allowed gap.
-
-    Why: on a 10-practice compact model (``tests/test_optimise.py``, seed 1584) CBC 2.10 reported
-    optimal a plan 0.17 % dearer than the optimum that SCIP and branch and price prove: its cuts
-    cut the optimum off (with cuts off it finds it). Scaling the population rows moved the error
-    to other settings without removing it, so a proof from CBC's cuts is not taken on trust.
-
-    The check's outcome decides: no cheaper plan, so the proof stands; a cheaper plan, which
-    replaces CBC's and whose own search decides the status; stopped without either, so the plan is
-    kept as feasible with the check's bound (or none).
-    """
-    z = float(out.objective)
-    target = z - abs(z) * max(gap, 0.0)
-    cutoff = target - 1e-7 * max(1.0, abs(target))
-    check = run_solver("cbc", model, SolveOptions(**clock.limits(clock.left()), gap=gap, seed=seed,
-                                                  threads=threads, cuts=False, cutoff=cutoff))
-    log = f"{out.log}\n--- CBC's proof re-checked by a search without cut generators ---\n{check.log}"
-    if log_path is not None:
-        Path(log_path).write_text(log)
-    if check.state == "infeasible":
-        out.log = log
-        return out, "proof re-checked by a CBC search without cuts (no cheaper plan)"
-    if check.x is not None:
-        check.log = log
-        return check, (f"CBC's first proof was wrong (its cuts removed cheaper plans); the search without "
-                       f"cuts found a plan cheaper by {z - float(check.objective):,.2f}")
-    out.state, out.log = "feasible", log
-    out.bound = min(check.bound, cutoff) if check.bound is not None and np.isfinite(check.bound) else None
-    return out, (f"CBC's proof could not be re-checked without cuts ({check.state}: {check.message}); "
-                 "the plan is reported as feasible, not optimal")
-
-
-def canonical(assignment: np.ndarray, hubs, codes: tuple[str, ...]) -> tuple[np.ndarray, tuple[int, ...]]:
-    """Number federations by their hub's practice code, so equal plans print identically."""
-    order = sorted(range(len(hubs)), key=lambda f: codes[hubs[f]])
-    new_id = np.empty(len(hubs), dtype=np.int64)
-    new_id[order] = np.arange(len(hubs))
-    return new_id[np.asarray(assignment)], tuple(int(hubs[f]) for f in order)
+        if method == "branch_price":
+            return solve_federations_cg(problem, time_limit_s=time_limit_s, gap=gap, seed=seed, threads=threads,
+                                        warm_start=warm_start, log_path=log_path, mip_solver=solver, names=names,
+                                        work_limit=work_limit, params=params)
+        if method != "compact":
+            raise ValueError(f"unknown method {method!r}; choose branch_price or compact")
+        return solve_compact(problem, solver, time_limit_s=time_limit_s, gap=gap, seed=seed, threads=threads,
+                             warm_start=warm_start, log_path=log_path, names=names, work_limit=work_limit)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from inputs.model import Catalogue, Service
+from fedplan.inputs.model import Catalogue, Service
 
 BREAK_EVEN_SEARCH_MAX = 1_000_000  # patients; beyond any federation anyone plans
 

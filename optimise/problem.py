@@ -141,7 +141,7 @@ class FederationProblem:
         """The same rules over some practices (positions ``members``, in that order): costs,
         permissions, pairs and adjacency inside them are kept, pairs reaching outside dropped.
         A plan of whole federations of this problem restricts to a plan of the subset, and any
-        plan of the subset put back in their place keeps every rule (``optimise.lns``)."""
+        plan of the subset put back in their place keeps every rule (``optimise.branch_price.lns``)."""
         idx = np.asarray(members, dtype=np.int64)
         pos = {int(i): k for k, i in enumerate(idx)}
 

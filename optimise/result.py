@@ -1,7 +1,10 @@
-"""The one Result every formulation and solver adapter returns."""
+"""The one Result every formulation and solver adapter returns: its status, the gap and the one
+proof tolerance that decide it (``judge``), the run statistics of branch and price (``RunStats``),
+and the numbering of a plan's federations (``canonical``)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import math
+from dataclasses import asdict, dataclass, field, replace
 from enum import Enum
 
 import numpy as np
@@ -71,6 +74,52 @@ def judge(objective: float, bound: float | None) -> tuple[Status, float | None, 
     return status, bound, relative_gap(objective, bound), ""
 
 
+@dataclass
+class RunStats:
+    """What a branch-and-price run did, counted as it ran (``Result.stats``; ``summary.json``
+    writes it as ``run_stats``). Read these, never ``Result.message``, which says the same for
+    people."""
+
+    rounds: int = 0                  # column-generation rounds of the root LP
+    columns: int = 0                 # columns in the master LP at the end (the tree's, once it ran)
+    covered_first: bool = False      # the root LP covered the practices before partitioning them
+    plans_instead: bool = False      # the root LP did not converge in time; its time went to plans
+    cuts: int = 0                    # subset-row cuts added at the root
+    cut_rounds: int = 0
+    nodes: int = 0                   # nodes the tree processed (the dive's steps are ``dive_steps``)
+    pruned: int = 0
+    integral: int = 0
+    closed_by_enumeration: int = 0
+    strong: int = 0                  # branches chosen by strong branching
+    fixed_pairs: int = 0             # practice-hub pairs fixed out by reduced cost
+    infeasible_rechecks: int = 0     # CBC "infeasible" node IPs re-checked by HiGHS
+    dive_steps: int = 0
+    region_passes: int = 0           # passes of region re-solves (``lns``)
+    regions_solved: int = 0
+    regions_improved: int = 0
+    incumbents: int = 0              # plans that improved on the incumbent
+    work_units: float = 0.0          # the run's counted work (``optimise.clock``)
+    # per phase: wall seconds and work units. "construct" (the heuristics and the exact search for
+    # a first plan), "root" (the root LP), "plans_instead", "tree" (everything after the root LP,
+    # the parts below included), "dive", "regions", "hub_search", "pool_ips", "enumeration"
+    seconds: dict[str, float] = field(default_factory=dict)
+    work: dict[str, float] = field(default_factory=dict)
+
+    def add_phase(self, name: str, seconds: float, work: float) -> None:
+        self.seconds[name] = self.seconds.get(name, 0.0) + seconds
+        self.work[name] = self.work.get(name, 0.0) + work
+
+    def as_dict(self) -> dict:
+        """Plain JSON values (floats rounded to 6 places)."""
+        def plain(x):
+            if isinstance(x, dict):
+                return {k: plain(v) for k, v in x.items()}
+            if isinstance(x, float):
+                return round(x, 6) if math.isfinite(x) else None
+            return x
+        return plain(asdict(self))
+
+
 @dataclass(frozen=True, eq=False)
 class Result:
     """Outcome of one solve.
@@ -102,6 +151,8 @@ class Result:
     repeatable: bool = True
     # the gap the caller asked for (``gap`` option): a run may stop once the plan is within it
     requested_gap: float = 0.0
+    # what branch and price did (None from the compact model, whose solver keeps its own count)
+    stats: RunStats | None = None
 
     @property
     def within_requested_gap(self) -> bool:
@@ -133,3 +184,11 @@ class Result:
 
     def replace(self, **changes) -> "Result":
         return replace(self, **changes)
+
+
+def canonical(assignment: np.ndarray, hubs, codes: tuple[str, ...]) -> tuple[np.ndarray, tuple[int, ...]]:
+    """Number federations by their hub's practice code, so equal plans print identically."""
+    order = sorted(range(len(hubs)), key=lambda f: codes[hubs[f]])
+    new_id = np.empty(len(hubs), dtype=np.int64)
+    new_id[order] = np.arange(len(hubs))
+    return new_id[np.asarray(assignment)], tuple(int(hubs[f]) for f in order)

@@ -25,7 +25,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from inputs.model import RiskSpec
+from fedplan.inputs.model import RiskSpec
 
 _SQRT2PI = math.sqrt(2 * math.pi)
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from inputs.model import Practices, Scenario
+from fedplan.inputs.model import Practices, Scenario
 
 from .result import PROOF_TOLERANCE, within_proof_tolerance
 from .verify_costs import (allowed_population_range, risk_cost, services_cost, soft_bound_penalty)
@@ -86,9 +86,9 @@ def _number(x) -> float | None:
 def read_practices(scenario: Scenario) -> Practices:
     """The scenario's participating practices, read from its files (or the shipped table),
     selected to its area and projected to EPSG:27700."""
-    import geo
-    import inputs
-    from inputs.errors import InputError
+    from fedplan import geo
+    from fedplan import inputs
+    from fedplan.inputs.errors import InputError
 
     spec = scenario.inputs
     fmt = None if spec.practices is None else inputs.detect_format(spec.practices)
@@ -107,16 +107,14 @@ def read_practices(scenario: Scenario) -> Practices:
 
 
 def read_catalogue(scenario: Scenario):
-    import inputs
-
+    from fedplan import inputs
     return inputs.apply_overrides(inputs.read_catalogue(scenario.inputs.catalogue), scenario.service_overrides,
                                   scenario.source or "scenario")
 
 
 def read_minutes(path) -> dict[tuple[str, str], float]:
     """(origin, destination) -> minutes from a travel-time file; ``inf`` for no route."""
-    import inputs
-
+    from fedplan import inputs
     tt = inputs.read_travel_times(path)
     return {(o, d): float(m) for o, d, m in zip(tt.origins, tt.destinations, tt.minutes)}
 
@@ -450,7 +448,7 @@ def verify_cpmp(path: Path | str, fmt: str, answer: Mapping) -> Verification:
     the file's 1-based ids, and its claims ``status``, ``objective``, ``bound``, ``gap``) against
     the instance file, read again: exactly p distinct medians, every point assigned once to one
     of them, each median's load within its capacity, the objective re-summed from distances."""
-    from inputs.cpmp import read_cpmp
+    from fedplan.inputs.cpmp import read_cpmp
 
     inst = read_cpmp(Path(path), fmt)
     ids = [int(i) for i in inst.ids]

@@ -1,4 +1,13 @@
-"""Reports from a plan and its data: HTML, maps, GeoPackage. Never solves."""
+"""Reports from a plan and its data: HTML, maps, GeoPackage. Never solves.
+
+| module | job |
+|---|---|
+| ``html``    | the planner-facing report: one self-contained HTML file |
+| ``compare`` | side-by-side comparison of runs, and the ``plan_scores.csv`` rows |
+| ``format``  | what both pages share: stylesheet, CSP, status and cost-term words, value formatting |
+| ``maps``    | static maps with matplotlib (inline SVG or PNG), no tiles or scripts |
+| ``gpkg``    | ``federations.gpkg``: one polygon per federation with its attributes |
+"""
 from .compare import plan_scores, render_comparison
 from .gpkg import write_federations_gpkg
 from .html import render_report, write_report

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from geo import convex_hull_ratio, polsby_popper, reock
+from fedplan.geo import convex_hull_ratio, polsby_popper, reock
 
 
 def write_federations_gpkg(path: Path, polygons, federations: list[dict]) -> None:

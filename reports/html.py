@@ -8,191 +8,40 @@ and the assignment, and is defensive about missing keys so a failed run still ge
 """
 from __future__ import annotations
 
-import html
-import math
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-from .maps import _key, draw_map, figure_svg
+from .format import (CSP, CSS, PLAN_STATUSES, STATUS_SHORT, STATUS_WORDS, TERM_LABELS, as_dict, esc, finite, gbp,
+                     id_key, key_label, num, pct, records, signed_gbp, value_text)
+from .maps import draw_map, figure_svg
 
-PLAN_STATUSES = ("optimal", "feasible")
 # above this many practices the per-practice member table would make the report too big to open
 MEMBER_TABLE_MAX = 1500
 
-CSS = """
-:root{--blue:#005eb8;--dark:#003087;--grey:#f0f4f5;--line:#d8dde0;--warn:#8a4b00;--ok:#006530}
-*{box-sizing:border-box}
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:0 auto;max-width:1180px;
-padding:1rem 1.5rem 3rem;color:#1d1d1d;line-height:1.45;font-size:15px;background:#fff}
-h1{font-size:1.65rem;margin:.4rem 0 .2rem;color:var(--dark)}
-h2{font-size:1.25rem;border-bottom:2px solid var(--blue);padding-bottom:.2rem;margin:2.2rem 0 .8rem;color:var(--dark)}
-h3{font-size:1.02rem;margin:1.2rem 0 .4rem}
-.sub{color:#4c6272;margin:0 0 .6rem}
-nav{font-size:.85rem;margin:.4rem 0 1rem}nav a{color:var(--blue);margin-right:.9rem}
-.kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(13.5rem,1fr));gap:.7rem;margin:.8rem 0}
-.kpi{background:var(--grey);border-left:4px solid var(--blue);padding:.5rem .75rem}
-.kpi .v{display:block;font-size:1.35rem;font-weight:600;font-variant-numeric:tabular-nums}
-.kpi .l{display:block;font-size:.8rem;color:#4c6272}.kpi .d{display:block;font-size:.85rem}
-.status{padding:.6rem .8rem;border-left:4px solid var(--ok);background:#eef7f1;margin:.8rem 0}
-.status.warn{border-color:#ffb81c;background:#fff8e6}.status.bad{border-color:#d5281b;background:#fdeeec}
-.note{font-size:.85rem;color:#4c6272}
-.warning{border-left:4px solid #ffb81c;background:#fff8e6;padding:.4rem .7rem;margin:.4rem 0}
-.good{color:var(--ok)}.bad{color:#b1261a}
-table{border-collapse:collapse;width:100%;font-size:.84rem;margin:.4rem 0 1rem}
-th,td{border-bottom:1px solid var(--line);padding:.28rem .45rem;text-align:left;vertical-align:top}
-thead th{background:var(--grey);position:sticky;top:0}
-td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-tr.out td{background:#fff4f2}
-tbody.fed th{background:#e8edee;font-weight:600;text-align:left}
-tfoot td{font-weight:600;border-top:2px solid #aeb7bd}
-table.kv{width:auto;min-width:28rem}table.kv th{background:none;width:14rem;font-weight:600}
-.maps{display:flex;flex-wrap:wrap;gap:1.2rem}
-.maps figure{flex:1 1 460px;margin:0;min-width:0}
-.maps svg{width:100%;height:auto;display:block;border:1px solid var(--line)}
-figcaption{font-size:.82rem;color:#4c6272;margin-top:.3rem}
-figcaption b{color:#1d1d1d}
-pre{background:#f7f7f7;border:1px solid var(--line);padding:.6rem;overflow:auto;font-size:.74rem;
-max-height:26rem;white-space:pre-wrap;word-break:break-word}
-.wide{overflow-x:auto}
-table.mb th,table.mb td{font-size:.76rem;padding:.2rem .35rem}
-table.mb tbody th{white-space:nowrap;font-weight:600;position:sticky;left:0;background:#fff}
-td.hub{min-width:13rem}
-td.make{background:#d9efe1}span.make{background:#d9efe1;padding:0 .25rem}
-footer{margin-top:2.5rem;font-size:.8rem;color:#4c6272;border-top:1px solid var(--line);padding-top:.5rem}
-@media print{
-body{max-width:none;padding:0;font-size:10.5pt}
-nav{display:none}
-h2{break-after:avoid}
-section{break-inside:auto}
-.maps figure{break-inside:avoid;flex-basis:45%}
-tr,.kpi{break-inside:avoid}
-thead th{position:static}
-pre{max-height:none;overflow:visible}
-a{color:inherit;text-decoration:none}
-}
-"""
-
-CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
-
-TERM_LABELS = {
-    "access": "Patient access (travel to the hub)",
-    "fixed": "Federation fixed costs",
-    "federation_fixed": "Federation fixed costs (core team)",
-    "penalty": "Bound penalty (soft bounds)",
-    "disruption": "Disruption (practices hosted outside their current PCN)",
-    "services": "Services (make or buy)",
-    "risk": "Financial risk (reserve or stop-loss cover, the cheaper)",
-}
-
-STATUS_WORDS = {
-    "optimal": "proven optimal",
-    "feasible": "best plan found, not proven optimal",
-    "infeasible": "no plan exists under these rules (proven)",
-    "error": "no plan: the solver stopped without one",
-}
-
-STATUS_SHORT = {"optimal": "Proven optimal", "feasible": "Feasible", "infeasible": "Infeasible", "error": "No plan"}
-
-# ---------------------------------------------------------------- formatting
-
-
-def _e(v) -> str:
-    return html.escape("" if v is None else str(v), quote=True)
-
-
-def _f(v) -> float | None:
-    """A finite float, or None for missing / non-numeric / NaN / infinite values."""
-    if v is None or isinstance(v, (bool, np.bool_)):
-        return None
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return None
-    return x if math.isfinite(x) else None
-
-
-def _num(v, digits: int = 0) -> str:
-    x = _f(v)
-    if x is None:
-        return "–"
-    s = f"{abs(x):,.{digits}f}"
-    return ("−" + s) if x < 0 and float(s.replace(",", "")) != 0 else s
-
-
-def _gbp(v, digits: int = 0) -> str:
-    x = _f(v)
-    if x is None:
-        return "–"
-    s = f"£{abs(x):,.{digits}f}"
-    return ("−" + s) if x < 0 and round(abs(x), digits) > 0 else s
-
-
-def _signed_gbp(v) -> str:
-    x = _f(v)
-    if x is None:
-        return "–"
-    return _gbp(x) if round(x) <= 0 else "+" + _gbp(x)
-
-
-def _pct(v, digits: int = 1, signed: bool = False) -> str:
-    x = _f(v)
-    if x is None:
-        return "–"
-    s = f"{abs(x) * 100:,.{digits}f}%"
-    if x < 0 and float(s[:-1].replace(",", "")) != 0:
-        return "−" + s
-    return ("+" + s) if signed and x > 0 and float(s[:-1].replace(",", "")) != 0 else s
-
-
-def _value(v) -> str:
-    """A parameter value for the assumptions table (escaped)."""
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, (int, np.integer)):
-        return f"{int(v):,}"
-    x = _f(v) if isinstance(v, (float, np.floating)) else None
-    if x is not None:
-        return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:,.6g}"
-    if isinstance(v, dict):
-        return "; ".join(f"{_e(k)}: {_value(x)}" for k, x in v.items())
-    if isinstance(v, (list, tuple)):
-        return ", ".join(_value(x) for x in v)
-    return _e(v)
-
-
-def _label(key: str) -> str:
-    return str(key).replace("_", " ")
-
-
-def _dict(v) -> dict:
-    return v if isinstance(v, dict) else {}
-
-
-def _list(v) -> list:
-    return [x for x in v if isinstance(x, dict)] if isinstance(v, (list, tuple)) else []
+# ---------------------------------------------------------------- formatting (the shared helpers: format.py)
 
 
 def _deviation(pop, lo, hi) -> tuple[float | None, str]:
     """How far outside [lo, hi] a population is (0 inside), and the words for it."""
-    p, lo, hi = _f(pop), _f(lo), _f(hi)
+    p, lo, hi = finite(pop), finite(lo), finite(hi)
     if p is None or (lo is None and hi is None):
         return None, "–"
     if lo is not None and p < lo:
-        return lo - p, f"{_num(lo - p)} below"
+        return lo - p, f"{num(lo - p)} below"
     if hi is not None and p > hi:
-        return p - hi, f"{_num(p - hi)} above"
+        return p - hi, f"{num(p - hi)} above"
     return 0.0, "0"
 
 
 def _bounds_text(lo, hi) -> str:
-    if _f(lo) is not None and _f(hi) is not None:
-        return f"{_num(lo)}–{_num(hi)} patients"
-    if _f(lo) is not None:
-        return f"at least {_num(lo)} patients"
-    if _f(hi) is not None:
-        return f"at most {_num(hi)} patients"
+    if finite(lo) is not None and finite(hi) is not None:
+        return f"{num(lo)}–{num(hi)} patients"
+    if finite(lo) is not None:
+        return f"at least {num(lo)} patients"
+    if finite(hi) is not None:
+        return f"at most {num(hi)} patients"
     return "no population bounds recorded"
 
 
@@ -227,22 +76,22 @@ def _kpi(label: str, value: str, detail: str = "") -> str:
 def _status_block(s: dict) -> tuple[str, str]:
     """(css class, sentence) describing the proof status in words."""
     status = str(s.get("status") or "").lower()
-    obj, bound, gap = _f(s.get("objective_gbp")), _f(s.get("bound_gbp")), _f(s.get("gap"))
+    obj, bound, gap = finite(s.get("objective_gbp")), finite(s.get("bound_gbp")), finite(s.get("gap"))
     gap_txt = "–" if gap is None else f"{gap:.2%}"
     if status == "optimal":
         txt = ("<b>Proven optimal.</b> No grouping of these practices under these rules costs less: the "
-               f"solver's lower bound is {_gbp(bound)} (gap {gap_txt}).")
+               f"solver's lower bound is {gbp(bound)} (gap {gap_txt}).")
         return "status", txt
     if status == "feasible":
         if obj is not None and bound is not None and bound > 0:
             above = max(0.0, (obj - bound) / bound)
-            words = (f"up to {above:.2%} above the optimum (at most {_gbp(max(0.0, obj - bound))} a year more than the "
+            words = (f"up to {above:.2%} above the optimum (at most {gbp(max(0.0, obj - bound))} a year more than the "
                      f"best possible plan)")
         elif gap is not None and gap < 1:
             words = f"up to {gap / (1 - gap):.2%} above the optimum"
         else:
             words = "by an unknown amount above the optimum (no lower bound was proven)"
-        txt = (f"<b>Best plan found, not proven optimal:</b> {words}. Lower bound {_gbp(bound)}; "
+        txt = (f"<b>Best plan found, not proven optimal:</b> {words}. Lower bound {gbp(bound)}; "
                f"optimality gap {gap_txt} of the plan's cost.")
         return "status warn", txt
     if status == "infeasible":
@@ -253,63 +102,63 @@ def _status_block(s: dict) -> tuple[str, str]:
         problems = s.get("verification_problems") or []
         why = "; ".join(str(p) for p in problems[:5]) or str(s.get("message") or "")
         return "status bad", ("<b>This plan failed its checks and is not a result.</b> The independent "
-                              "verification (or the engine's own bound check) found: " + _e(why) + ". The "
+                              "verification (or the engine's own bound check) found: " + esc(why) + ". The "
                               "plan is shown for inspection only.")
     if status == "error":
         return "status bad", ("<b>No plan.</b> The solver stopped without a plan (an error, or the time limit "
                               "was reached before any plan was found).")
-    return "status bad", f"<b>Status {_e(status or 'unknown')}.</b> No proof information was recorded."
+    return "status bad", f"<b>Status {esc(status or 'unknown')}.</b> No proof information was recorded."
 
 
 def _section_headline(ctx: dict) -> str:
     s, b = ctx["s"], ctx["b"]
-    cost, base = _f(s.get("objective_gbp")), _f(b.get("objective_gbp"))
+    cost, base = finite(s.get("objective_gbp")), finite(b.get("objective_gbp"))
     out = ["<section id=\"headline\"><h2>Headline</h2>"]
     cls, sentence = _status_block(s)
     out.append(f"<div class='{cls}'>{sentence}</div>")
     msg = s.get("message")
     if msg and str(s.get("status")) not in PLAN_STATUSES:
-        out.append(f"<p class='warning'>{_e(msg)}</p>")
+        out.append(f"<p class='warning'>{esc(msg)}</p>")
     out.append("<div class='kpis'>")
-    out.append(_kpi("Plan cost per year", _gbp(cost), "proposed federations"))
-    nb = b.get("n_federations") if _f(b.get("n_federations")) is not None else (len(ctx["bfeds"]) or None)
-    out.append(_kpi("Today's PCNs, same model", _gbp(base), f"{_num(nb)} groups"))
+    out.append(_kpi("Plan cost per year", gbp(cost), "proposed federations"))
+    nb = b.get("n_federations") if finite(b.get("n_federations")) is not None else (len(ctx["bfeds"]) or None)
+    out.append(_kpi("Today's PCNs, same model", gbp(base), f"{num(nb)} groups"))
     if cost is not None and base is not None:
         diff = cost - base
-        pct = f" ({_pct(diff / base, 1, signed=True)})" if base else ""
+        share = f" ({pct(diff / base, 1, signed=True)})" if base else ""
         word = "saving" if diff < 0 else "extra cost"
         cls2 = "good" if diff < 0 else "bad"
-        out.append(_kpi("Difference vs today", f"<span class='{cls2}'>{_signed_gbp(diff)}</span>",
-                        f"{word} a year{pct}"))
+        out.append(_kpi("Difference vs today", f"<span class='{cls2}'>{signed_gbp(diff)}</span>",
+                        f"{word} a year{share}"))
     else:
         out.append(_kpi("Difference vs today", "–", "needs both costs"))
     nf = s.get("n_federations")
-    nf = nf if _f(nf) is not None else (len(ctx["feds"]) or None)
+    nf = nf if finite(nf) is not None else (len(ctx["feds"]) or None)
     share = ctx["in_range"]
-    out.append(_kpi("Federations", _num(nf), "–" if share is None else
+    out.append(_kpi("Federations", num(nf), "–" if share is None else
                     f"{share:.0%} within {_bounds_text(ctx['lo'], ctx['hi'])}"))
-    out.append(_kpi("Lower bound", _gbp(s.get("bound_gbp")),
-                    "gap " + ("–" if _f(s.get("gap")) is None else f"{_f(s.get('gap')):.2%}")))
+    out.append(_kpi("Lower bound", gbp(s.get("bound_gbp")),
+                    "gap " + ("–" if finite(s.get("gap")) is None else f"{finite(s.get('gap')):.2%}")))
     st = str(s.get("status") or "").lower()
     short = STATUS_SHORT.get(st, st.capitalize() or "Unknown")
     # the card's value already says "Proven optimal"; its detail says what the proof is
     detail = "the lower bound equals the plan's cost" if st == "optimal" else STATUS_WORDS.get(st, "no proof information")
-    out.append(_kpi("Status", _e(short), _e(detail)))
+    out.append(_kpi("Status", esc(short), esc(detail)))
     split = ctx["split"]
     if split is not None:
-        out.append(_kpi("PCNs split between federations", _num(split["n_split"]),
-                        f"of {_num(split['n_pcns'])} PCNs with 2+ practices"))
+        out.append(_kpi("PCNs split between federations", num(split["n_split"]),
+                        f"of {num(split['n_pcns'])} PCNs with 2+ practices"))
     out.append("</div>")
     if "verified" in s:
         ok = bool(s.get("verified"))
         probs = [p for p in (s.get("verification_problems") or []) if p]
         out.append("<p class='note'>Independent check (populations, rules and cost recomputed from the "
                    f"assignment alone): <b class='{'good' if ok else 'bad'}'>{'passed' if ok else 'not passed'}"
-                   "</b>" + (": " + "; ".join(_e(p) for p in probs) if probs and not ok else "") + ".</p>")
+                   "</b>" + (": " + "; ".join(esc(p) for p in probs) if probs and not ok else "") + ".</p>")
     for w in s.get("warnings") or []:
-        out.append(f"<p class='warning'>{_e(w)}</p>")
+        out.append(f"<p class='warning'>{esc(w)}</p>")
     for w in ctx["notes"]:
-        out.append(f"<p class='warning'>{_e(w)}</p>")
+        out.append(f"<p class='warning'>{esc(w)}</p>")
     out.append("</section>")
     return "\n".join(out)
 
@@ -336,7 +185,7 @@ def _section_map(ctx: dict) -> str:
                         hubs=ctx["baseline_hub_pos"], labels=False)
         n = len(ctx["baseline_polygons"])
         out.append(f"<figure>{figure_svg(bfig, 'baseline', 'Map of today’s Primary Care Networks')}"
-                   f"<figcaption><b>Today's Primary Care Networks</b> ({_num(n)} groups; a practice outside any "
+                   f"<figcaption><b>Today's Primary Care Networks</b> ({num(n)} groups; a practice outside any "
                    "PCN counts as its own group"
                    + ("; ★ marks each group's cheapest hub" if ctx["baseline_hub_pos"] else "")
                    + "), drawn the same way.</figcaption>"
@@ -353,7 +202,7 @@ def _section_federations(ctx: dict) -> str:
         out.append("<p>No federations: there is no plan in this run.</p></section>")
         return "\n".join(out)
     shape = ctx["compactness"]
-    out.append(f"<p>{_num(len(feds))} federations; population bounds {_bounds_text(lo, hi)}. "
+    out.append(f"<p>{num(len(feds))} federations; population bounds {_bounds_text(lo, hi)}. "
                "Rows outside the bounds are highlighted. Distances are straight-line kilometres from each "
                "practice to its hub."
                + (" Shape measures of each federation's area (EPSG:27700), 1 for a disc and near 0 for a "
@@ -371,25 +220,25 @@ def _section_federations(ctx: dict) -> str:
         pop, npr = f["population"], f["n_practices"]
         dev, dev_txt = _deviation(pop, lo, hi)
         cls = " class='out'" if dev else ""
-        out.append(f"<tr{cls}><td>{_e(f['id'])}</td><td class='n'>{_num(pop)}</td><td class='n'>{dev_txt}</td>"
-                   f"<td class='n'>{_num(npr)}</td><td class='hub'>{_e(f['hub_name'])}"
-                   f"{' (' + _e(f['hub']) + ')' if f['hub'] else ''}</td><td class='n'>{_gbp(f['cost_gbp'])}</td>"
-                   f"<td class='n'>{_num(f['max_distance_km'], 1)}</td>"
-                   + ("".join(f"<td class='n'>{_num(v, 2)}</td>" for v in shape.get(f["key"], (None,) * 3))
+        out.append(f"<tr{cls}><td>{esc(f['id'])}</td><td class='n'>{num(pop)}</td><td class='n'>{dev_txt}</td>"
+                   f"<td class='n'>{num(npr)}</td><td class='hub'>{esc(f['hub_name'])}"
+                   f"{' (' + esc(f['hub']) + ')' if f['hub'] else ''}</td><td class='n'>{gbp(f['cost_gbp'])}</td>"
+                   f"<td class='n'>{num(f['max_distance_km'], 1)}</td>"
+                   + ("".join(f"<td class='n'>{num(v, 2)}</td>" for v in shape.get(f["key"], (None,) * 3))
                       if shape else "")
                    + "</tr>")
-        tot_pop += _f(pop) or 0
-        tot_n += _f(npr) or 0
-        if _f(f["cost_gbp"]) is None:
+        tot_pop += finite(pop) or 0
+        tot_n += finite(npr) or 0
+        if finite(f["cost_gbp"]) is None:
             cost_known = False
         else:
-            tot_cost += _f(f["cost_gbp"])
-    out.append(f"</tbody><tfoot><tr><td>Total</td><td class='n'>{_num(tot_pop)}</td><td></td>"
-               f"<td class='n'>{_num(tot_n)}</td><td></td><td class='n'>{_gbp(tot_cost) if cost_known else '–'}</td>"
+            tot_cost += finite(f["cost_gbp"])
+    out.append(f"</tbody><tfoot><tr><td>Total</td><td class='n'>{num(tot_pop)}</td><td></td>"
+               f"<td class='n'>{num(tot_n)}</td><td></td><td class='n'>{gbp(tot_cost) if cost_known else '–'}</td>"
                "<td></td>" + ("<td></td>" * 3 if shape else "") + "</tr></tfoot></table>")
 
     if len(p) > MEMBER_TABLE_MAX:
-        out.append(f"<p class='note'>{_num(len(p))} practices: the member list is in assignment.csv (and in each "
+        out.append(f"<p class='note'>{num(len(p))} practices: the member list is in assignment.csv (and in each "
                    "part's report under parts/), not repeated here.</p></section>")
         return "\n".join(out)
     out.append("<h3>Member practices</h3>")
@@ -401,19 +250,19 @@ def _section_federations(ctx: dict) -> str:
     split_pos = ctx["split"]["positions"] if ctx["split"] else set()
     for f in feds:
         ms = members.get(f["key"], [])
-        out.append(f"<tbody class='fed'><tr><th colspan='5'>Federation {_e(f['id'])}: {_num(len(ms))} practices, "
-                   f"{_num(int(p.list_size[ms].sum()) if ms else 0)} patients</th></tr></tbody><tbody>")
+        out.append(f"<tbody class='fed'><tr><th colspan='5'>Federation {esc(f['id'])}: {num(len(ms))} practices, "
+                   f"{num(int(p.list_size[ms].sum()) if ms else 0)} patients</th></tr></tbody><tbody>")
         for i in sorted(ms, key=lambda i: (i != f["hub_pos"], -int(p.list_size[i]), p.code[i])):
             star = "★ " if i == f["hub_pos"] else ""
-            out.append(f"<tr><td>{star}{_e(p.code[i])}</td><td>{_e(p.name[i])}</td>"
-                       f"<td class='n'>{_num(int(p.list_size[i]))}</td><td>{_pcn_text(p, i)}</td>"
+            out.append(f"<tr><td>{star}{esc(p.code[i])}</td><td>{esc(p.name[i])}</td>"
+                       f"<td class='n'>{num(int(p.list_size[i]))}</td><td>{_pcn_text(p, i)}</td>"
                        f"<td>{'yes' if i in split_pos else ''}</td></tr>")
         out.append("</tbody>")
     out.append("</table>")
     unassigned = ctx["unassigned"]
     if unassigned:
-        out.append(f"<p class='warning'>{_num(len(unassigned))} practices have a federation id that is not in "
-                   "the federation list: " + ", ".join(_e(p.code[i]) for i in unassigned[:30])
+        out.append(f"<p class='warning'>{num(len(unassigned))} practices have a federation id that is not in "
+                   "the federation list: " + ", ".join(esc(p.code[i]) for i in unassigned[:30])
                    + (" …" if len(unassigned) > 30 else "") + "</p>")
     out.append("</section>")
     return "\n".join(out)
@@ -424,8 +273,8 @@ def _pcn_text(p, i: int) -> str:
     if not code and not name:
         return "<span class='note'>none</span>"
     if name and code and name != code:
-        return f"{_e(name)} ({_e(code)})"
-    return _e(name or code)
+        return f"{esc(name)} ({esc(code)})"
+    return esc(name or code)
 
 
 def _section_baseline(ctx: dict) -> str:
@@ -434,18 +283,18 @@ def _section_baseline(ctx: dict) -> str:
     if not b and not bfeds:
         out.append("<p>No baseline was recorded for this run.</p>")
     else:
-        n = b.get("n_federations") if _f(b.get("n_federations")) is not None else len(bfeds)
-        share = _f(b.get("in_range_share"))
+        n = b.get("n_federations") if finite(b.get("n_federations")) is not None else len(bfeds)
+        share = finite(b.get("in_range_share"))
         if share is None and bfeds:
             devs = [_deviation(f.get("population"), lo, hi)[0] for f in bfeds]
             known = [d for d in devs if d is not None]
             share = sum(1 for d in known if d == 0) / len(known) if known else None
-        out.append(f"<p>Today {_num(n)} groups (Primary Care Networks; a practice outside any PCN counts as its "
-                   f"own group) would cost <b>{_gbp(b.get('objective_gbp'))}</b> a year under the same cost model; "
+        out.append(f"<p>Today {num(n)} groups (Primary Care Networks; a practice outside any PCN counts as its "
+                   f"own group) would cost <b>{gbp(b.get('objective_gbp'))}</b> a year under the same cost model; "
                    f"{'–' if share is None else f'{share:.0%}'} of them are within {_bounds_text(lo, hi)}.</p>")
         for key in ("note", "description"):
             if b.get(key):
-                out.append(f"<p class='note'>{_e(b.get(key))}</p>")
+                out.append(f"<p class='note'>{esc(b.get(key))}</p>")
         if bfeds:
             out.append("<table><thead><tr><th>PCN</th><th class='n'>Patients</th><th class='n'>Outside bounds by"
                        "</th><th class='n'>Practices</th><th>Hub (cheapest member)</th><th class='n'>Cost £/yr</th>"
@@ -453,13 +302,13 @@ def _section_baseline(ctx: dict) -> str:
             for f in bfeds:
                 dev, dev_txt = _deviation(f.get("population"), lo, hi)
                 name, fid = f.get("name"), f.get("id")
-                label = f"{_e(name)} ({_e(fid)})" if name and str(name) != str(fid) else _e(fid if fid is not None else name)
+                label = f"{esc(name)} ({esc(fid)})" if name and str(name) != str(fid) else esc(fid if fid is not None else name)
                 hub = f.get("hub")
                 hub_name = f.get("hub_name") or (p.name[p.index(hub)] if hub in p else "")
-                out.append(f"<tr{' class=out' if dev else ''}><td>{label}</td><td class='n'>{_num(f.get('population'))}"
-                           f"</td><td class='n'>{dev_txt}</td><td class='n'>{_num(f.get('n_practices'))}</td>"
-                           f"<td>{_e(hub_name)}{' (' + _e(hub) + ')' if hub else ''}</td>"
-                           f"<td class='n'>{_gbp(f.get('cost_gbp'))}</td></tr>")
+                out.append(f"<tr{' class=out' if dev else ''}><td>{label}</td><td class='n'>{num(f.get('population'))}"
+                           f"</td><td class='n'>{dev_txt}</td><td class='n'>{num(f.get('n_practices'))}</td>"
+                           f"<td>{esc(hub_name)}{' (' + esc(hub) + ')' if hub else ''}</td>"
+                           f"<td class='n'>{gbp(f.get('cost_gbp'))}</td></tr>")
             out.append("</tbody></table>")
 
     out.append("<h3>Practices grouped differently from their PCN partners</h3>")
@@ -467,10 +316,10 @@ def _section_baseline(ctx: dict) -> str:
     if split is None:
         out.append("<p>Not applicable: there is no plan, or no PCN membership in the practice data.</p>")
     else:
-        out.append(f"<p>{_num(split['n_whole'])} of {_num(split['n_pcns'])} PCNs with two or more practices stay "
-                   f"whole inside one federation; {_num(split['n_split'])} are split. "
-                   f"<b>{_num(len(split['positions']))}</b> practices are in a federation that does not contain all "
-                   f"of their current PCN partners, and <b>{_num(split['moved'])}</b> practices would leave the "
+        out.append(f"<p>{num(split['n_whole'])} of {num(split['n_pcns'])} PCNs with two or more practices stay "
+                   f"whole inside one federation; {num(split['n_split'])} are split. "
+                   f"<b>{num(len(split['positions']))}</b> practices are in a federation that does not contain all "
+                   f"of their current PCN partners, and <b>{num(split['moved'])}</b> practices would leave the "
                    "federation that holds most of their PCN's patients.</p>")
         if split["rows"] and len(p) > MEMBER_TABLE_MAX:
             out.append("<p class='note'>The practice-by-practice list is in each part's report (parts/).</p>")
@@ -484,9 +333,9 @@ def _section_baseline(ctx: dict) -> str:
                 for k, (f, ms, home) in enumerate(parts):
                     pcn_cell = f"<td rowspan='{len(parts)}'>{_pcn_text(p, first)}</td>" if k == 0 else ""
                     note = " <span class='note'>(most of the PCN's patients)</span>" if home else ""
-                    names = ", ".join(f"{_e(p.name[i])} ({_e(p.code[i])})" for i in ms)
-                    out.append(f"<tr>{pcn_cell}<td>{_e(ctx['fed_label'](f))}{note}</td>"
-                               f"<td class='n'>{_num(int(sizes[ms].sum()))}</td><td>{names}</td></tr>")
+                    names = ", ".join(f"{esc(p.name[i])} ({esc(p.code[i])})" for i in ms)
+                    out.append(f"<tr>{pcn_cell}<td>{esc(ctx['fed_label'](f))}{note}</td>"
+                               f"<td class='n'>{num(int(sizes[ms].sum()))}</td><td>{names}</td></tr>")
                 out.append("</tbody>")
             out.append("</table>")
     out.append("</section>")
@@ -495,40 +344,40 @@ def _section_baseline(ctx: dict) -> str:
 
 def _section_costs(ctx: dict) -> str:
     s, b = ctx["s"], ctx["b"]
-    pc = _dict(s.get("cost_breakdown"))
-    bc = _dict(s.get("baseline_cost_breakdown")) or _dict(b.get("cost_breakdown"))
+    pc = as_dict(s.get("cost_breakdown"))
+    bc = as_dict(s.get("baseline_cost_breakdown")) or as_dict(b.get("cost_breakdown"))
     out = ["<section id=\"costs\"><h2>Cost breakdown (£ per year)</h2>"]
     terms = list(pc) + [t for t in bc if t not in pc]
     if not terms:
-        out.append(f"<p>No cost breakdown was recorded. Plan total {_gbp(s.get('objective_gbp'))}; today's PCNs "
-                   f"{_gbp(b.get('objective_gbp'))}.</p></section>")
+        out.append(f"<p>No cost breakdown was recorded. Plan total {gbp(s.get('objective_gbp'))}; today's PCNs "
+                   f"{gbp(b.get('objective_gbp'))}.</p></section>")
         return "\n".join(out)
     out.append("<table><thead><tr><th>Cost term</th><th class='n'>Plan</th><th class='n'>Today's PCNs</th>"
                "<th class='n'>Difference (plan − today)</th></tr></thead><tbody>")
     tp = tb = 0.0
     okp = okb = True
     for t in terms:
-        a, c = _f(pc.get(t)), _f(bc.get(t))
+        a, c = finite(pc.get(t)), finite(bc.get(t))
         okp &= a is not None
         okb &= c is not None
         tp += a or 0
         tb += c or 0
         d = None if a is None or c is None else a - c
-        out.append(f"<tr><td>{_e(TERM_LABELS.get(str(t), _label(t)))}</td><td class='n'>{_gbp(a)}</td>"
-                   f"<td class='n'>{_gbp(c)}</td><td class='n'>{_signed_gbp(d)}</td></tr>")
-    tp_v = tp if okp and pc else (_f(s.get("objective_gbp")) if not pc else None)
-    tb_v = tb if okb and bc else (_f(b.get("objective_gbp")) if not bc else None)
+        out.append(f"<tr><td>{esc(TERM_LABELS.get(str(t), key_label(t)))}</td><td class='n'>{gbp(a)}</td>"
+                   f"<td class='n'>{gbp(c)}</td><td class='n'>{signed_gbp(d)}</td></tr>")
+    tp_v = tp if okp and pc else (finite(s.get("objective_gbp")) if not pc else None)
+    tb_v = tb if okb and bc else (finite(b.get("objective_gbp")) if not bc else None)
     d = None if tp_v is None or tb_v is None else tp_v - tb_v
-    out.append(f"</tbody><tfoot><tr><td>Total</td><td class='n'>{_gbp(tp_v)}</td><td class='n'>{_gbp(tb_v)}</td>"
-               f"<td class='n'>{_signed_gbp(d)}</td></tr></tfoot></table>")
+    out.append(f"</tbody><tfoot><tr><td>Total</td><td class='n'>{gbp(tp_v)}</td><td class='n'>{gbp(tb_v)}</td>"
+               f"<td class='n'>{signed_gbp(d)}</td></tr></tfoot></table>")
     out.append("<p class='note'>Negative differences are savings of the plan against today's PCNs.</p></section>")
     return "\n".join(out)
 
 
 def _work_words(s: dict) -> str:
     """How much work the engine did, and whether re-running gives this same plan."""
-    work = _f(s.get("work_units"))
-    limit = _f(_dict(s.get("parameters")).get("work_limit"))
+    work = finite(s.get("work_units"))
+    limit = finite(as_dict(s.get("parameters")).get("work_limit"))
     text = "–" if work is None else f"{work:,.1f} units" + (f" (work limit {limit:g})" if limit is not None else "")
     if s.get("repeatable") is False:
         text += (" — a time limit ended this run, so a re-run may end on a different plan; set a "
@@ -541,78 +390,78 @@ def _work_words(s: dict) -> str:
 def _section_solver(ctx: dict, log_excerpt: str) -> str:
     s = ctx["s"]
     status = str(s.get("status") or "")
-    gap = _f(s.get("gap"))
-    rt = _f(s.get("runtime_s"))
+    gap = finite(s.get("gap"))
+    rt = finite(s.get("runtime_s"))
     solver = " ".join(str(x) for x in (s.get("solver"), s.get("solver_version")) if x)
     rows = [
-        ("Status", f"{_e(status or 'unknown')} — {_e(STATUS_WORDS.get(status.lower(), 'unknown'))}"),
-        ("Objective (plan cost)", _gbp(s.get("objective_gbp"), 2)),
-        ("Lower bound", _gbp(s.get("bound_gbp"), 2)),
+        ("Status", f"{esc(status or 'unknown')} — {esc(STATUS_WORDS.get(status.lower(), 'unknown'))}"),
+        ("Objective (plan cost)", gbp(s.get("objective_gbp"), 2)),
+        ("Lower bound", gbp(s.get("bound_gbp"), 2)),
         ("Gap", "–" if gap is None else f"{gap:.4%}"),
         ("Runtime", "–" if rt is None else f"{rt:,.1f} s"),
         ("Work", _work_words(s)),
-        ("Method", _e({"branch_price": "branch and price (column generation over whole federations)",
+        ("Method", esc({"branch_price": "branch and price (column generation over whole federations)",
                        "compact": "compact assignment MIP"}.get(s.get("method"), s.get("method") or "–"))),
-        ("Solver", _e(solver) or "–"),
-        ("Seed", _e(s.get("seed")) if s.get("seed") is not None else "–"),
-        ("Message", _e(s.get("message")) or "–"),
+        ("Solver", esc(solver) or "–"),
+        ("Seed", esc(s.get("seed")) if s.get("seed") is not None else "–"),
+        ("Message", esc(s.get("message")) or "–"),
     ]
-    timings = _dict(s.get("timings_s"))
+    timings = as_dict(s.get("timings_s"))
     if timings:
-        rows.append(("Timings", "; ".join(f"{_e(_label(str(k).removesuffix('_s')))} {_num(v, 1)} s"
+        rows.append(("Timings", "; ".join(f"{esc(key_label(str(k).removesuffix('_s')))} {num(v, 1)} s"
                                           for k, v in timings.items())))
     out = ["<section id=\"solver\"><h2>Solver</h2><table class='kv'><tbody>"]
     out += [f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows]
     out.append("</tbody></table>")
-    out += _parts_table(_dict(s.get("national")), _dict(s.get("baseline")))
+    out += _parts_table(as_dict(s.get("national")), as_dict(s.get("baseline")))
     out.append("<h3>Solver log (last lines)</h3>")
-    out.append(f"<pre>{_e(log_excerpt) if log_excerpt else '(no log recorded)'}</pre></section>")
+    out.append(f"<pre>{esc(log_excerpt) if log_excerpt else '(no log recorded)'}</pre></section>")
     return "\n".join(out)
 
 
 def _parts_table(nat: dict, b: dict) -> list[str]:
     """For a national or regional run: each part's own proof, and distances to the hub."""
-    parts = _list(nat.get("parts"))
+    parts = records(nat.get("parts"))
     if not parts:
         return []
-    out = [f"<h3>Parts ({_num(len(parts))}, solved separately; federations do not cross their borders)</h3>",
+    out = [f"<h3>Parts ({num(len(parts))}, solved separately; federations do not cross their borders)</h3>",
            "<table><thead><tr><th>Part</th><th>Status</th><th class='n'>Practices</th><th class='n'>Federations</th>"
            "<th class='n'>Plan £/yr</th><th class='n'>Bound £/yr</th><th class='n'>Gap</th><th class='n'>Runtime s</th>"
            "</tr></thead><tbody>"]
     for p in parts:
         st = str(p.get("status") or "")
-        out.append(f"<tr><td>{_e(p.get('area') or p.get('part'))}</td><td>{_e(STATUS_SHORT.get(st, st))}</td>"
-                   f"<td class='n'>{_num(p.get('n_practices'))}</td><td class='n'>{_num(p.get('n_federations'))}</td>"
-                   f"<td class='n'>{_gbp(p.get('objective_gbp'))}</td><td class='n'>{_gbp(p.get('bound_gbp'))}</td>"
-                   f"<td class='n'>{_pct(p.get('gap'), 2)}</td><td class='n'>{_num(p.get('runtime_s'), 1)}</td></tr>")
+        out.append(f"<tr><td>{esc(p.get('area') or p.get('part'))}</td><td>{esc(STATUS_SHORT.get(st, st))}</td>"
+                   f"<td class='n'>{num(p.get('n_practices'))}</td><td class='n'>{num(p.get('n_federations'))}</td>"
+                   f"<td class='n'>{gbp(p.get('objective_gbp'))}</td><td class='n'>{gbp(p.get('bound_gbp'))}</td>"
+                   f"<td class='n'>{pct(p.get('gap'), 2)}</td><td class='n'>{num(p.get('runtime_s'), 1)}</td></tr>")
     out.append("</tbody></table>")
-    d, bd = _dict(nat.get("distance_to_hub")), _dict(b.get("distance_to_hub"))
+    d, bd = as_dict(nat.get("distance_to_hub")), as_dict(b.get("distance_to_hub"))
     if d or bd:
         out.append("<p>Straight-line distance from each practice to its hub: plan mean "
-                   f"{_num(d.get('mean_km'), 1)} km, 95th percentile {_num(d.get('p95_km'), 1)} km; today's PCNs "
-                   f"mean {_num(bd.get('mean_km'), 1)} km, 95th percentile {_num(bd.get('p95_km'), 1)} km. "
+                   f"{num(d.get('mean_km'), 1)} km, 95th percentile {num(d.get('p95_km'), 1)} km; today's PCNs "
+                   f"mean {num(bd.get('mean_km'), 1)} km, 95th percentile {num(bd.get('p95_km'), 1)} km. "
                    "Each part's own report is in parts/&lt;code&gt;/report.html.</p>")
     return out
 
 
 def _section_assumptions(ctx: dict, attributions: str) -> str:
     s = ctx["s"]
-    bounds = _dict(s.get("bounds"))
+    bounds = as_dict(s.get("bounds"))
     out = ["<section id=\"assumptions\"><h2>Inputs, assumptions and sources</h2><table class='kv'><tbody>"]
-    out.append(f"<tr><th>Area</th><td>{_e(s.get('area')) or '–'}</td></tr>")
-    out.append(f"<tr><th>Practices</th><td>{_num(ctx['n_practices'])} practices, {_num(ctx['population'])} "
+    out.append(f"<tr><th>Area</th><td>{esc(s.get('area')) or '–'}</td></tr>")
+    out.append(f"<tr><th>Practices</th><td>{num(ctx['n_practices'])} practices, {num(ctx['population'])} "
                "registered patients</td></tr>")
     for k, v in bounds.items():
-        out.append(f"<tr><th>{_e(_label(k))}</th><td>{_value(v)}</td></tr>")
-    for k, v in _dict(s.get("parameters")).items():
-        val = _value(v)
+        out.append(f"<tr><th>{esc(key_label(k))}</th><td>{value_text(v)}</td></tr>")
+    for k, v in as_dict(s.get("parameters")).items():
+        val = value_text(v)
         if "gbp" in str(k) and isinstance(v, (int, float)) and not isinstance(v, bool):
             val = "£" + val
-        out.append(f"<tr><th>{_e(_label(k))}</th><td>{val}</td></tr>")
+        out.append(f"<tr><th>{esc(key_label(k))}</th><td>{val}</td></tr>")
     out.append("</tbody></table>")
     if attributions:
         out.append("<h3>Data sources and licences</h3>")
-        out.append(f"<pre>{_e(attributions)}</pre>")
+        out.append(f"<pre>{esc(attributions)}</pre>")
     out.append("</section>")
     return "\n".join(out)
 
@@ -627,19 +476,19 @@ def _federation_rows(s: dict, p, fed: list, has_plan: bool) -> list[dict]:
     for i, f in enumerate(fed):
         members.setdefault(f, []).append(i)
     rows = []
-    given = _list(s.get("federations"))
+    given = records(s.get("federations"))
     if not given and has_plan:
         given = [{"id": k} for k in sorted(members, key=lambda v: (isinstance(v, str), str(v) if isinstance(v, str) else v))]
     xy = np.c_[np.asarray(p.easting, float), np.asarray(p.northing, float)] if n else np.zeros((0, 2))
     for f in given:
-        key = _key(f.get("id"))
+        key = id_key(f.get("id"))
         ms = members.get(key, [])
         hub = f.get("hub")
         hub_pos = p.index(hub) if isinstance(hub, str) and hub in p else None
-        pop = f.get("population") if _f(f.get("population")) is not None else (
+        pop = f.get("population") if finite(f.get("population")) is not None else (
             int(p.list_size[ms].sum()) if ms else None)
-        npr = f.get("n_practices") if _f(f.get("n_practices")) is not None else (len(ms) if ms else None)
-        dist = _f(f.get("max_distance_km"))
+        npr = f.get("n_practices") if finite(f.get("n_practices")) is not None else (len(ms) if ms else None)
+        dist = finite(f.get("max_distance_km"))
         if dist is None and hub_pos is not None and ms:
             d = np.hypot(*(xy[ms] - xy[hub_pos]).T) / 1000
             dist = float(np.nanmax(d)) if np.isfinite(d).any() else None
@@ -654,13 +503,13 @@ def _compactness(polygons) -> dict:
     """{federation key: (Polsby-Popper, Reock, convex-hull ratio)} from the federation polygons."""
     if polygons is None or "federation_id" not in getattr(polygons, "columns", ()):
         return {}
-    from geo import convex_hull_ratio, polsby_popper, reock
+    from fedplan.geo import convex_hull_ratio, polsby_popper, reock
 
     out = {}
     for fid, geom in zip(polygons["federation_id"], polygons.geometry):
         if geom is None or geom.is_empty:
             continue
-        out[_key(fid)] = (polsby_popper(geom), reock(geom), convex_hull_ratio(geom))
+        out[id_key(fid)] = (polsby_popper(geom), reock(geom), convex_hull_ratio(geom))
     return out
 
 
@@ -682,15 +531,15 @@ def _makebuy_table(rows) -> dict:
         svc = str(svc)
         if svc not in break_even:
             services.append(svc)
-            be = _f(r.get("break_even_population"))
+            be = finite(r.get("break_even_population"))
             break_even[svc] = None if be is None else int(be)
-        cells[(_key(r.get("federation_id")), svc)] = (str(r.get("mode") or ""), _f(r.get("cost_gbp")))
+        cells[(id_key(r.get("federation_id")), svc)] = (str(r.get("mode") or ""), finite(r.get("cost_gbp")))
     return {"services": services, "cells": cells, "break_even": break_even}
 
 
 def _k(v) -> str:
     """£ in thousands for the dense make-or-buy matrix."""
-    x = _f(v)
+    x = finite(v)
     if x is None:
         return "–"
     return f"£{x / 1000:,.0f}k" if abs(x) >= 9500 else f"£{x / 1000:,.1f}k"
@@ -703,7 +552,7 @@ def _section_makebuy(ctx: dict) -> str:
         out.append("<p>No make-or-buy table was recorded for this run.</p></section>")
         return "\n".join(out)
     s = ctx["s"]
-    joint = _dict(s.get("parameters")).get("make_or_buy_in_objective")
+    joint = as_dict(s.get("parameters")).get("make_or_buy_in_objective")
     out.append("<p>For each federation and service: <span class='make'>in-house</span> (its own team) or "
                "bought (subcontracted: price plus the cost of managing the contract), with the £ per year of "
                "the cheaper mode. The break-even population is the smallest federation at which running the "
@@ -715,28 +564,28 @@ def _section_makebuy(ctx: dict) -> str:
     out.append("<div class='wide'><table class='mb'><thead><tr><th>Service</th><th class='n'>Break-even "
                "population</th><th class='n'>In-house in</th>")
     for f in feds:
-        out.append(f"<th class='n'>Fed. {_e(f['id'])}<br><span class='note'>{_num(f['population'])}</span></th>")
+        out.append(f"<th class='n'>Fed. {esc(f['id'])}<br><span class='note'>{num(f['population'])}</span></th>")
     out.append("</tr></thead><tbody>")
     totals = {f["key"]: 0.0 for f in feds}
     for svc in mb["services"]:
         be = mb["break_even"].get(svc)
         n_make = sum(1 for f in feds if mb["cells"].get((f["key"], svc), ("",))[0] == "inhouse")
-        out.append(f"<tr><th>{_e(_label(svc))}</th><td class='n'>{'never' if be is None else _num(be)}</td>"
-                   f"<td class='n'>{_num(n_make)} of {_num(len(feds))}</td>")
+        out.append(f"<tr><th>{esc(key_label(svc))}</th><td class='n'>{'never' if be is None else num(be)}</td>"
+                   f"<td class='n'>{num(n_make)} of {num(len(feds))}</td>")
         for f in feds:
             mode, cost = mb["cells"].get((f["key"], svc), ("", None))
             if cost is not None:
                 totals[f["key"]] += cost
             word = {"inhouse": "in-house", "buy": "buy"}.get(mode, mode or "–")
             cls = "n make" if mode == "inhouse" else "n"
-            out.append(f"<td class='{cls}' title='{_e(word)}: {_gbp(cost)} a year'>{_e(word)}<br>{_k(cost)}</td>")
+            out.append(f"<td class='{cls}' title='{esc(word)}: {gbp(cost)} a year'>{esc(word)}<br>{_k(cost)}</td>")
         out.append("</tr>")
     out.append("</tbody><tfoot><tr><td>All services</td><td></td><td></td>"
                + "".join(f"<td class='n'>{_k(totals[f['key']])}</td>" for f in feds) + "</tr></tfoot></table></div>")
-    hub = _f(_dict(s.get("parameters")).get("shared_hub_gbp"))
+    hub = finite(as_dict(s.get("parameters")).get("shared_hub_gbp"))
     out.append("<p class='note'>Columns are federations (patients below the id); shaded cells are run in-house. "
                "Costs in £ thousands a year. The same figures, unrounded, are in make_or_buy.csv."
-               + (f" Not in the table: a shared clinical hub cost of {_gbp(hub)} a year for each federation that "
+               + (f" Not in the table: a shared clinical hub cost of {gbp(hub)} a year for each federation that "
                   "runs any clinical service in-house." if hub else "") + "</p></section>")
     return "\n".join(out)
 
@@ -789,13 +638,13 @@ def render_report(summary: dict, practices, assignment: Sequence[int], *, polygo
             notes.append(f"The assignment has {len(raw)} entries for {n} practices; the plan's members are "
                          "not shown.")
         raw = [0] * n
-    fed = [_key(a) for a in raw]
-    b = _dict(s.get("baseline"))
-    bfeds = _list(b.get("federations"))
-    bounds = _dict(s.get("bounds"))
+    fed = [id_key(a) for a in raw]
+    b = as_dict(s.get("baseline"))
+    bfeds = records(b.get("federations"))
+    bounds = as_dict(s.get("bounds"))
     lo, hi = bounds.get("min_population"), bounds.get("max_population")
     status = str(s.get("status") or "").lower()
-    given = _list(s.get("federations"))
+    given = records(s.get("federations"))
     # a plan that failed its checks (status error) is still drawn, under the warning of _status_block
     has_plan = status in PLAN_STATUSES or ((not status or status == "error") and bool(given))
     feds = _federation_rows(s, p, fed, has_plan)
@@ -825,8 +674,8 @@ def render_report(summary: dict, practices, assignment: Sequence[int], *, polygo
         "baseline_hub_pos": [p.index(h) for h in baseline_hubs if isinstance(h, str) and h in p],
         "pcn_key": groups, "fed_label": fed_label,
         "split": _split_analysis(p, fed) if has_plan and feds else None,
-        "n_practices": s.get("n_practices") if _f(s.get("n_practices")) is not None else n,
-        "population": s.get("population") if _f(s.get("population")) is not None else int(np.sum(p.list_size)),
+        "n_practices": s.get("n_practices") if finite(s.get("n_practices")) is not None else n,
+        "population": s.get("population") if finite(s.get("population")) is not None else int(np.sum(p.list_size)),
         "figures": _figures if isinstance(_figures, dict) else {},
         "compactness": _compactness(polygons) if has_plan else {},
         "makebuy": _makebuy_table(make_or_buy),
@@ -835,9 +684,9 @@ def render_report(summary: dict, practices, assignment: Sequence[int], *, polygo
     head = (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>GP federation plan: {_e(area)}</title><style>{CSS}</style></head><body>")
-    intro = (f"<header><h1>GP federation plan: {_e(area)}</h1><p class='sub'>{_num(ctx['n_practices'])} practices, "
-             f"{_num(ctx['population'])} registered patients; "
+            f"<title>GP federation plan: {esc(area)}</title><style>{CSS}</style></head><body>")
+    intro = (f"<header><h1>GP federation plan: {esc(area)}</h1><p class='sub'>{num(ctx['n_practices'])} practices, "
+             f"{num(ctx['population'])} registered patients; "
              + (f"federations of {_bounds_text(lo, hi)}." if bounds else "no population bounds recorded.") + "</p>"
              "<nav>" + "".join(f"<a href=\"#{k}\">{v}</a>" for k, v in (
                  ("headline", "Headline"), ("map", "Maps"), ("federations", "Federations"),

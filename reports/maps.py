@@ -14,6 +14,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from .format import id_key
+
 # Light qualitative colours (readable under black labels), in an order that keeps early picks distinct.
 PALETTE = ("#8dd3c7", "#fdb462", "#bebada", "#fb8072", "#80b1d3", "#b3de69", "#fccde5", "#ffed6f",
            "#bc80bd", "#ccebc5", "#d9d9d9", "#e5c494")
@@ -183,20 +185,6 @@ def _km_label(v: float) -> str:
     return f"{v:g} km"
 
 
-def _key(v):
-    """Comparable id: integers stay integers (1, 1.0, '1', np.int64(1) all match), else text."""
-    if isinstance(v, (bool, np.bool_)):
-        return int(v)
-    if isinstance(v, (int, np.integer)):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        return int(v) if math.isfinite(v) and float(v).is_integer() else str(v)
-    s = str(v).strip()
-    if re.fullmatch(r"[+-]?\d+", s):
-        return int(s)
-    return s
-
-
 # ---------------------------------------------------------------- drawing
 
 
@@ -224,7 +212,7 @@ def draw_map(practices, assignment, *, polygons=None, outline=None, hubs: Sequen
         assignment = list(assignment) if assignment is not None else []
         if len(assignment) != n:
             assignment = [0] * n
-        fed = np.array([_key(a) for a in assignment], dtype=object)
+        fed = np.array([id_key(a) for a in assignment], dtype=object)
         finite = np.isfinite(x) & np.isfinite(y)
         outline_geom = _outline_geometry(outline)
 
@@ -232,7 +220,7 @@ def draw_map(practices, assignment, *, polygons=None, outline=None, hubs: Sequen
         if polygons is not None and len(polygons):
             gdf = _to_bng(polygons)
             col = gdf["federation_id"] if "federation_id" in getattr(gdf, "columns", ()) else range(len(gdf))
-            ids = [_key(v) for v in col]
+            ids = [id_key(v) for v in col]
             geoms = list(gdf.geometry.values)
 
         # extent (m) from everything drawn

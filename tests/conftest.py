@@ -39,7 +39,7 @@ def devon_run_dir(devon_run):
 @pytest.fixture(scope="session")
 def devon_rows() -> list[dict]:
     """The shipped practice rows of Devon ICB (QJK), as the CSV reader sees them."""
-    from inputs.data import data_path
+    from fedplan.inputs.data import data_path
 
     with gzip.open(data_path("england_practices.csv.gz"), "rt", encoding="utf-8") as f:
         return [r for r in csv.DictReader(f) if r["icb_code"] == "QJK"]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from inputs import InputError
+from fedplan.inputs import InputError
 
 
 def write(tmp_path: Path, name: str, text: str | bytes) -> Path:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from optimise import FederationProblem
-from optimise.sizecost import SizeCost
+from fedplan.optimise import FederationProblem
+from fedplan.optimise.sizecost import SizeCost
 
 
 # -- the oracle ----------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from fedplan.cli import main
-from inputs.cpmp import read_cpmp
+from fedplan.inputs.cpmp import read_cpmp
 
 DATA = Path(__file__).parent / "data" / "cpmp"
 

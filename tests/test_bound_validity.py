@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from optimise import ProblemInfeasible, Status, solve_federations
+from fedplan.optimise import ProblemInfeasible, Status, solve_federations
 from oracles import cpmp, federations, optimum, plan_cost
 
 TOL = 0.01          # the proof tolerance the README promises (a penny; here a distance unit / 100)
@@ -94,7 +94,7 @@ def test_every_method_solver_and_stopping_rule_keeps_the_bound_valid(seed, n, ru
 
 
 def test_a_bound_above_the_plan_is_an_error_not_a_proof():
-    from optimise.result import judge
+    from fedplan.optimise.result import judge
 
     status, bound, gap, why = judge(1000.0, 1000.5)
     assert status is Status.ERROR and bound == 1000.5 and "exceeds" in why

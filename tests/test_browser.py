@@ -125,9 +125,9 @@ def test_devon_report_in_chromium_offline(browser, devon_run_dir):
 def test_hostile_names_are_text_in_the_browser(browser, tmp_path):
     from selenium.common.exceptions import NoAlertPresentException
     from selenium.webdriver.common.by import By
-    from test_reports import ASSIGNMENT, EVIL, MAKE_OR_BUY, OUTLINE, polygons, practices, summary
+    from factories import ASSIGNMENT, EVIL, MAKE_OR_BUY, OUTLINE, polygons, practices, summary
 
-    from reports import render_report, write_report
+    from fedplan.reports import render_report, write_report
 
     page = write_report(tmp_path / "evil.html", render_report(
         summary(), practices(), ASSIGNMENT, polygons=polygons(), outline=OUTLINE, baseline_polygons=polygons(),

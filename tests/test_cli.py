@@ -205,7 +205,7 @@ def test_existing_output_directory_is_not_clobbered(devon_run, capsys):
 
 def test_library_call_returns_the_result(devon_rows):
     import fedplan
-    from inputs.model import AreaSpec, Scenario, SolveSpec
+    from fedplan.inputs.model import AreaSpec, Scenario, SolveSpec
 
     sc = Scenario(area=AreaSpec(sub_icb="15N"), solve=SolveSpec(time_limit_s=10))
     res = fedplan.plan(sc)

@@ -1,67 +1,26 @@
 """Column generation and branch and price: exact pricing, valid bounds, proven optima."""
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from optimise.branch_price import Node, separate_subset_rows
-from optimise.colgen import _Pricer, solve_federations_cg
-from optimise.engine import ProblemInfeasible, solve_federations
-from optimise.problem import FederationProblem
-from optimise.result import Status
-from inputs.model import BoundsSpec, ConstraintsSpec, CostsSpec, Scenario
-from optimise.verify import Claim, verify
-from test_optimise import brute_force, make_practices, problem_from
-
-
-def scenario(L=15000, U=45000, F=50000.0, k=None) -> Scenario:
-    return Scenario(bounds=BoundsSpec(min_population=L, max_population=U),
-                    constraints=ConstraintsSpec(n_federations=k), costs=CostsSpec(federation_fixed_gbp=F))
-
-
-def practices(seed: int, n: int):
-    rng = np.random.default_rng(seed)
-    return make_practices(rng.uniform(0, 30, (n, 2)), rng.integers(3000, 15000, n))
-
-
-def instance(seed: int, n: int, **rules) -> FederationProblem:
-    return problem_from(practices(seed, n), scenario(**rules))
-
-
-def check_with_verify(seed, n, sc, res):
-    pr = practices(seed, n)
-    out = verify(sc, res.assignment_by_code(), res.hubs_by_federation(),
-                 practices=pr, claimed=Claim(objective=res.objective))
-    assert out.ok, out.problems
-
-
-def compiled_search(want: bool) -> bool:
-    """Whether a test's pricer runs the compiled kernels (skipped when numba is missing)."""
-    from optimise.colgen import _compiled
-
-    if want and _compiled() is None:
-        pytest.skip("numba not installed")
-    return want
-
-
-def every_column(p: FederationProblem, allowed, forced):
-    """(members, hub) of every column obeying the population window and the rules."""
-    n = p.n
-    for h in range(n):
-        if not allowed[h, h]:
-            continue
-        for r in range(n):
-            for S in itertools.combinations(range(n), r + 1):
-                if h not in S or not allowed[list(S), h].all():
-                    continue
-                if forced is not None and not set(np.flatnonzero(forced[:, h])) <= set(S):
-                    continue
-                if p.min_population <= p.list_size[list(S)].sum() <= p.max_population:
-                    yield S, h
+from fedplan.optimise import Params, ProblemInfeasible, solve_federations
+from fedplan.optimise.bounds import hub_bound, lagrangian_bound, round_up_to_step
+from fedplan.optimise.branch_price import columns, enumeration, node, primal, solve, tree
+from fedplan.optimise.branch_price.branching import Node
+from fedplan.optimise.branch_price.columns import partition_ip, plan_columns
+from fedplan.optimise.branch_price.cuts import CutRounds, separate_subset_rows
+from fedplan.optimise.branch_price.master import NodeMaster, covering_suffices
+from fedplan.optimise.branch_price.params import (BranchingParams, CutParams, MasterParams, NodeParams, PrimalParams,
+                                                  RootParams)
+from fedplan.optimise.branch_price.pricing import Pricer, cut_penalty
+from fedplan.optimise.branch_price.solve import solve_federations_cg
+from fedplan.optimise.problem import FederationProblem
+from fedplan.optimise.result import Status
+from engine_instances import (brute_force, check_with_verify, compiled_search, every_column, instance, practices,
+                              problem_from, scenario, small_cpmp, tight_instances)
 
 
 @pytest.mark.parametrize("compiled", [False, True])
@@ -78,7 +37,7 @@ def test_pricing_finds_the_exact_minimum_reduced_cost(seed, rules, compiled):
         allowed, forced = node.masks(p.allowed)
     best = min((p.hub_cost + p.assign_cost[list(S), h].sum() - pi[list(S)].sum() - mu
                 for S, h in every_column(p, allowed, forced)), default=np.inf)
-    pricer = _Pricer(p, p.assign_cost, p.hub_cost)
+    pricer = Pricer(p, p.assign_cost, p.hub_cost)
     pricer.mode.compiled = compiled_search(compiled)
     out = pricer.price(pi, mu, 1e-9, np.inf, allowed=allowed, forced=forced)
     assert out.rc_min == pytest.approx(min(0.0, best), abs=1e-6)
@@ -95,9 +54,9 @@ def test_pricing_with_subset_row_penalties_is_exact(seed, compiled):
     pi, mu = rng.normal(40000, 30000, p.n), float(rng.normal(0, 10000))
     cut_sets = np.array([(0, 1, 2), (1, 3, 5), (2, 4, 6), (0, 5, 6)])
     sigma = -rng.uniform(0, 30000, len(cut_sets))
-    pricer = _Pricer(p, p.assign_cost, p.hub_cost)
+    pricer = Pricer(p, p.assign_cost, p.hub_cost)
     pricer.mode.compiled = compiled_search(compiled)
-    cuts = _Pricer.cut_data(cut_sets, sigma)
+    cuts = Pricer.cut_data(cut_sets, sigma)
 
     def rc(S, h):
         pen = sum(-sg for R, sg in zip(cut_sets, sigma) if len(set(R) & set(S)) >= 2)
@@ -114,19 +73,14 @@ def test_pricing_with_subset_row_penalties_is_exact(seed, compiled):
     assert set(got) == want
 
 
-def test_root_cut_budget_grows_with_the_limit_and_caps_the_rounds(monkeypatch):
+def test_root_cut_budget_grows_with_the_limit_and_caps_the_rounds():
     """120 cuts up to a 60 s limit, 2 per second of limit above that, 300 at most; a run never
     starts a cut round once the budget is reached."""
-    from optimise.branch_price import BranchAndPrice
-
-    assert [BranchAndPrice.max_cuts(t) for t in (4, 60, 100, 150, 300, 3600)] == [120, 120, 200, 300, 300, 300]
+    assert [CutParams().budget(t) for t in (4, 60, 100, 150, 300, 3600)] == [120, 120, 200, 300, 300, 300]
     p = small_cpmp(7, 60, 8, 0.9)
-    monkeypatch.setattr(BranchAndPrice, "CUTS_PER_ROUND", 2)
-    monkeypatch.setattr(BranchAndPrice, "MIN_CUTS", 3)
-    monkeypatch.setattr(BranchAndPrice, "CUTS_PER_UNIT", 0.0)
-    res = solve_federations(p, "cbc", time_limit_s=30)
-    counts = [int(line.rsplit("(", 1)[1].rstrip(")")) for line in res.log.splitlines() if "subset-row cuts" in line]
-    assert counts and max(counts) <= 3 + 1                   # the round that crossed 3 was the last
+    params = Params(cuts=CutParams(per_round=2, min_cuts=3, per_unit=0.0))
+    res = solve_federations(p, "cbc", time_limit_s=30, params=params)
+    assert res.stats.cut_rounds >= 1 and res.stats.cuts <= 3 + 1   # the round that crossed 3 was the last
 
 
 def test_subset_row_separation_finds_the_odd_cycle():
@@ -144,7 +98,7 @@ def test_partial_pricing_still_bounds_every_reduced_cost(seed):
     p = instance(seed, 8)
     rng = np.random.default_rng(200 + seed)
     pi, mu = rng.normal(60000, 30000, p.n), float(rng.normal(0, 10000))
-    pricer = _Pricer(p, p.assign_cost, p.hub_cost)
+    pricer = Pricer(p, p.assign_cost, p.hub_cost)
     exact = pricer.price(pi, mu, 1e-9, np.inf)
     partial = pricer.price(pi, mu, 1e-9, np.inf, enough=1)
     assert partial.rc_min <= exact.rc_min + 1e-6
@@ -164,7 +118,7 @@ def test_per_hub_bounds_hold_for_every_column_and_are_exact_where_priced(seed, e
     per_hub = np.full(p.n, np.inf)
     for S, h in every_column(p, allowed, forced):
         per_hub[h] = min(per_hub[h], p.hub_cost + p.assign_cost[list(S), h].sum() - pi[list(S)].sum() - mu)
-    out = _Pricer(p, p.assign_cost, p.hub_cost).price(pi, mu, 1e-9, np.inf, allowed=allowed, forced=forced,
+    out = Pricer(p, p.assign_cost, p.hub_cost).price(pi, mu, 1e-9, np.inf, allowed=allowed, forced=forced,
                                                        enough=enough)
     assert (out.hub_rc <= per_hub + 1e-6).all()
     assert np.isinf(out.hub_rc[3])                       # hub 3 closed by the rule
@@ -179,8 +133,6 @@ def test_the_hub_bound_never_exceeds_the_optimum_and_beats_k_times_the_least(see
     """A plan's k columns have k different hubs: sum(pi) + min_k (k mu + the k least per-hub
     bounds) is a lower bound on every plan, at any duals; checked against the brute-force
     optimum, with the count free and fixed."""
-    from optimise.colgen import lagrangian_bound
-
     for k in (None, 3):
         p = instance(seed, 7, L=8000, U=30000, F=20000.0, k=k)
         opt = brute_force(p)
@@ -188,7 +140,7 @@ def test_the_hub_bound_never_exceeds_the_optimum_and_beats_k_times_the_least(see
         k_lo, k_hi = p.federation_count_range()
         for _ in range(5):
             pi, mu = rng.normal(15000, 15000, p.n), float(rng.normal(0, 20000))
-            out = _Pricer(p, p.assign_cost, p.hub_cost).price(pi, mu, 1e-9, np.inf)
+            out = Pricer(p, p.assign_cost, p.hub_cost).price(pi, mu, 1e-9, np.inf)
             bound = lagrangian_bound(float(pi.sum()), mu, out, k_lo, k_hi, p.population)
             assert bound <= opt + 1e-6 * abs(opt)
             by_count = float(pi.sum()) + min(kk * (mu + out.rc_min) for kk in (k_lo, k_hi))
@@ -196,14 +148,12 @@ def test_the_hub_bound_never_exceeds_the_optimum_and_beats_k_times_the_least(see
 
 
 def test_the_hub_bound_takes_the_k_least_hubs_and_the_best_count():
-    from optimise.colgen import _by_hub
-
     r = np.array([-5.0, -1.0, 3.0, np.inf])
-    assert _by_hub(0.0, r, 2, 2) == pytest.approx(-6.0)
+    assert hub_bound(0.0, r, 2, 2) == pytest.approx(-6.0)
     # k = 1: 2 - 5; k = 2: 4 - 6; k = 3: 6 - 3
-    assert _by_hub(2.0, r, 1, 3) == pytest.approx(-3.0)
-    assert _by_hub(0.0, r, 4, 4) == np.inf              # only three hubs can take a column
-    assert _by_hub(0.0, None, 1, 3) == -np.inf
+    assert hub_bound(2.0, r, 1, 3) == pytest.approx(-3.0)
+    assert hub_bound(0.0, r, 4, 4) == np.inf              # only three hubs can take a column
+    assert hub_bound(0.0, None, 1, 3) == -np.inf
 
 @pytest.mark.parametrize("seed", range(6))
 def test_pricing_respects_together_and_apart_pairs(seed):
@@ -217,7 +167,7 @@ def test_pricing_respects_together_and_apart_pairs(seed):
 
     cols = [(S, h) for S, h in every_column(p, p.allowed, None) if ok(S)]
     rc = {(S, h): p.hub_cost + p.assign_cost[list(S), h].sum() - pi[list(S)].sum() - mu for S, h in cols}
-    pricer = _Pricer(p, p.assign_cost, p.hub_cost)
+    pricer = Pricer(p, p.assign_cost, p.hub_cost)
     out = pricer.price(pi, mu, 1e-9, np.inf)
     assert out.rc_min == pytest.approx(min(0.0, min(rc.values(), default=np.inf)), abs=1e-6)
     for S, h, r in out.columns:
@@ -235,7 +185,7 @@ def test_enumeration_lists_every_column_below_the_threshold():
         c = p.hub_cost + p.assign_cost[list(S), h].sum()
         if c - pi[list(S)].sum() - mu < delta and (S not in cols or c < cols[S][1]):
             cols[S] = (h, c)
-    got = _Pricer(p, p.assign_cost, p.hub_cost).enumerate(pi, mu, delta, 10**6, np.inf)
+    got = Pricer(p, p.assign_cost, p.hub_cost).enumerate(pi, mu, delta, 10**6, np.inf)
     assert set(got) == set(cols)
     for S in cols:
         assert got[S][1] == pytest.approx(cols[S][1])
@@ -273,35 +223,21 @@ def test_branch_and_price_proves_the_brute_force_optimum(seed, n, fixed_k):
     check_with_verify(seed, n, sc, res)
 
 
-def tight_instances(count: int = 12):
-    """(seed, scenario, problem, brute-force optimum) for 9-practice areas whose tight bounds make
-    the root LP fractional; infeasible seeds are skipped."""
-    for seed in range(count):
-        sc = scenario(L=20000, U=32000, F=80000.0)
-        p = problem_from(practices(seed, 9), sc)
-        opt = brute_force(p)
-        if np.isfinite(opt):
-            yield seed, sc, p, opt
-
-
-def proven_tight_instances():
-    """``tight_instances`` solved by branch and price, each checked to prove the brute-force
-    optimum and to pass ``verify``: (seed, problem, optimum, result)."""
+def proven_tight_instances(params: Params | None = None):
+    """``tight_instances`` solved by branch and price (with ``params``), each checked to prove the
+    brute-force optimum and to pass ``verify``: (seed, problem, optimum, result)."""
     for seed, sc, p, opt in tight_instances():
-        res = solve_federations_cg(p, time_limit_s=60)
+        res = solve_federations_cg(p, time_limit_s=60, params=params)
         assert res.status is Status.OPTIMAL and res.objective == pytest.approx(opt, rel=1e-9)
         check_with_verify(seed, 9, sc, res)
         yield seed, p, opt, res
 
 
-def test_the_tree_alone_proves_the_optimum(monkeypatch):
+def test_the_tree_alone_proves_the_optimum():
     """Reduced-cost enumeration switched off: branching on practice-hub pairs must close the gap."""
-    from optimise import branch_price
-
-    monkeypatch.setattr(branch_price.BranchAndPrice, "ENUM_LIMIT", 0)
     branched = 0
-    for seed, p, opt, res in proven_tight_instances():
-        branched += "branch and price" in res.message and "branch and price: 1 nodes" not in res.message
+    for seed, p, opt, res in proven_tight_instances(Params(node=NodeParams(enum_limit=0))):
+        branched += res.stats.nodes > 1
     assert branched >= 1
 
 
@@ -310,23 +246,20 @@ def test_strong_branching_ranks_on_the_columns_priced_and_leaves_the_node_as_it_
     """Enumeration off, so the tree must branch: every strong-branching call picks one of its
     candidates, leaves the node's columns switched on and off exactly as before (the HiGHS
     basis back too, with probes), and the runs still prove the brute-force optimum."""
-    from optimise import branch_price
-
-    monkeypatch.setattr(branch_price.BranchAndPrice, "ENUM_LIMIT", 0)
-    monkeypatch.setattr(branch_price.BranchAndPrice, "STRONG_ITERATIONS", iterations)
     calls = []
-    real = branch_price.BranchAndPrice._strong
+    real = node.strong_branch
 
-    def strong(self, node, cands, z):
-        before = self.master.off.copy()
-        held = getattr(self.master.lp, "_held", None)
-        pick = real(self, node, cands, z)
-        calls.append((pick in cands, np.array_equal(before, self.master.off),
-                      getattr(self.master.lp, "_held", None) is held))
+    def strong(tree, at, cands, z):
+        before = tree.master.off.copy()
+        held = getattr(tree.master.lp, "_held", None)
+        pick = real(tree, at, cands, z)
+        calls.append((pick in cands, np.array_equal(before, tree.master.off),
+                      getattr(tree.master.lp, "_held", None) is held))
         return pick
 
-    monkeypatch.setattr(branch_price.BranchAndPrice, "_strong", strong)
-    for _ in proven_tight_instances():
+    monkeypatch.setattr(node, "strong_branch", strong)
+    params = Params(node=NodeParams(enum_limit=0), branching=BranchingParams(strong_iterations=iterations))
+    for _ in proven_tight_instances(params):
         pass
     assert calls and all(all(c) for c in calls)
 
@@ -335,23 +268,19 @@ def test_the_dive_after_the_root_offers_only_valid_plans_and_keeps_the_proof(mon
     """The column-fixing dive with construction, rounding, enumeration and the hub and column IPs
     switched off: whatever it offers is a feasible plan no dearer than the incumbent it started
     from, it does find plans, and the run still proves the brute-force optimum."""
-    from optimise import branch_price, heuristics
-
-    monkeypatch.setattr(heuristics, "construct", lambda *a, **k: None)
-    monkeypatch.setattr(branch_price.BranchAndPrice, "ENUM_LIMIT", 0)     # the root must branch
-    for name in ("_round", "_hub_search", "_master_ip"):
-        monkeypatch.setattr(branch_price.BranchAndPrice, name, lambda self, *a, **k: None)
+    params = Params(root=RootParams(construct=False), node=NodeParams(enum_limit=0),   # the root must branch
+                    primal=PrimalParams(rounding=False, hub_search=False, pool_ips=False))
     dives = []
-    real_dive = branch_price.BranchAndPrice._dive
+    real_dive = primal.Primal.dive
 
-    def dive(self, root, budget):
-        before = self.s.ub
-        real_dive(self, root, budget)
-        dives.append((before, self.s.ub, self.s.plan))
+    def dive(self, root, budget, process):
+        before = self.search.ub
+        real_dive(self, root, budget, process)
+        dives.append((before, self.search.ub, self.search.plan))
 
-    monkeypatch.setattr(branch_price.BranchAndPrice, "_dive", dive)
+    monkeypatch.setattr(primal.Primal, "dive", dive)
     found = 0
-    for seed, p, opt, res in proven_tight_instances():
+    for seed, p, opt, res in proven_tight_instances(params):
         for before, after, plan in dives:
             assert after <= before
             if np.isfinite(after):
@@ -366,11 +295,9 @@ def test_node_master_switches_off_exactly_the_columns_a_nodes_rules_forbid():
     """``restrict`` against the rules read column by column: a column is off when a member may not
     join its hub, when its hub has a forced member it lacks, or when it is retired; retiring,
     re-pricing a retired column and adding columns between calls keep that true."""
-    from optimise.branch_price import Node, _NodeMaster
-
     rng = np.random.default_rng(11)
     n = 9
-    m = _NodeMaster(n, 1, n, 1e6)
+    m = NodeMaster(n, 1, n, 1e6)
 
     def grow(count):
         for _ in range(count):
@@ -383,11 +310,11 @@ def test_node_master_switches_off_exactly_the_columns_a_nodes_rules_forbid():
     np.fill_diagonal(allowed, True)
     checked = 0
     for step in range(60):
-        node = Node()
+        at = Node()
         for _ in range(int(rng.integers(0, 3))):
             i, h = (int(v) for v in rng.integers(n, size=2))
-            node = node.child_one(i, h, 0.0) if rng.uniform() < 0.5 else node.child_zero(i, h, 0.0)
-        ok, forced = node.masks(allowed)
+            at = at.child_one(i, h, 0.0) if rng.uniform() < 0.5 else at.child_zero(i, h, 0.0)
+        ok, forced = at.masks(allowed)
         m.restrict(ok, forced)
         for j, (S, h) in enumerate(zip(m.members, m.hubs)):
             bad = not all(ok[i, h] for i in S) or j in m.retired
@@ -408,37 +335,31 @@ def test_node_master_switches_off_exactly_the_columns_a_nodes_rules_forbid():
 
 
 def test_lp_rounding_at_nodes_thins_out_after_misses_and_resumes_after_a_plan():
-    """Rounding runs at every node until it has missed ``ROUND_TRIES`` times in a row, then at
-    every ``ROUND_EVERY``-th node; a cheaper plan from it starts the count again."""
-    from optimise.branch_price import BranchAndPrice, BranchStats
-
-    bp = BranchAndPrice.__new__(BranchAndPrice)
-    bp.stats, bp._round_misses = BranchStats(), 0
-    tried, pays = [], set()
-    bp._round = lambda x: tried.append(bp.stats.nodes) or bp.stats.nodes in pays
-    pays.add(BranchAndPrice.ROUND_TRIES + 2 * BranchAndPrice.ROUND_EVERY)
-    for node in range(1, 80):
-        bp.stats.nodes = node
-        bp._round_node(np.zeros(1))
-    first = tried[:BranchAndPrice.ROUND_TRIES]
-    assert first == list(range(1, BranchAndPrice.ROUND_TRIES + 1))
+    """Rounding runs at every node until it has missed ``round_tries`` times in a row, then at
+    every ``round_every``-th node; a cheaper plan from it starts the count again."""
+    params = PrimalParams()
+    tries, every = params.round_tries, params.round_every
+    schedule = primal.RoundingSchedule(tries, every)
+    tried, pays = [], {tries + 2 * every}
+    for at in range(1, 80):
+        if schedule.due(at):
+            tried.append(at)
+            schedule.record(at in pays)
+    first = tried[:tries]
+    assert first == list(range(1, tries + 1))
     paid = max(pays)
-    thin = [t for t in tried if BranchAndPrice.ROUND_TRIES < t <= paid]
-    assert thin and all(t % BranchAndPrice.ROUND_EVERY == 0 for t in thin)
-    # after the plan: every node again for ROUND_TRIES nodes
-    assert [t for t in tried if t > paid][:BranchAndPrice.ROUND_TRIES] == list(
-        range(paid + 1, paid + 1 + BranchAndPrice.ROUND_TRIES))
+    thin = [t for t in tried if tries < t <= paid]
+    assert thin and all(t % every == 0 for t in thin)
+    # after the plan: every node again for round_tries nodes
+    assert [t for t in tried if t > paid][:tries] == list(range(paid + 1, paid + 1 + tries))
 
 
 def test_node_master_reduced_costs_include_the_cut_penalties():
     """The reduced costs that pick the columns of the pool IPs: c - sum(pi) - mu, plus -sigma_R
     for each cut R holding two or more members, checked column by column."""
-    from optimise.branch_price import _NodeMaster
-    from optimise.colgen import _cut_penalty
-
     rng = np.random.default_rng(3)
     n = 8
-    m = _NodeMaster(n, 1, n, 1e6)
+    m = NodeMaster(n, 1, n, 1e6)
     for _ in range(30):
         S = tuple(sorted(rng.choice(n, int(rng.integers(1, 5)), replace=False).tolist()))
         m.add(S, int(S[0]), float(rng.uniform(10, 50)))
@@ -447,9 +368,9 @@ def test_node_master_reduced_costs_include_the_cut_penalties():
         m.add_cut(R)
     pi, mu, sigma = rng.uniform(0, 10, n), -1.5, np.array([-2.0, 0.0, -0.7])
     rc = m.reduced_costs(pi, mu, sigma)
-    data = _Pricer.cut_data(np.array(cuts), sigma)
+    data = Pricer.cut_data(np.array(cuts), sigma)
     for j, (S, c) in enumerate(zip(m.members, m.costs)):
-        assert rc[j] == pytest.approx(c - pi[list(S)].sum() - mu + _cut_penalty(S, data, n))
+        assert rc[j] == pytest.approx(c - pi[list(S)].sum() - mu + cut_penalty(S, data, n))
 
 
 def test_the_pool_ips_offer_only_valid_plans_and_keep_the_proof(monkeypatch):
@@ -458,25 +379,20 @@ def test_the_pool_ips_offer_only_valid_plans_and_keep_the_proof(monkeypatch):
     every plan they offer is feasible and costed right, none beats the brute-force optimum, they
     do find plans, and the run still proves the optimum. The incumbent's own columns stay in the
     IP even when they are not among the few picked."""
-    from optimise import branch_price, heuristics
-
-    monkeypatch.setattr(heuristics, "construct", lambda *a, **k: None)
-    monkeypatch.setattr(branch_price.BranchAndPrice, "ENUM_LIMIT", 0)
-    monkeypatch.setattr(branch_price.BranchAndPrice, "POOL_IP_COLUMNS", 6)
-    monkeypatch.setattr(branch_price.BranchAndPrice, "POOL_IP_EVERY", 1)
-    for name in ("_round", "_hub_search", "_dive"):
-        monkeypatch.setattr(branch_price.BranchAndPrice, name, lambda self, *a, **k: None)
+    params = Params(root=RootParams(construct=False), node=NodeParams(enum_limit=0),
+                    primal=PrimalParams(pool_ip_columns=6, pool_ip_every=1, rounding=False, hub_search=False,
+                                        dive=False))
     calls = []
-    real = branch_price._partition_ip
+    real = primal.partition_ip
 
-    def partition_ip(problem, cols, *a, **k):
+    def spy(problem, cols, *a, **k):
         out = real(problem, cols, *a, **k)
         calls.append((cols, k.get("start_plan"), out[1]))
         return out
 
-    monkeypatch.setattr(branch_price, "_partition_ip", partition_ip)
+    monkeypatch.setattr(primal, "partition_ip", spy)
     found = picked = 0
-    for seed, p, opt, res in proven_tight_instances():
+    for seed, p, opt, res in proven_tight_instances(params):
         for cols, start, plan in calls:
             if start is not None:
                 have = {(S, h) for S, h, _ in cols}
@@ -493,29 +409,22 @@ def test_the_pool_ips_offer_only_valid_plans_and_keep_the_proof(monkeypatch):
 def test_the_hub_search_runs_in_the_tree_only_once_it_has_paid(monkeypatch):
     """A hub-set search that finds nothing at the root is not repeated at the nodes (on the
     joint Devon model each repeat took a tenth of the limit and never found a plan)."""
-    from optimise import branch_price, heuristics
-
-    monkeypatch.setattr(branch_price.BranchAndPrice, "ENUM_LIMIT", 0)
-    monkeypatch.setattr(branch_price.BranchAndPrice, "HUB_SEARCH_EVERY", 1)
     calls = []
-    monkeypatch.setattr(heuristics, "hub_set_search", lambda *a, **k: calls.append(1))
-    for seed, p, opt, res in proven_tight_instances():
+    monkeypatch.setattr(primal, "hub_set_search", lambda *a, **k: calls.append(1))
+    params = Params(node=NodeParams(enum_limit=0), primal=PrimalParams(hub_search_every=1))
+    for seed, p, opt, res in proven_tight_instances(params):
         assert len(calls) <= 1
         calls.clear()
 
 
-def test_cut_rounds_stop_at_their_share_of_the_limit(monkeypatch, tmp_path):
-    """With no time for cuts (``CUT_SHARE`` 0) the root adds one round and stops; the optimum is
-    still proven (seeds 7 and 8 take four rounds otherwise)."""
-    from optimise import branch_price
-
-    monkeypatch.setattr(branch_price.BranchAndPrice, "CUT_SHARE", 0.0)
+def test_cut_rounds_stop_at_their_share_of_the_limit():
+    """With no time for cuts (``CutParams.share`` 0) the root adds one round and stops; the optimum
+    is still proven (seeds 7 and 8 take four rounds otherwise)."""
     rounds = []
     for seed, sc, p, opt in tight_instances():
-        log = tmp_path / f"{seed}.log"
-        res = solve_federations_cg(p, time_limit_s=60, log_path=log)
+        res = solve_federations_cg(p, time_limit_s=60, params=Params(cuts=CutParams(share=0.0)))
         assert res.status is Status.OPTIMAL and res.objective == pytest.approx(opt, rel=1e-9)
-        rounds.append(log.read_text().count("subset-row cuts ("))
+        rounds.append(res.stats.cut_rounds)
     assert max(rounds) == 1
 
 
@@ -523,8 +432,6 @@ def test_cbc_solves_set_partitioning_without_its_cuts_and_still_proves_the_optim
     """The IPs over columns ask CBC to leave its cut generators off (3-7x faster on the joint Devon
     node IPs); over every column of a small area the IP still proves the brute-force optimum."""
     import pulp
-
-    from optimise.colgen import _partition_ip
 
     seen = []
     real = pulp.PULP_CBC_CMD
@@ -536,19 +443,17 @@ def test_cbc_solves_set_partitioning_without_its_cuts_and_still_proves_the_optim
     monkeypatch.setattr(pulp, "PULP_CBC_CMD", cmd)
     seed, sc, p, opt = next(tight_instances())
     cols = [(S, h, p.column_cost(S, h)) for S, h in every_column(p, p.allowed, None)]
-    state, plan, _, _ = _partition_ip(p, cols, *p.federation_count_range(), 60, "cbc", 0, 1)
+    state, plan, _, _ = partition_ip(p, cols, *p.federation_count_range(), 60, "cbc", 0, 1)
     assert state == "optimal" and p.cost(*plan) == pytest.approx(opt, rel=1e-9)
     assert seen and all("cuts off" in o for o in seen)
     # a cutoff goes to CBC as its own option (its preprocessing fixes columns by reduced cost
     # against it), not as a row: the model keeps one row per practice and the count row
-    import optimise.solvers as solvers
-
     rows = []
-    real_run = solvers.run_solver
-    monkeypatch.setattr(solvers, "run_solver", lambda name, model, *a, **k: (
+    real_run = columns.run_solver
+    monkeypatch.setattr(columns, "run_solver", lambda name, model, *a, **k: (
         rows.append(len(model.rows)), real_run(name, model, *a, **k))[1])
     seen.clear()
-    out = _partition_ip(p, cols, *p.federation_count_range(), 60, "cbc", 0, 1, cutoff=opt + 1.0)[3]
+    out = partition_ip(p, cols, *p.federation_count_range(), 60, "cbc", 0, 1, cutoff=opt + 1.0)[3]
     assert rows == [p.n + 1]
     assert out.state == "optimal" and seen and any(o.startswith("cutoff ") for o in seen[0])
     assert float(next(o for o in seen[0] if o.startswith("cutoff ")).split()[1]) == opt + 1.0
@@ -559,29 +464,24 @@ def test_the_column_ip_cutoff_keeps_only_cheaper_plans(solver):
     """With a cutoff under the optimum the IP over every column has no plan ("infeasible": nothing
     cheaper, which is all a node closed by enumeration needs); just above it the optimum is found.
     CP-SAT takes no fractional row, so it solves without the cutoff and still returns the optimum."""
-    from optimise.colgen import _partition_ip
-
     seed, sc, p, opt = next(tight_instances())
     cols = [(S, h, p.column_cost(S, h)) for S, h in every_column(p, p.allowed, None)]
     ks = p.federation_count_range()
-    state, plan, _, _ = _partition_ip(p, cols, *ks, 60, solver, 0, 1, cutoff=opt - 1.0)
+    state, plan, _, _ = partition_ip(p, cols, *ks, 60, solver, 0, 1, cutoff=opt - 1.0)
     if solver == "cpsat":
         # (CP-SAT proves the optimum of the pence-rounded costs)
         assert state == "optimal_rounded" and p.cost(*plan) == pytest.approx(opt, rel=1e-6)
     else:
         assert state == "infeasible" and plan is None
-    state, plan, _, _ = _partition_ip(p, cols, *ks, 60, solver, 0, 1, cutoff=opt + 1.0)
+    state, plan, _, _ = partition_ip(p, cols, *ks, 60, solver, 0, 1, cutoff=opt + 1.0)
     assert state in ("optimal", "optimal_rounded") and p.cost(*plan) == pytest.approx(opt, rel=1e-6)
 
 
-def test_the_tree_finds_a_plan_when_no_heuristic_does(monkeypatch, devon_rows):
+def test_the_tree_finds_a_plan_when_no_heuristic_does(devon_rows):
     """Regression: with no heuristic plan the tree once branched forever on a pair it had already
     forced, because artificial columns still covered that practice (a 10-practice area with tight
     bounds ran to its time limit with no plan). Now M grows until artificials leave the node LP
     or the node is pruned as holding no plan."""
-    from optimise import heuristics
-
-    monkeypatch.setattr(heuristics, "construct", lambda *a, **k: None)
     rows = sorted(devon_rows, key=lambda r: (r["sub_icb_code"], r["practice_code"]))[:10]
     sizes = np.array([int(r["registered_patients"]) for r in rows])
     xy = np.array([[float(r["easting"]), float(r["northing"])] for r in rows]) / 1000
@@ -589,7 +489,7 @@ def test_the_tree_finds_a_plan_when_no_heuristic_does(monkeypatch, devon_rows):
     total = int(sizes.sum())
     p = FederationProblem(tuple(r["practice_code"] for r in rows), sizes, 0.15 * sizes[:, None] * d,
                           252530.0, total // 4, total // 2 + 1, None)
-    res = solve_federations_cg(p, time_limit_s=60)
+    res = solve_federations_cg(p, time_limit_s=60, params=Params(root=RootParams(construct=False)))
     ref = solve_federations(p, "cbc", time_limit_s=60, method="compact")
     assert ref.status is Status.OPTIMAL
     assert res.status is Status.OPTIMAL and res.objective == pytest.approx(ref.objective, rel=1e-9)
@@ -626,11 +526,9 @@ def test_cpsat_settles_nodes_on_its_rounded_proof(monkeypatch):
     """CP-SAT proves the optimum of pence-rounded costs ("optimal_rounded"), with a bound corrected
     by the rounding error. That bound settles a node whose enumerated IP it solved, and caps the
     run's lower bound; the runs still prove the brute-force optimum with a valid bound."""
-    from optimise import branch_price
-
     settled = []
     last = []
-    real_ip, real_close = branch_price._partition_ip, branch_price.BranchAndPrice._close_by_enumeration
+    real_ip, real_close = enumeration.partition_ip, enumeration.Enumeration.close
 
     def ip(*a, **k):
         out = real_ip(*a, **k)
@@ -643,8 +541,8 @@ def test_cpsat_settles_nodes_on_its_rounded_proof(monkeypatch):
         settled.append((tuple(last), done))
         return done
 
-    monkeypatch.setattr(branch_price, "_partition_ip", ip)
-    monkeypatch.setattr(branch_price.BranchAndPrice, "_close_by_enumeration", close)
+    monkeypatch.setattr(enumeration, "partition_ip", ip)
+    monkeypatch.setattr(enumeration.Enumeration, "close", close)
     for seed, sc, p, opt in tight_instances():
         res = solve_federations_cg(p, time_limit_s=60, mip_solver="cpsat")
         assert res.status is Status.OPTIMAL and res.objective == pytest.approx(opt, rel=1e-9)
@@ -661,34 +559,19 @@ def test_a_root_that_cannot_converge_hands_its_time_to_plans(monkeypatch):
     optimum 17,288.99), and nothing is called optimal that was not proven."""
     from pathlib import Path
 
-    from inputs.cpmp import read_cpmp
-    from optimise import colgen
-    from optimise.cpmp import cpmp_problem
+    from fedplan.inputs.cpmp import read_cpmp
+    from fedplan.optimise.cpmp import cpmp_problem
 
     inst = read_cpmp(Path(__file__).parent / "data" / "cpmp" / "SJC1.txt", "lorena-senne")
     p = cpmp_problem(inst.ids, inst.demand, inst.capacity, inst.distances(), inst.p)
-    monkeypatch.setattr(colgen._Solver, "PLANS_AFTER", 0.0)
-    monkeypatch.setattr(colgen._Solver, "PLANS_GAP", -1.0)
     seen = []
-    real = colgen._Solver._plans_instead
-    monkeypatch.setattr(colgen._Solver, "_plans_instead", lambda self: (seen.append(self.ub), real(self))[1])
-    res = solve_federations_cg(p, time_limit_s=20)
-    assert len(seen) == 1 and "the rest goes to plans" in res.log
+    real = solve.plans_from_the_root
+    monkeypatch.setattr(solve, "plans_from_the_root", lambda search, *a: (seen.append(search.ub), real(search, *a))[1])
+    res = solve_federations_cg(p, time_limit_s=20, params=Params(root=RootParams(plans_after=0.0, plans_gap=-1.0)))
+    assert len(seen) == 1 and res.stats.plans_instead and res.stats.nodes == 0
     assert res.status is Status.FEASIBLE and p.is_feasible(res.assignment, res.hubs)
     assert 17288.99 - 0.01 <= res.objective <= seen[0] + 1e-6
-    assert res.bound <= 17288.99 + 1e-6 and "regions re-solved" in res.log
-
-
-def small_cpmp(seed: int, n: int, p_med: int, fill: float) -> FederationProblem:
-    """A random capacitated p-median instance whose demand fills ``fill`` of the p capacities."""
-    from optimise.cpmp import cpmp_problem
-
-    rng = np.random.default_rng(seed)
-    xy = rng.uniform(0, 100, (n, 2))
-    demand = rng.integers(1, 20, n)
-    cap = max(int(demand.max()), int(np.ceil(demand.sum() / (p_med * fill))))
-    d = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1))
-    return cpmp_problem(np.arange(1, n + 1), demand, np.full(n, cap), d, p_med)
+    assert res.bound <= 17288.99 + 1e-6 and res.stats.regions_solved > 0
 
 
 def test_covering_first_only_where_dropping_a_member_is_free():
@@ -696,8 +579,6 @@ def test_covering_first_only_where_dropping_a_member_is_free():
     still a column and no dearer: a floor, a size cost, contiguity, must-link pairs or a negative
     access cost each rule it out."""
     from dataclasses import replace
-
-    from optimise.colgen import covering_suffices
 
     p = small_cpmp(0, 8, 2, 0.8)
     assert covering_suffices(p)
@@ -716,22 +597,19 @@ def test_covering_first_gives_the_partitioning_root_bound(monkeypatch):
     """The root with covering rows first (then = 1) ends on the same LP bound as the root that
     partitions from the start: only the duals on the way differ. The tree is switched off, so
     the bound is the root's (a root proven while it still covers has the optimum as its bound)."""
-    from optimise import branch_price, colgen
-
-    monkeypatch.setattr(branch_price.BranchAndPrice, "run", lambda self, root_bound: None)
+    monkeypatch.setattr(tree.BranchAndPrice, "run", lambda self, root_bound: None)
     switched = 0
     for seed in range(10):
         rng = np.random.default_rng(seed)
         p = small_cpmp(seed, int(rng.integers(25, 41)), int(rng.integers(3, 7)), float(rng.uniform(0.85, 0.97)))
         bounds = {}
         for cover in (True, False):
-            monkeypatch.setattr(colgen._Solver, "COVER_FIRST", cover)
-            res = solve_federations_cg(p, time_limit_s=60)
+            res = solve_federations_cg(p, time_limit_s=60, params=Params(master=MasterParams(cover_first=cover)))
             if cover:
-                switched += "covering LP converged" in res.log
-                assert "covering LP converged" in res.log or res.status is Status.OPTIMAL
+                switched += res.stats.covered_first
+                assert res.stats.covered_first or res.status is Status.OPTIMAL
             else:
-                assert "covering LP converged" not in res.log
+                assert not res.stats.covered_first
             assert p.is_feasible(res.assignment, res.hubs)
             bounds[cover] = res.bound
         assert bounds[True] == pytest.approx(bounds[False], rel=1e-6)
@@ -763,21 +641,18 @@ def test_branch_and_price_proves_the_brute_force_cpmp_optimum(seed, n, fill):
 def test_every_cut_round_has_the_incumbents_columns_in_the_master(monkeypatch):
     """The incumbent meets every subset-row cut, so its columns go into the master before cuts
     are added: the LP with cuts always has a solution on real columns."""
-    from optimise import branch_price
-    from optimise.colgen import _plan_columns
-
     seen = []
-    real = branch_price.BranchAndPrice._add_cuts
+    real = CutRounds.add
 
     def spy(self, x, z):
         added = real(self, x, z)
         if added:
-            m = self.master
-            where = [m.index.get((S, h)) for S, h, _ in _plan_columns(self.p, self.s.plan)]
+            m = self.tree.master
+            where = [m.index.get((S, h)) for S, h, _ in plan_columns(self.tree.problem, self.tree.search.plan)]
             seen.append(all(j is not None and j not in m.retired and not m.off[j] for j in where))
         return added
 
-    monkeypatch.setattr(branch_price.BranchAndPrice, "_add_cuts", spy)
+    monkeypatch.setattr(CutRounds, "add", spy)
     for seed, sc, p, opt in tight_instances(6):
         res = solve_federations_cg(p, time_limit_s=60)
         assert res.status is Status.OPTIMAL and res.objective == pytest.approx(opt, rel=1e-9)
@@ -789,7 +664,7 @@ def test_whole_costs_have_a_step_of_one():
     and there is no size cost (the OR-Library pmedcap files: truncated distances)."""
     from dataclasses import replace
 
-    from optimise.sizecost import SizeCost
+    from fedplan.optimise.sizecost import SizeCost
 
     p = small_cpmp(3, 12, 3, 0.8)
     assert p.cost_step() == 0.0                                # Euclidean distances
@@ -808,8 +683,6 @@ def test_whole_costs_have_a_step_of_one():
 
 
 def test_round_up_to_step():
-    from optimise.colgen import round_up_to_step
-
     assert round_up_to_step(1004.3, 1.0) == 1005.0
     assert round_up_to_step(1004.005, 1.0) == 1004.0           # float noise above a whole number
     assert round_up_to_step(1004.0, 1.0) == 1004.0
@@ -839,12 +712,12 @@ def test_whole_costs_prove_a_plan_one_above_a_fractional_bound():
     fractional costs neither holds."""
     from dataclasses import replace
 
-    from optimise.clock import Clock
-    from optimise.colgen import _Solver
+    from fedplan.optimise.branch_price.state import SearchState
+    from fedplan.optimise.clock import Clock
 
     p = small_cpmp(3, 12, 3, 0.8)
     for problem, step in ((replace(p, assign_cost=np.floor(p.assign_cost)), 1.0), (p, 0.0)):
-        s = _Solver(problem, Clock(10.0), 0.0, 0, 1, None, "cbc", lambda msg: None)
+        s = SearchState(problem, Clock(10.0), lambda msg: None, Params())
         s.plan, s.ub, s.lb = (np.zeros(problem.n, dtype=np.int64), (0,)), 1005.0, 1004.3
         assert s.step == step
         assert s.proven() == (step == 1.0)

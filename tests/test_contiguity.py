@@ -8,19 +8,17 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from inputs.model import BoundsSpec, ConstraintsSpec, MakeBuySpec, RiskSpec, Scenario
-from optimise import FederationProblem, ProblemInfeasible, Status, solve_federations, verify
-from tests.test_optimise import brute_force, make_practices
+from fedplan.inputs.model import BoundsSpec, ConstraintsSpec, MakeBuySpec, RiskSpec, Scenario
+from fedplan.optimise import FederationProblem, ProblemInfeasible, Status, solve_federations, verify
+from engine_instances import brute_force, every_partition, make_practices
 
 PLAIN = dict(makebuy=MakeBuySpec(joint=False), risk=RiskSpec(enabled=False))
 
 
 def brute_force_connected(p: FederationProblem) -> float:
-    """The oracle of test_optimise, with every federation required to be connected."""
-    from tests.test_optimise import partitions
-
+    """The oracle of engine_instances, with every federation required to be connected."""
     best = np.inf
-    for part in partitions(list(range(p.n))):
+    for part in every_partition(list(range(p.n))):
         if p.n_federations is not None and len(part) != p.n_federations:
             continue
         if not all(p.connected(block) for block in part):
@@ -140,7 +138,7 @@ def test_a_contiguous_plan_end_to_end(tmp_path, devon_rows):
     federation is connected on the Delaunay graph of practice sites, verify() agrees, and the
     compact method is refused with a fix."""
     from fedplan import api
-    from inputs.errors import InputError
+    from fedplan.inputs.errors import InputError
     from tests.input_helpers import write_csv
 
     rows = sorted(devon_rows, key=lambda r: (r["sub_icb_code"], r["practice_code"]))[:14]

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import geo
-import inputs
-from inputs import InputError
-from inputs.cpmp import read_cpmp
+from fedplan import geo
+from fedplan import inputs
+from fedplan.inputs import InputError
+from fedplan.inputs.cpmp import read_cpmp
 
 DATA = Path(__file__).parent / "data"
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

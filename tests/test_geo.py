@@ -17,10 +17,10 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import geo
-import inputs
-from inputs.data import data_path
-from inputs.model import Practices
+from fedplan import geo
+from fedplan import inputs
+from fedplan.inputs.data import data_path
+from fedplan.inputs.model import Practices
 
 DATA = Path(__file__).parent / "data"
 
@@ -269,8 +269,8 @@ def test_compactness():
 
 
 def test_geo_does_not_import_the_optimiser_or_the_cli():
-    code = ("import sys, geo; bad = [m for m in ('optimise', 'reports', 'fedplan', 'pulp', 'ortools') "
-            "if m in sys.modules]; print(','.join(bad))")
+    code = ("import sys, fedplan.geo; bad = [m for m in ('fedplan.optimise', 'fedplan.reports', 'fedplan.api', "
+            "'fedplan.cli', 'pulp', 'ortools') if m in sys.modules]; print(','.join(bad))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optimise.formulations import build_assignment_model
-from optimise.formulations.linear import LinearModel
-from optimise.problem import FederationProblem
-from optimise.solvers import SolveOptions, run_solver
-import optimise.solvers.highs as highs
-
-
+from fedplan.optimise.formulations import build_assignment_model
+from fedplan.optimise.formulations.linear import LinearModel
+from fedplan.optimise.problem import FederationProblem
+from fedplan.optimise.solvers import SolveOptions, run_solver
+import fedplan.optimise.solvers.highs as highs
 def _cpmp(seed: int = 4, n: int = 30, p: int = 4) -> FederationProblem:
     """A small capacitated p-median: random points, demand 1-20, capacity for 85 % fill."""
     rng = np.random.default_rng(seed)

@@ -7,8 +7,8 @@ import sys
 
 import numpy as np
 
-import inputs
-from inputs.model import AreaSpec
+from fedplan import inputs
+from fedplan.inputs.model import AreaSpec
 
 
 def test_national_table_is_complete_and_cached():
@@ -33,7 +33,9 @@ def test_public_api_is_exported():
 
 def test_inputs_imports_nothing_above_it():
     """inputs sits at the bottom: no geo, solver, report or GIS libraries get loaded with it."""
-    code = ("import sys, inputs; bad = {'geo', 'optimise', 'reports', 'fedplan', 'pulp', 'ortools', 'geopandas', "
-            "'shapely', 'pyproj'}; print(sorted(bad & {m.split('.')[0] for m in sys.modules}))")
+    code = ("import sys, fedplan.inputs, fedplan.inputs.model, fedplan.inputs.scenario; "
+            "bad = {'fedplan.geo', 'fedplan.optimise', 'fedplan.reports', 'fedplan.api', 'fedplan.cli', 'pulp', "
+            "'ortools', 'geopandas', 'shapely', 'pyproj'}; "
+            "print(sorted(bad & {'.'.join(m.split('.')[:2 if m.startswith('fedplan.') else 1]) for m in sys.modules}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

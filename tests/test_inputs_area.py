@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-import inputs
-from inputs.model import AreaSpec
+from fedplan import inputs
+from fedplan.inputs.model import AreaSpec
 from input_helpers import refused
 
 DATA = Path(__file__).parent / "data"

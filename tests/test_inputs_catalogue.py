@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import inputs
+from fedplan import inputs
 from input_helpers import refused, write
 
 DATA = Path(__file__).parent / "data"
@@ -117,7 +117,7 @@ def test_bad_travel_times(tmp_path, text, says):
 
 
 def test_shipped_devon_matrix_reads():
-    from inputs.data import data_path
+    from fedplan.inputs.data import data_path
 
     car = inputs.read_travel_times(data_path("devon_lsoa21_to_sites_car_minutes.csv.gz"))
     assert len(car) == 729 * 18 and np.nanmax(car.minutes[np.isfinite(car.minutes)]) < 400

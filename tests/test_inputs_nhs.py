@@ -1,4 +1,4 @@
-"""inputs.nhs: the NHS "Patients Registered at a GP Practice" files as published, and postcode tables.
+"""fedplan.inputs.nhs: the NHS "Patients Registered at a GP Practice" files as published, and postcode tables.
 
 Fixtures (tests/data): the header and 30 Devon practices of gp-reg-pat-prac-map_2026-08.csv, every
 row of those practices in gp-reg-pat-prac-all_2025-04.csv, and their postcodes with coordinates.
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-import inputs
+from fedplan import inputs
 from input_helpers import refused, write
 
 DATA = Path(__file__).parent / "data"

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import inputs
-from inputs import InputError
+from fedplan import inputs
+from fedplan.inputs import InputError
 from input_helpers import refused, write
 
 DATA = Path(__file__).parent / "data"

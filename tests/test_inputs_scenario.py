@@ -7,10 +7,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import inputs
-from inputs import InputError
-from inputs.model import Scenario
-from inputs.scenario import SECTIONS, SERVICE_FIELDS
+from fedplan import inputs
+from fedplan.inputs import InputError
+from fedplan.inputs.model import Scenario
+from fedplan.inputs.scenario import SECTIONS, SERVICE_FIELDS
 from input_helpers import refused, write
 
 

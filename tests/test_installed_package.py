@@ -28,7 +28,9 @@ import pytest
 
 # The importable top-level names of the distribution (dotted names work too, e.g. "fedplan.inputs"
 # once everything lives under the fedplan namespace).
-TOP_LEVEL_MODULES = ("fedplan", "inputs", "geo", "optimise", "reports")
+TOP_LEVEL_MODULES = ("fedplan", "fedplan.inputs", "fedplan.geo", "fedplan.optimise", "fedplan.reports")
+# the names the distribution must NOT install at the top level (three belong to other projects on PyPI)
+NOT_INSTALLED = ("inputs", "geo", "optimise", "reports")
 DISTRIBUTION = "fedplan"
 CHECKOUT = Path(__file__).resolve().parents[1]
 ALLOW = "FEDPLAN_ALLOW_SOURCE_TREE"
@@ -96,3 +98,18 @@ def test_the_modules_under_test_are_the_installed_package():
         assert rel in files, f"{rel} is not a file of the installed {DISTRIBUTION} distribution"
     roots = {o.parents[len(n.split("."))] for n, o in origins.items()}
     assert len(roots) == 1, f"the modules come from more than one place: {roots}"
+
+
+def test_only_the_fedplan_namespace_is_installed():
+    """`import fedplan.inputs` works and the bare names do not, in a fresh interpreter that sees only
+    site-packages (-I: no current directory, no PYTHONPATH), whatever the test run's own sys.path."""
+    import subprocess
+
+    ok = subprocess.run([sys.executable, "-I", "-c", "import fedplan.inputs, fedplan.geo, fedplan.optimise, "
+                         "fedplan.reports, fedplan.cli"], capture_output=True, text=True, cwd="/")
+    assert ok.returncode == 0, ok.stderr
+    for name in NOT_INSTALLED:
+        run = subprocess.run([sys.executable, "-I", "-c", f"import {name}"], capture_output=True, text=True, cwd="/")
+        if run.returncode == 0 and os.environ.get(ALLOW) == "1":
+            continue                # an editable install may expose the checkout; CI installs for real
+        assert run.returncode != 0 and "ModuleNotFoundError" in run.stderr, f"`import {name}` worked"

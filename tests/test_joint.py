@@ -11,16 +11,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inputs import InputError, parse_scenario, read_catalogue
-from inputs.model import BoundsSpec, MakeBuySpec, RiskSpec, Scenario
-from optimise import Status, _knapsack_jit as knapsack_jit, colgen, solve_federations
-from optimise.colgen import _SegmentedPricer, make_pricer
-from optimise.makebuy import make_or_buy, make_or_buy_totals
-from optimise.risk import risk_choice, risk_costs
-from optimise.sizecost import SizeCost, federation_size_cost
-from optimise.verify import Claim, verify
-from test_colgen import every_column, practices
-from test_optimise import brute_force, make_practices, problem_from
+from fedplan.inputs import InputError, parse_scenario, read_catalogue
+from fedplan.inputs.model import BoundsSpec, MakeBuySpec, RiskSpec, Scenario
+from fedplan.optimise import Status, solve_federations
+from fedplan.optimise.branch_price import knapsack_jit
+from fedplan.optimise.branch_price.params import PricingParams
+from fedplan.optimise.branch_price.segments import SegmentedPricer, make_pricer
+from fedplan.optimise.makebuy import make_or_buy, make_or_buy_totals
+from fedplan.optimise.risk import risk_choice, risk_costs
+from fedplan.optimise.sizecost import SizeCost, federation_size_cost
+from fedplan.optimise.verify import Claim, verify
+from engine_instances import TOWNS_SIZES, TOWNS_XY, brute_force, every_column, make_practices, practices, problem_from
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +68,7 @@ def test_a_step_bigger_than_the_tolerance_always_ends_a_segment():
 
 
 def test_a_service_that_can_never_be_provided_is_named(catalogue):
-    from inputs import apply_overrides
+    from fedplan.inputs import apply_overrides
 
     cat = apply_overrides(catalogue, {"legal": {"allowed_modes": "inhouse", "min_population_inhouse": 60000}})
     with pytest.raises(ValueError, match="legal.*60,000"):
@@ -120,7 +121,7 @@ def joint_instance(seed: int, n: int, L=15_000, U=45_000):
 @pytest.mark.parametrize("seed", range(5))
 def test_segmented_pricing_is_exact_against_every_column(seed):
     pr, sc, p = joint_instance(seed, 7)
-    assert isinstance(make_pricer(p), _SegmentedPricer)
+    assert isinstance(make_pricer(p), SegmentedPricer)
     rng = np.random.default_rng(seed)
     pi = rng.normal(p.column_cost(range(3), 0) / 3, 200_000, p.n)
     mu = float(rng.normal(0, 100_000))
@@ -145,7 +146,7 @@ def test_segmented_pricing_is_exact_against_every_column(seed):
 
 
 @pytest.mark.skipif(not knapsack_jit.AVAILABLE, reason="numba not installed")
-def test_small_problems_switch_to_the_compiled_search_after_the_node_budget(monkeypatch):
+def test_small_problems_switch_to_the_compiled_search_after_the_node_budget():
     # one mode shared by every segment's pricer; Python first, compiled once the budget is spent;
     # the answer is the same either way
     _, _, p = joint_instance(3, 7)
@@ -156,8 +157,7 @@ def test_small_problems_switch_to_the_compiled_search_after_the_node_budget(monk
     assert not python.mode.compiled and all(q.mode is python.mode for q in python.parts)
     a = python.price(pi, mu, 1e-9, np.inf)
     assert not python.mode.compiled and python.mode.py_nodes > 0
-    monkeypatch.setattr(colgen, "PY_NODE_BUDGET", python.mode.py_nodes // 2)
-    switching = make_pricer(p)
+    switching = make_pricer(p, params=PricingParams(py_node_budget=python.mode.py_nodes // 2))
     switching.price(pi, mu, 1e-9, np.inf)
     assert switching.mode.compiled
     b = switching.price(pi, mu, 1e-9, np.inf)
@@ -184,7 +184,6 @@ def test_joint_plan_is_the_brute_force_optimum_and_passes_verify(seed, n, method
 def test_make_or_buy_changes_the_boundaries():
     """Access alone splits six practices into two towns; the economies of scale of make-or-buy
     make one large federation cheaper, and the engine finds it."""
-    from test_optimise import TOWNS_SIZES, TOWNS_XY
 
     pr = make_practices(TOWNS_XY, TOWNS_SIZES)
     plain = Scenario(bounds=BoundsSpec(min_population=20_000, max_population=60_000),
@@ -230,8 +229,8 @@ def test_devon_run_carries_make_or_buy_and_a_comparable_baseline(devon_run_dir):
 def test_construction_starts_at_the_counts_the_size_cost_favours():
     """A team every 12,000 patients and £50,000 fixed: (F + g(N)) / N is least at 36,000 (three
     full teams), so 200,000 patients favour 200/36 = 5.6 -> 6 or 5 federations."""
-    from optimise.heuristics import construct, favoured_counts
-    from optimise.problem import FederationProblem
+    from fedplan.optimise.heuristics import construct, favoured_counts
+    from fedplan.optimise.problem import FederationProblem
 
     rng = np.random.default_rng(3)
     n = 40

@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from optimise import _knapsack_jit as jit
-from optimise.colgen import _Knapsack
+from fedplan.optimise.branch_price import knapsack_jit as jit
+from fedplan.optimise.branch_price.knapsack import Knapsack, csr, prepare_numpy, relaxation_numpy
+from fedplan.optimise.branch_price.pricing import Pricer
 
 pytestmark = pytest.mark.skipif(not jit.AVAILABLE, reason="numba not installed")
 
@@ -30,11 +31,9 @@ def knapsacks(seed: int, m: int, with_cuts: bool, with_conf: bool):
             a, b = rng.choice(m, 2, replace=False)
             conflicts[a].append(int(b))
             conflicts[b].append(int(a))
-    make = lambda: _Knapsack(p, w, np.arange(m), lo, hi, cuts=cuts, conflicts=conflicts)  # noqa: E731
-    compiled = make()
-    python = make()
-    python._arrays = None
-    assert compiled._arrays is not None          # the comparison is real: one runs the kernel
+    compiled = Knapsack(p, w, np.arange(m), lo, hi, cuts=cuts, conflicts=conflicts)
+    python = Knapsack(p, w, np.arange(m), lo, hi, cuts=cuts, conflicts=conflicts, compiled=False)
+    assert compiled.runs_compiled and not python.runs_compiled   # the comparison is real: one runs the kernel
     return compiled, python
 
 
@@ -70,9 +69,8 @@ def test_many_incumbents_keep_the_last_ones():
     m = 120
     p = np.linspace(0.1, 5.0, m)[::-1].copy()
     w = np.ones(m, np.int64)
-    compiled = _Knapsack(p, w, np.arange(m), 0, m)
-    python = _Knapsack(p, w, np.arange(m), 0, m)
-    python._arrays = None
+    compiled = Knapsack(p, w, np.arange(m), 0, m)
+    python = Knapsack(p, w, np.arange(m), 0, m, compiled=False)
     a, b = compiled.best(-1.0, keep=3), python.best(-1.0, keep=3)
     assert a[0] == pytest.approx(b[0]) and a[2] == b[2]
     assert [sorted(s) for _, s in a[1]] == [sorted(s) for _, s in b[1]]
@@ -98,12 +96,10 @@ def same_bounds(a, b):
 @settings(max_examples=200, deadline=None)
 @given(seed=st.integers(0, 10**6), n=st.integers(1, 40))
 def test_relaxation_matches_numpy(seed, n):
-    from optimise.colgen import _relaxation_numpy
-
     P, w, lo, hi = relaxation_case(seed, n)
     got = jit.relaxation_segments(np.ascontiguousarray(P.T), w.astype(float), np.zeros(1),
                                   lo.astype(float)[None, :], hi.astype(float)[None, :])[0]
-    same_bounds(got, _relaxation_numpy(P, w, lo, hi))
+    same_bounds(got, relaxation_numpy(P, w, lo, hi))
 
 
 @settings(max_examples=150, deadline=None)
@@ -111,8 +107,6 @@ def test_relaxation_matches_numpy(seed, n):
 def test_relaxation_segments_match_one_segment_at_a_time(seed, n, segments):
     """One sort per hub for all segments gives each segment's own relaxation (profits shifted by
     -beta * w, its own window)."""
-    from optimise.colgen import _relaxation_numpy
-
     rng = np.random.default_rng(seed + 1)
     B, w, _, _ = relaxation_case(seed, n)
     beta = np.round(rng.normal(0.0, 0.5, segments), 3)
@@ -120,7 +114,7 @@ def test_relaxation_segments_match_one_segment_at_a_time(seed, n, segments):
     HI = LO + rng.integers(-5, 80, (segments, n))
     got = jit.relaxation_segments(np.ascontiguousarray(B.T), w.astype(float), beta, LO, HI)
     for s in range(segments):
-        same_bounds(got[s], _relaxation_numpy(B - beta[s] * w[:, None], w, LO[s], HI[s]))
+        same_bounds(got[s], relaxation_numpy(B - beta[s] * w[:, None], w, LO[s], HI[s]))
 
 
 @settings(max_examples=200, deadline=None)
@@ -130,8 +124,6 @@ def test_the_compiled_item_filter_keeps_every_item_of_a_profitable_column(seed, 
     window has profit above ``need`` (brute force), and keeps what the numpy version keeps."""
     import itertools
     from types import SimpleNamespace
-
-    from optimise.colgen import _Pricer
 
     rng = np.random.default_rng(seed)
     ph = np.round(rng.normal(3.0, 6.0, n), 2)
@@ -150,11 +142,11 @@ def test_the_compiled_item_filter_keeps_every_item_of_a_profitable_column(seed, 
                 S = [i, *rest]
                 if lo <= w[S].sum() <= hi:
                     assert ph[S].sum() <= need + 1e-6
-    pricer = _Pricer.__new__(_Pricer)          # just what the numpy filter reads
+    pricer = Pricer.__new__(Pricer)            # just what the numpy filter reads
     pricer.w = w
     pricer.mode = SimpleNamespace(compiled=False)
     if count:
-        numpy_kept = set(_Pricer._filter(pricer, ph, 0, need, np.array([lo]), np.array([hi])).tolist())
+        numpy_kept = set(Pricer.candidate_items(pricer, ph, 0, need, np.array([lo]), np.array([hi])).tolist())
         assert numpy_kept <= kept
 
 
@@ -163,15 +155,13 @@ def test_the_compiled_item_filter_keeps_every_item_of_a_profitable_column(seed, 
 def test_the_compiled_set_up_matches_numpy(seed, m, owners):
     """Sorting, prefix sums and cut lists of a knapsack: the compiled set-up and the numpy one
     agree exactly (items whose owner has no list, or lies beyond the lists, get none)."""
-    from optimise.colgen import _csr, _prepare_numpy
-
     rng = np.random.default_rng(seed)
     p = np.round(rng.normal(1.0, 3.0, m), 2)
     w = rng.integers(0, 5, m).astype(np.int64)
     lists = [sorted(rng.choice(20, int(rng.integers(0, 4)), replace=False).tolist()) for _ in range(owners)]
-    ptr, ids = _csr(lists)
+    ptr, ids = csr(lists)
     owner = rng.integers(0, owners + 3, m).astype(np.int64)
     a = jit.prepare(p, w, owner, ptr, ids)
-    b = _prepare_numpy(p, w, owner, ptr, ids)
+    b = prepare_numpy(p, w, owner, ptr, ids)
     for x, y in zip(a, b):
         np.testing.assert_array_equal(np.asarray(x), np.asarray(y))

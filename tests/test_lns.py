@@ -1,4 +1,4 @@
-"""Region re-solves (optimise.lns): a restricted problem keeps the rules, a spliced plan keeps
+"""Region re-solves (optimise.branch_price.lns): a restricted problem keeps the rules, a spliced plan keeps
 them too and costs exactly what the region's change says, and the search never ends worse."""
 from __future__ import annotations
 
@@ -6,11 +6,15 @@ import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from optimise.clock import Clock
-from optimise.heuristics import construct
-from optimise.lns import improve_by_regions, region_of, splice
-from optimise.problem import FederationProblem
-from test_colgen import instance
+from fedplan.optimise.clock import Clock
+from fedplan.optimise.heuristics import construct
+from fedplan.optimise import Params
+from fedplan.optimise.branch_price.lns import improve_by_regions, region_of, splice
+from fedplan.optimise.branch_price.solve import region_solver
+from fedplan.optimise.problem import FederationProblem
+from engine_instances import instance
+
+SOLVE = region_solver(Params())        # the engine as the regions' sub-solver
 
 
 def plan_of(p: FederationProblem, seed: int = 0, starts: int = 2):
@@ -73,7 +77,7 @@ def test_region_search_never_ends_worse_and_reports_each_gain():
     offered = []
     clock = Clock(120.0, work_limit=6.0)           # work-limited: the same regions on any machine
     with clock.active():
-        out = improve_by_regions(p, (labels, hubs), clock, budget=6.0, max_practices=14, region_budget=1.5,
+        out = improve_by_regions(p, (labels, hubs), clock, budget=6.0, solve=SOLVE, max_practices=14, region_budget=1.5,
                                  offer=lambda plan, why: offered.append(p.cost(*plan)))
     assert p.is_feasible(*out)
     assert offered, "a one-start construction of this instance leaves regions to improve"
@@ -88,33 +92,31 @@ def test_region_search_keeps_a_fixed_number_of_federations():
     fixed = p.replace(n_federations=len(hubs))
     clock = Clock(60.0)
     with clock.active():
-        out = improve_by_regions(fixed, (labels, hubs), clock, budget=4.0, max_practices=12, region_budget=1.0)
+        out = improve_by_regions(fixed, (labels, hubs), clock, budget=4.0, solve=SOLVE, max_practices=12,
+                                 region_budget=1.0)
     assert fixed.is_feasible(*out) and len(out[1]) == len(hubs)
 
 
-def test_region_search_stops_once_every_region_is_settled(monkeypatch):
+def test_region_search_stops_once_every_region_is_settled():
     """A region's sub-problem depends only on its practices: once proven to hold nothing cheaper it
     is not solved again, and when a whole pass finds every region settled the search ends, well
     inside its budget (it had re-solved the same regions until the budget was spent)."""
-    from optimise import colgen
-
     p = instance(11, 30)
     labels, hubs = plan_of(p, seed=4, starts=1)
     solved = []
-    real = colgen._Solver.run
 
-    def run(self):
-        solved.append(tuple(self.p.codes))
-        return real(self)
+    def solve(sub, *args):
+        solved.append(tuple(sub.codes))
+        return SOLVE(sub, *args)
 
-    monkeypatch.setattr(colgen._Solver, "run", run)
     clock = Clock(300.0)
     with clock.active():
-        out = improve_by_regions(p, (labels, hubs), clock, budget=120.0, max_practices=14, region_budget=10.0)
+        out = improve_by_regions(p, (labels, hubs), clock, budget=120.0, solve=solve, max_practices=14,
+                                 region_budget=10.0)
     assert p.cost(*out) < p.cost(labels, hubs) and clock.used() < 60.0
     solved.clear()
     clock = Clock(300.0)
     with clock.active():
-        again = improve_by_regions(p, out, clock, budget=120.0, max_practices=14, region_budget=10.0)
+        again = improve_by_regions(p, out, clock, budget=120.0, solve=solve, max_practices=14, region_budget=10.0)
     assert p.cost(*again) == p.cost(*out)                    # settled: nothing cheaper anywhere
     assert solved and len(solved) == len(set(solved)) and clock.used() < 60.0

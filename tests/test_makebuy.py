@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inputs import read_catalogue
-from inputs.model import Catalogue
-from optimise.makebuy import break_even_population, buy_cost, inhouse_cost, make_or_buy
+from fedplan.inputs import read_catalogue
+from fedplan.inputs.model import Catalogue
+from fedplan.optimise.makebuy import break_even_population, buy_cost, inhouse_cost, make_or_buy
 
 
 @pytest.fixture(scope="module")

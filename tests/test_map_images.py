@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_reports import ASSIGNMENT, OUTLINE, polygons, practices
+from factories import ASSIGNMENT, OUTLINE, polygons, practices
 
-from reports import draw_map, figure_png
+from fedplan.reports import draw_map, figure_png
 
 REFERENCE = Path(__file__).parent / "data" / "reference"
 DPI = 60

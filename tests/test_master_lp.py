@@ -4,9 +4,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optimise import master_lp
-from optimise.colgen import _Master, solve_federations_cg
-from optimise.result import Status
+from fedplan.optimise import master_lp
+from fedplan.optimise.branch_price import master
+from fedplan.optimise.branch_price.master import Master
+from fedplan.optimise.branch_price.solve import solve_federations_cg
+from fedplan.optimise.result import Status
 
 BACKENDS = ["highs", "glop"]
 
@@ -21,10 +23,10 @@ def test_an_unknown_backend_is_refused_by_name():
         master_lp.make_lp("clp")
 
 
-def small_master(backend: str) -> _Master:
+def small_master(backend: str) -> Master:
     """4 practices, federation count in [1, 3]; columns chosen so the LP optimum is fractional:
     the three pairs of {0,1,2} at 1/2 each plus {3}."""
-    m = _Master(4, 1, 3, backend=backend)
+    m = Master(4, 1, 3, backend=backend)
     for S, cost in (((0, 1), 4.0), ((1, 2), 4.0), ((0, 2), 4.0), ((3,), 1.0), ((0, 1, 2), 10.0),
                     ((0,), 5.0), ((1,), 5.0), ((2,), 5.0)):
         m.add(S, S[0], cost)
@@ -67,7 +69,7 @@ def test_phase_one_prices_the_cover_and_keeps_the_count(backend):
     of the count row with coefficients +1 and -1); with k fixed at 3 and only the pairs and the
     {3} column the best is the pairs at 1/2 and {3}, 2.5 columns, so the surplus pays 0.5. Once
     {0} is added, {0}, {1, 2}, {3} is the only cover with three columns."""
-    m = _Master(4, 3, 3, backend=backend)
+    m = Master(4, 3, 3, backend=backend)
     for S in ((0, 1), (1, 2), (0, 2), (3,)):
         m.add(S, S[0], 4.0)
     m.start_phase1()
@@ -83,8 +85,7 @@ def test_phase_one_prices_the_cover_and_keeps_the_count(backend):
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_branch_and_price_proves_the_optimum_on_either_backend(monkeypatch, backend):
-    from optimise import colgen
-    from test_colgen import check_with_verify, tight_instances
+    from engine_instances import check_with_verify, tight_instances
 
     used = []
 
@@ -94,7 +95,7 @@ def test_branch_and_price_proves_the_optimum_on_either_backend(monkeypatch, back
         return lp
 
     monkeypatch.setenv("FEDPLAN_MASTER_LP", backend)
-    monkeypatch.setattr(colgen, "make_lp", make_lp)
+    monkeypatch.setattr(master, "make_lp", make_lp)
     for seed, sc, p, opt in tight_instances(count=6):
         res = solve_federations_cg(p, time_limit_s=60)
         assert res.status is Status.OPTIMAL and res.objective == pytest.approx(opt, rel=1e-9)

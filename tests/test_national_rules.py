@@ -65,7 +65,7 @@ def no_solving(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("parts were sent to the cluster")
 
-    monkeypatch.setattr(national, "_run_parts", refuse)
+    monkeypatch.setattr(national, "run_parts", refuse)
 
 
 # ----------------------------------------------------------------- refused before solving (exit 2)
@@ -142,7 +142,7 @@ def test_a_part_without_hub_candidates_is_refused_naming_it(tmp_path, capsys, no
 def test_the_code_lists_are_split_by_part(tmp_path):
     """What each part's scenario gets, without solving."""
     from fedplan import api
-    from inputs import load_scenario
+    from fedplan.inputs import load_scenario
 
     sc = load_scenario(_scenario(tmp_path, body=RULES))
     parts = dict(national.national_parts(api.load_practices(sc), sc))
@@ -243,7 +243,7 @@ def _fake_parts(source: Path | None, results: dict):
 def test_a_merged_plan_that_fails_verification_is_exit_4_with_status_error(rules_run, tmp_path, monkeypatch, capsys):
     _, sc, out = rules_run
     statuses = {p: json.loads((out / "parts" / p / "summary.json").read_text())["status"] for p in ("QJK", "QZZ")}
-    monkeypatch.setattr(national, "_run_parts", _fake_parts(out / "parts", {
+    monkeypatch.setattr(national, "run_parts", _fake_parts(out / "parts", {
         p: {"status": s, "message": "", "written": True, "verified": True} for p, s in statuses.items()}))
     real_merge = national.merge_parts
 
@@ -283,7 +283,7 @@ def test_a_merged_plan_that_fails_verification_is_exit_4_with_status_error(rules
 def test_a_failed_part_keeps_its_exit_code_and_nothing_is_written(tmp_path, monkeypatch, capsys, results, exit_code,
                                                                     says):
     sc = _scenario(tmp_path)
-    monkeypatch.setattr(national, "_run_parts", _fake_parts(None, results))
+    monkeypatch.setattr(national, "run_parts", _fake_parts(None, results))
     out = tmp_path / "run"
     code = main(["plan", str(sc), "--out", str(out), "--quiet"])
     err = capsys.readouterr().err

@@ -3,92 +3,19 @@ honest statuses, and infeasibility explained in words."""
 from __future__ import annotations
 
 
-import functools
-
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from inputs.model import BoundsSpec, CostsSpec, MakeBuySpec, Practices, RiskSpec, Scenario
-from optimise import FederationProblem, ProblemInfeasible, Status, solve_federations, verify
-from optimise.formulations import build_assignment_model
-from optimise.solvers.pulp_cbc import _parse_cbc_bound
-from optimise.verify import Claim
+from fedplan.inputs.model import BoundsSpec, CostsSpec, MakeBuySpec, RiskSpec, Scenario
+from fedplan.optimise import FederationProblem, ProblemInfeasible, Status, solve_federations, trivial_bound, verify
+from fedplan.optimise.formulations import build_assignment_model
+from fedplan.optimise.solvers.pulp_cbc import parse_cbc_bound
+from fedplan.optimise.verify import Claim
+from engine_instances import TOWNS_SIZES, TOWNS_XY, brute_force, make_practices, problem_from, size_cost
 
 SOLVERS = ["cbc", "cpsat", "highs", "scip"]
-
-
-def partitions(items):
-    if not items:
-        yield []
-        return
-    first, rest = items[0], items[1:]
-    for part in partitions(rest):
-        for i in range(len(part)):
-            yield part[:i] + [[first] + part[i]] + part[i + 1:]
-        yield [[first]] + part
-
-
-def brute_force(p: FederationProblem) -> float:
-    """The exact optimum by enumerating every partition and every hub choice."""
-    best = np.inf
-    for part in partitions(list(range(p.n))):
-        if p.n_federations is not None and len(part) != p.n_federations:
-            continue
-        block_of = {i: b for b, block in enumerate(part) for i in block}
-        if any(block_of[i] != block_of[j] for i, j in p.together) or \
-                any(block_of[i] == block_of[j] for i, j in p.apart):
-            continue
-        total = p.hub_cost * len(part)
-        for block in part:
-            pop = p.list_size[block].sum()
-            if not (p.min_population <= pop <= p.max_population):
-                total = np.inf
-                break
-            costs = [p.assign_cost[block, j].sum() for j in block if p.allowed[block, j].all()]
-            if not costs:
-                total = np.inf
-                break
-            total += min(costs) + p.size_term(int(pop))
-        best = min(best, total)
-    return best
-
-
-def make_practices(xy_km, sizes, pcn=None) -> Practices:
-    n = len(sizes)
-    xy = np.asarray(xy_km, float) * 1000 + np.array([280000.0, 90000.0])
-    return Practices(source="test", code=tuple(f"P{i:02d}" for i in range(n)), list_size=np.asarray(sizes),
-                     lat=np.full(n, np.nan), lon=np.full(n, np.nan), easting=xy[:, 0], northing=xy[:, 1],
-                     name=tuple(f"Practice {i}" for i in range(n)),
-                     pcn_code=tuple(pcn) if pcn else ())
-
-
-@functools.lru_cache(maxsize=64)
-def _size_cost(lo: int, hi: int, makebuy, risk):
-    from fedplan import api
-
-    sc = Scenario(bounds=BoundsSpec(min_population=lo, max_population=hi), makebuy=makebuy, risk=risk)
-    return api.size_cost(make_practices([(0, 0)], [hi]), sc, api.load_catalogue(sc))
-
-
-def problem_from(pr: Practices, sc: Scenario) -> FederationProblem:
-    """The test's own model builder (access, fixed cost, and the size cost g(N) of make-or-buy and
-    risk when the scenario has them)."""
-    xy = np.c_[pr.easting, pr.northing] / 1000
-    d = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1))
-    c = sc.costs
-    per_km = c.hub_visits_per_patient * 2 * c.travel_gbp_per_km
-    top = min(sc.bounds.max_population, int(pr.list_size.sum()))
-    g = _size_cost(sc.bounds.min_population, top, sc.makebuy, sc.risk) if top >= sc.bounds.min_population else None
-    return FederationProblem(pr.code, pr.list_size, per_km * pr.list_size[:, None] * d, c.federation_fixed_gbp,
-                             sc.bounds.min_population, sc.bounds.max_population, sc.constraints.n_federations,
-                             size_cost=g)
-
-
-# Two towns 40 km apart; a federation cannot span both cheaply, and each town alone is in range.
-TOWNS_XY = [(0, 0), (1, 0), (0, 2), (40, 0), (41, 1), (40, 3)]
-TOWNS_SIZES = [12000, 9000, 8000, 15000, 7000, 6000]
 
 
 @pytest.mark.parametrize("method", ["branch_price", "compact"])
@@ -141,7 +68,7 @@ def test_hub_candidates_bite(method):
     from dataclasses import replace as dc_replace
 
     from fedplan.api import build_problem
-    from inputs.model import ConstraintsSpec
+    from fedplan.inputs.model import ConstraintsSpec
 
     sc = Scenario(bounds=BoundsSpec(min_population=20000, max_population=40000))
     pr = make_practices(TOWNS_XY, TOWNS_SIZES)
@@ -169,7 +96,7 @@ def test_together_and_apart_pairs_bite(method):
     from dataclasses import replace as dc_replace
 
     from fedplan.api import build_problem
-    from inputs.model import ConstraintsSpec
+    from fedplan.inputs.model import ConstraintsSpec
 
     sc = Scenario(bounds=BoundsSpec(min_population=20000, max_population=40000))
     pr = make_practices(TOWNS_XY, TOWNS_SIZES)
@@ -197,7 +124,7 @@ def test_locks_and_disruption_bite(method):
     from dataclasses import replace as dc_replace
 
     from fedplan.api import build_problem
-    from inputs.model import ConstraintsSpec
+    from fedplan.inputs.model import ConstraintsSpec
 
     sc = Scenario(bounds=BoundsSpec(min_population=20000, max_population=40000))
     pcn = ["A", "A", "B", "B", "C", "C"]         # today's PCNs cut across the two towns
@@ -232,8 +159,8 @@ def test_contradictory_pairs_are_explained():
     from dataclasses import replace as dc_replace
 
     from fedplan.api import build_problem
-    from inputs import InputError
-    from inputs.model import ConstraintsSpec
+    from fedplan.inputs import InputError
+    from fedplan.inputs.model import ConstraintsSpec
 
     sc = Scenario(bounds=BoundsSpec(min_population=20000, max_population=40000))
     pr = make_practices(TOWNS_XY, TOWNS_SIZES)
@@ -259,8 +186,8 @@ def test_unknown_hub_candidate_is_refused_with_a_suggestion():
     from dataclasses import replace as dc_replace
 
     from fedplan.api import build_problem
-    from inputs import InputError
-    from inputs.model import ConstraintsSpec
+    from fedplan.inputs import InputError
+    from fedplan.inputs.model import ConstraintsSpec
 
     pr = make_practices(TOWNS_XY, TOWNS_SIZES)
     sc = dc_replace(Scenario(), constraints=ConstraintsSpec(hub_candidates=("P0X",)))
@@ -291,9 +218,9 @@ def test_practice_too_big_and_impossible_count_are_explained():
 
 def test_cbc_bound_is_read_from_its_log_not_from_pulp_status():
     log = "Cbc0010I After 100 nodes, 3 on tree, 5883097.8 best solution, best possible 5763573.5 (10.2 seconds)\n"
-    assert _parse_cbc_bound(log) == pytest.approx(5763573.5)
+    assert parse_cbc_bound(log) == pytest.approx(5763573.5)
     log += "Result - Stopped on time limit\n\nObjective value:   5883097.82\nLower bound:   5763573.563\n"
-    assert _parse_cbc_bound(log) == pytest.approx(5763573.563)
+    assert parse_cbc_bound(log) == pytest.approx(5763573.563)
 
 
 def test_time_limited_solve_is_not_called_optimal():
@@ -378,10 +305,10 @@ def test_properties_relabelling_bounds_and_verify(instance, seed):
 def test_cbc_proof_is_not_undone_by_a_stale_bound_in_its_log():
     """Cornwall (QT6): CBC proves optimality in about a second, after printing mid-search
     'best possible' lines; the plan must come back optimal, not feasible with a stale gap."""
-    import geo
-    import inputs
+    from fedplan import geo
+    from fedplan import inputs
     from fedplan.api import build_problem
-    from inputs.model import AreaSpec
+    from fedplan.inputs.model import AreaSpec
 
     # the plain model (access + fixed cost): the regression is about CBC's log, not make-or-buy
     sc = Scenario(area=AreaSpec(icb="QT6"), makebuy=MakeBuySpec(joint=False), risk=RiskSpec(enabled=False))
@@ -407,13 +334,13 @@ def test_a_cbc_proof_of_the_compact_model_is_rechecked_without_cuts(monkeypatch)
     """CBC's cuts once removed the optimum of a compact model and CBC called a dearer plan optimal
     (seed 1584 of the property test below). Its proof is re-checked by a search without cuts for
     a cheaper plan, which here finds the optimum the lying first run hid."""
-    import optimise.engine as engine
-    from optimise.solvers.base import SolverOutput
+    import fedplan.optimise.compact as compact
+    from fedplan.optimise.solvers.base import SolverOutput
 
     pr, sc, p, dear, dear_cost = _towns_with_a_dear_plan()
     honest = solve_federations(p, "cbc", time_limit_s=20, method="compact")
     assert honest.status == Status.OPTIMAL and "no cheaper plan" in honest.message
-    real, cuts = engine.run_solver, []
+    real, cuts = compact.run_solver, []
 
     def first_proof_wrong(name, model, opts, start=None):
         cuts.append(opts.cuts)
@@ -421,7 +348,7 @@ def test_a_cbc_proof_of_the_compact_model_is_rechecked_without_cuts(monkeypatch)
             return SolverOutput("optimal", dear, dear_cost, dear_cost, 0.1, name, "test")
         return real(name, model, opts, start)
 
-    monkeypatch.setattr(engine, "run_solver", first_proof_wrong)
+    monkeypatch.setattr(compact, "run_solver", first_proof_wrong)
     res = solve_federations(p, "cbc", time_limit_s=20, method="compact")
     assert cuts == [True, False]
     assert "first proof was wrong" in res.message
@@ -432,8 +359,8 @@ def test_a_cbc_proof_of_the_compact_model_is_rechecked_without_cuts(monkeypatch)
 
 
 def test_a_cbc_proof_that_cannot_be_rechecked_is_not_called_optimal(monkeypatch):
-    import optimise.engine as engine
-    from optimise.solvers.base import SolverOutput
+    import fedplan.optimise.compact as compact
+    from fedplan.optimise.solvers.base import SolverOutput
 
     pr, sc, p, dear, dear_cost = _towns_with_a_dear_plan()
     opt = brute_force(p)
@@ -443,7 +370,7 @@ def test_a_cbc_proof_that_cannot_be_rechecked_is_not_called_optimal(monkeypatch)
             return SolverOutput("optimal", dear, dear_cost, dear_cost, 0.1, name, "test")
         return SolverOutput("no_solution", None, None, opt - 500.0, 0.1, name, "test", message="time limit")
 
-    monkeypatch.setattr(engine, "run_solver", unchecked)
+    monkeypatch.setattr(compact, "run_solver", unchecked)
     res = solve_federations(p, "cbc", time_limit_s=20, method="compact")
     assert res.status == Status.FEASIBLE and "could not be re-checked" in res.message
     assert res.bound == pytest.approx(opt - 500.0) and res.bound <= res.objective
@@ -451,19 +378,19 @@ def test_a_cbc_proof_that_cannot_be_rechecked_is_not_called_optimal(monkeypatch)
 
 def test_a_false_infeasible_from_the_solver_keeps_the_verified_plan(monkeypatch):
     """CBC 2.10.3's preprocessing can claim 'infeasible' on large models (seen on ICB QWO)."""
-    import optimise.engine as engine
-    from optimise.solvers.base import SolverOutput
+    import fedplan.optimise.compact as compact
+    from fedplan.optimise.solvers.base import SolverOutput
 
     def lying_solver(name, model, opts, start=None):
         return SolverOutput("infeasible", None, None, None, 0.1, name, "test")
 
-    monkeypatch.setattr(engine, "run_solver", lying_solver)
+    monkeypatch.setattr(compact, "run_solver", lying_solver)
     sc = Scenario(bounds=BoundsSpec(min_population=20000, max_population=40000))
     pr = make_practices(TOWNS_XY, TOWNS_SIZES)
     p = problem_from(pr, sc)
     res = solve_federations(p, "cbc", time_limit_s=5, method="compact")
     assert res.status == Status.FEASIBLE and "wrongly reported" in res.message
-    assert res.bound == pytest.approx(engine.trivial_bound(p)) and res.bound <= res.objective
+    assert res.bound == pytest.approx(trivial_bound(p)) and res.bound <= res.objective
     assert verify(sc, res.assignment_by_code(), res.hubs_by_federation(),
                   practices=pr, claimed=Claim(objective=res.objective)).ok
 
@@ -479,7 +406,7 @@ def test_properties_warm_start_and_tighter_bounds(seed, method):
     pr = make_practices(rng.uniform(0, 30, (n, 2)), rng.integers(3000, 15000, n))
     sc = Scenario(bounds=BoundsSpec(min_population=15000, max_population=45000))
     p = problem_from(pr, sc)
-    from optimise.heuristics import construct
+    from fedplan.optimise.heuristics import construct
 
     start = construct(p, seed=seed, starts=1)
     if start is None:
@@ -500,7 +427,7 @@ def test_properties_warm_start_and_tighter_bounds(seed, method):
 @pytest.mark.parametrize("seed", range(3))
 def test_cpmp_methods_agree_on_random_instances(seed):
     """Capacitated p-median (no floor, no fixed cost, fixed p): both methods prove the same optimum."""
-    from optimise.cpmp import cpmp_problem
+    from fedplan.optimise.cpmp import cpmp_problem
 
     rng = np.random.default_rng(seed)
     n, p_med = 24, 4
@@ -522,8 +449,7 @@ def test_a_solver_crash_is_reported_not_raised(monkeypatch, tmp_path, method):
     plan at all it is `error`."""
     import pulp
 
-    import optimise.engine as engine
-
+    import fedplan.optimise.compact as compact
     fake = tmp_path / "cbc"
     fake.write_text("#!/bin/sh\nkill -SEGV $$\n")
     fake.chmod(0o755)
@@ -541,7 +467,7 @@ def test_a_solver_crash_is_reported_not_raised(monkeypatch, tmp_path, method):
         assert res.status == Status.OPTIMAL and res.objective - res.bound <= 0.01
     else:
         assert res.status == Status.FEASIBLE and "signal 11" in res.message and res.bound < res.objective
-        monkeypatch.setattr(engine, "construct", lambda *a, **k: None)
+        monkeypatch.setattr(compact, "construct", lambda *a, **k: None)
         res = solve_federations(p, "cbc", time_limit_s=5, method=method)
         assert res.status == Status.ERROR and not res.has_plan and "signal 11" in res.message
 
@@ -552,8 +478,6 @@ def test_trivial_bound_counts_the_points_that_must_travel():
     cheapest such distances are 1 and 1 (points 0 and 1), so the bound is 2 — the old bound
     (each point at its cheapest hub, itself) said 0. The optimum is {0, 1, 3} around 1 and {7}:
     1 + 2 = 3."""
-    from optimise.engine import trivial_bound
-
     x = np.array([0.0, 1.0, 3.0, 7.0])
     d = np.abs(x[:, None] - x[None, :])
     p = FederationProblem(codes=("a", "b", "c", "d"), list_size=np.ones(4), assign_cost=d, hub_cost=0.0,
@@ -566,8 +490,6 @@ def test_trivial_bound_counts_the_points_that_must_travel():
 @given(st.integers(0, 10_000), st.integers(3, 7), st.booleans(), st.floats(0.0, 0.6))
 def test_trivial_bound_never_exceeds_the_optimum(seed, n, fixed_k, forbid):
     """Random costs (some negative), random forbidden pairs, fixed or free count, a fixed cost."""
-    from optimise.engine import trivial_bound
-
     rng = np.random.default_rng(seed)
     w = rng.integers(1, 10, n)
     a = rng.uniform(-2.0, 10.0, (n, n))
@@ -590,7 +512,7 @@ def test_assignment_to_many_hubs_keeps_each_practice_to_its_cheapest(monkeypatch
     """Beyond ASSIGN_MAX_PAIRS practice-hub pairs the assignment MIP lets each practice join only
     its cheapest hubs of the set (3,038 points x 1,000 hubs had taken 8 GB in the modelling layer):
     the plan is feasible, uses only the given hubs, and every practice sits at one of its cheapest."""
-    from optimise import heuristics
+    from fedplan.optimise import heuristics
 
     rng = np.random.default_rng(3)
     n = 40
@@ -620,9 +542,9 @@ def test_the_hub_assignment_goes_to_highs_under_cbc_except_to_a_work_limit(monke
     solved by HiGHS when the run's solver is CBC, which fell far behind on it; a work-limited run
     and a problem with a size cost keep CBC, whose node limit makes it stop at the same place every time. Both prove the same
     optimum on a small instance."""
-    import optimise.solvers as solvers
-    from optimise import heuristics
-    from optimise.clock import Clock
+    import fedplan.optimise.solvers as solvers
+    from fedplan.optimise import heuristics
+    from fedplan.optimise.clock import Clock
 
     seen = []
     original = solvers.run_solver
@@ -652,6 +574,6 @@ def test_the_hub_assignment_goes_to_highs_under_cbc_except_to_a_work_limit(monke
     heuristics.assign_to_hubs(p, hubs, solver="scip", time_limit_s=20)
     assert seen == ["scip"], "another chosen solver is kept"
     seen.clear()
-    sized = p.replace(size_cost=_size_cost(0, int(w.sum()), MakeBuySpec(), RiskSpec()))
+    sized = p.replace(size_cost=size_cost(0, int(w.sum()), MakeBuySpec(), RiskSpec()))
     heuristics.assign_to_hubs(sized, hubs, solver="cbc", time_limit_s=20)
     assert seen == ["cbc"], "with a size cost CBC keeps the MIP (it gets the warm start)"

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from fedplan.output import _remove_stale, staging
-from inputs.errors import InputError
+from fedplan.output import remove_stale, staging
+from fedplan.inputs.errors import InputError
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +81,7 @@ def _killed_while_deleting_the_old_run(tmp, pid):    # ... .old renamed to .tras
 ])
 def test_the_clean_up_after_any_kill_point_keeps_a_whole_run(tmp_path, dead_pid, kill, expected):
     kill(tmp_path, dead_pid)
-    _remove_stale((tmp_path / "run").resolve())
+    remove_stale((tmp_path / "run").resolve())
     out = tmp_path / "run"
     assert _tag(out) == expected and (out / "manifest.json").is_file()
     assert _hidden(tmp_path) == [], "the dead run's folders are gone once a whole run is in place"
@@ -117,7 +117,7 @@ def test_the_cli_refuses_to_write_over_a_restored_run(tmp_path, dead_pid, capsys
 def test_an_old_run_is_put_back_over_an_empty_folder(tmp_path, dead_pid):
     (tmp_path / "run").mkdir()
     _run_dir(tmp_path / f".run.old-{dead_pid}", "old")
-    _remove_stale((tmp_path / "run").resolve())
+    remove_stale((tmp_path / "run").resolve())
     assert _tag(tmp_path / "run") == "old" and _hidden(tmp_path) == []
 
 
@@ -126,7 +126,7 @@ def test_an_old_run_is_kept_while_the_folder_in_place_is_not_a_finished_run(tmp_
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "notes.txt").write_text("mine")
     _run_dir(tmp_path / f".run.old-{dead_pid}", "old")
-    _remove_stale((tmp_path / "run").resolve())
+    remove_stale((tmp_path / "run").resolve())
     assert _hidden(tmp_path) == [f".run.old-{dead_pid}"]
     assert _tag(tmp_path / f".run.old-{dead_pid}") == "old"
 
@@ -135,7 +135,7 @@ def test_the_folders_of_a_live_run_are_left_alone(tmp_path):
     live = os.getppid()          # the process that started pytest: alive for the whole test
     _run_dir(tmp_path / f".run.old-{live}", "old")
     _run_dir(tmp_path / f".run.partial-{live}", "new", complete=False)
-    _remove_stale((tmp_path / "run").resolve())
+    remove_stale((tmp_path / "run").resolve())
     assert _hidden(tmp_path) == [f".run.old-{live}", f".run.partial-{live}"]
     assert not (tmp_path / "run").exists()
 
@@ -192,5 +192,5 @@ def test_a_run_killed_with_sigkill_during_the_replacement_loses_nothing(tmp_path
     deadline = time.monotonic() + 10           # the killed child is reaped by proc.wait()
     while time.monotonic() < deadline and Path(f"/proc/{proc.pid}").exists():
         time.sleep(0.05)
-    _remove_stale((tmp_path / "run").resolve())
+    remove_stale((tmp_path / "run").resolve())
     assert _tag(tmp_path / "run") == expected and _hidden(tmp_path) == []

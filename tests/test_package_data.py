@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from inputs.data import data_path, open_text
+from fedplan.inputs.data import data_path, open_text
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "inputs" / "data"

@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import optimise
-from optimise import FederationProblem, Status, solve_federations
-from optimise.colgen import make_pricer
-from optimise.sizecost import SizeCost
+from fedplan import optimise
+from fedplan.optimise import FederationProblem, Status, solve_federations
+from fedplan.optimise.branch_price.segments import make_pricer
+from fedplan.optimise.sizecost import SizeCost
 
 ROOT = Path(optimise.__file__).resolve().parent
 
@@ -79,10 +79,12 @@ def test_a_false_infeasible_from_cbc_closes_no_node(monkeypatch):
     """CBC made to answer "infeasible" on every node IP with a cutoff (as CBC 2.10 has done
     falsely): the tree's HiGHS re-check keeps those nodes open, and the run still ends on the
     optimum with a valid bound (exhaustive oracle: every partition of 14 points into 3)."""
-    import optimise.branch_price as bp
+    from fedplan.optimise import Params
+    from fedplan.optimise.branch_price import enumeration
+    from fedplan.optimise.branch_price.params import PrimalParams, RegionParams
     from oracles import cpmp, optimum
 
-    real = bp._partition_ip
+    real = enumeration.partition_ip
     lies = []
 
     def lying(problem, cols, k_lo, k_cap, budget, solver, *args, **kw):
@@ -92,14 +94,14 @@ def test_a_false_infeasible_from_cbc_closes_no_node(monkeypatch):
             return "infeasible", None, None, out
         return real(problem, cols, k_lo, k_cap, budget, solver, *args, **kw)
 
-    monkeypatch.setattr(bp, "_partition_ip", lying)
+    monkeypatch.setattr(enumeration, "partition_ip", lying)
     # the node IPs are then the tree's only source of better plans: without the re-check, these
     # three seeds end "optimal" 1.8-3.3 % above the optimum (measured by switching it off)
-    for name in ("_master_ip", "_hub_search", "_dive", "_regions", "_round", "_round_node"):
-        monkeypatch.setattr(bp.BranchAndPrice, name, lambda self, *a, **k: False)
+    params = Params(primal=PrimalParams(rounding=False, hub_search=False, pool_ips=False, dive=False),
+                    regions=RegionParams(enabled=False))
     for seed in (9, 20, 23):
         p = cpmp(seed)
-        res = solve_federations(p, "cbc", time_limit_s=30)
+        res = solve_federations(p, "cbc", time_limit_s=30, params=params)
         opt = optimum(p)
         assert res.bound <= opt + 0.01
         assert res.status is Status.OPTIMAL and res.objective <= opt + 0.01
@@ -116,16 +118,16 @@ def test_there_is_one_proof_tolerance():
                 if any(isinstance(t, ast.Name) and t.id == "PROOF_TOLERANCE" for t in targets):
                     where.append(path.relative_to(ROOT).as_posix())
     assert where == ["result.py"]
-    from optimise.result import PROOF_TOLERANCE
+    from fedplan.optimise.result import PROOF_TOLERANCE
 
     assert PROOF_TOLERANCE == 0.01
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 def test_the_cbc_child_ends_itself_when_its_parent_is_already_gone():
-    from optimise.solvers.pulp_cbc import _prctl, die_with_parent
+    from fedplan.optimise.solvers.pulp_cbc import die_with_parent, prctl
 
-    if _prctl() is None:
+    if prctl() is None:
         pytest.skip("no prctl in this libc")
     pid = os.fork()
     if pid == 0:                                 # the child: its "parent" is a pid that is not its parent
@@ -164,7 +166,7 @@ def path_problem(n_federations: int | None, lock: bool) -> FederationProblem:
 
 
 def test_the_feasibility_search_finds_a_plan_or_proves_none():
-    from optimise.feasibility import find_plan
+    from fedplan.optimise.feasibility import find_plan
 
     got = find_plan(path_problem(3, lock=False), 20)
     assert got.state == "plan"
@@ -175,7 +177,7 @@ def test_the_feasibility_search_finds_a_plan_or_proves_none():
 
 
 def test_no_plan_is_proven_impossible_in_words():
-    from optimise import ProblemInfeasible
+    from fedplan.optimise import ProblemInfeasible
 
     with pytest.raises(ProblemInfeasible) as err:
         solve_federations(path_problem(3, lock=True), "cbc", time_limit_s=20)
@@ -183,14 +185,14 @@ def test_no_plan_is_proven_impossible_in_words():
 
 
 def test_out_of_time_with_no_plan_says_what_to_try(monkeypatch):
-    import optimise.colgen as colgen
-    import optimise.heuristics as heuristics
-    from optimise.feasibility import Feasibility
+    from fedplan.optimise import Params
+    from fedplan.optimise.branch_price.params import RootParams
+    from fedplan.optimise.branch_price.root import RootLP
 
-    monkeypatch.setattr(heuristics, "construct", lambda *a, **k: None)
-    monkeypatch.setattr("optimise.feasibility.find_plan", lambda *a, **k: Feasibility("unknown"))
-    monkeypatch.setattr(colgen._Solver, "_phase1", lambda self: "timeout")
-    res = solve_federations(path_problem(3, lock=False), "cbc", time_limit_s=1)
+    # no construction, no exact search for a first plan, and phase 1 out of time at once
+    params = Params(root=RootParams(construct=False, feasibility_max_practices=0))
+    monkeypatch.setattr(RootLP, "phase1", lambda self: "timeout")
+    res = solve_federations(path_problem(3, lock=False), "cbc", time_limit_s=1, params=params)
     assert res.status is Status.ERROR and not res.has_plan
     assert "not proven impossible" in res.message and "--time-limit" in res.message
     assert "contiguity" in res.message and "fixed number of federations" in res.message

@@ -104,10 +104,10 @@ _CBC_SCRIPT = """
 import sys
 from pathlib import Path
 import numpy as np
-from optimise.cpmp import cpmp_problem
-from optimise.formulations import build_assignment_model
-from optimise.solvers.base import SolveOptions, scratch_in
-from optimise.solvers.pulp_cbc import solve_cbc
+from fedplan.optimise.cpmp import cpmp_problem
+from fedplan.optimise.formulations import build_assignment_model
+from fedplan.optimise.solvers.base import SolveOptions, scratch_in
+from fedplan.optimise.solvers.pulp_cbc import solve_cbc
 
 rng = np.random.default_rng(5)
 n = 120

@@ -14,7 +14,7 @@ import pytest
 from input_helpers import write_csv
 
 import fedplan.api
-import optimise
+from fedplan import optimise
 from fedplan.cli import main
 from fedplan.report import PLAN_SCORE_COLUMNS
 

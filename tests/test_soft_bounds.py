@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from fedplan import api
-from inputs.model import BoundsSpec, ConstraintsSpec, MakeBuySpec, RiskSpec, Scenario
-from optimise import ProblemInfeasible, Status, solve_federations, verify
-from optimise.sizecost import bound_penalty, population_window
-from optimise.verify import Claim
-from tests.test_optimise import brute_force, make_practices
+from fedplan.inputs.model import BoundsSpec, ConstraintsSpec, MakeBuySpec, RiskSpec, Scenario
+from fedplan.optimise import ProblemInfeasible, Status, solve_federations, verify
+from fedplan.optimise.sizecost import bound_penalty, population_window
+from fedplan.optimise.verify import Claim
+from engine_instances import brute_force, make_practices
 
 # two towns of 29,000 and 28,000 patients, and an island of 8,000 patients 150 km out to sea
 XY = [(0, 0), (1, 0), (0, 2), (40, 0), (41, 1), (40, 3), (20, 150)]

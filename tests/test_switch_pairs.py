@@ -164,7 +164,7 @@ def _row_id(row: dict) -> str:
 
 def _area_rows() -> dict[str, dict]:
     """The shipped practice rows of the area, read here with the csv module."""
-    from inputs.data import data_path
+    from fedplan.inputs.data import data_path
 
     with gzip.open(data_path("england_practices.csv.gz"), "rt", encoding="utf-8") as f:
         return {r["practice_code"]: r for r in csv.DictReader(f) if r["sub_icb_code"] == AREA}
@@ -411,7 +411,7 @@ def check_run(row: dict, out: Path) -> list[str]:
         # graph, and verify imports none of the engine's adjacency code, so reusing it here
         # checks the engine against the definition rather than against itself. Only the graph is
         # taken; the connectedness test below is this file's own.
-        from optimise.verify import practice_neighbours
+        from fedplan.optimise.verify import practice_neighbours
 
         near = practice_neighbours({c: (float(AREA_ROWS[c]["easting"]), float(AREA_ROWS[c]["northing"]))
                                     for c in sorted(participating)})

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from input_helpers import write_csv
 
 from fedplan import api
 from fedplan.cli import main
-from tests.input_helpers import write_csv
 
 N = 10
 

@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 
 from fedplan.cli import main
-from inputs import load_scenario
-from inputs.errors import InputError
-from inputs.model import BoundsSpec, Scenario
-from optimise.clock import WEIGHTS, Clock, charge
-from optimise.engine import solve_federations
-from optimise.result import Status
-from optimise.verify import Claim, verify
-from test_optimise import make_practices, problem_from
+from fedplan.inputs import load_scenario
+from fedplan.inputs.errors import InputError
+from fedplan.inputs.model import BoundsSpec, Scenario
+from fedplan.optimise.clock import WEIGHTS, Clock, charge
+from fedplan.optimise import solve_federations
+from fedplan.optimise.result import Status
+from fedplan.optimise.verify import Claim, verify
+from engine_instances import make_practices, problem_from
 
 DATA = Path(__file__).parent / "data"
 

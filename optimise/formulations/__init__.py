@@ -1,4 +1,10 @@
-"""Pure model builders: problem data in, a solver-neutral LinearModel out."""
+"""Pure model builders: problem data in, a solver-neutral LinearModel out.
+
+=================  ==============================================================================
+``linear``         ``LinearModel``: a mixed-integer linear model as arrays, for every adapter
+``assignment``     the compact practice -> hub assignment model (the ``compact`` method)
+=================  ==============================================================================
+"""
 from .linear import LinearModel
 from .assignment import build_assignment_model
 

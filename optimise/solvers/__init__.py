@@ -1,4 +1,14 @@
-"""Small, swappable solver adapters: each takes a LinearModel and returns a SolverOutput."""
+"""Small, swappable solver adapters: each takes a LinearModel and returns a SolverOutput
+(``run_solver`` picks one by name).
+
+=================  ==============================================================================
+``base``           ``SolveOptions``, ``SolverOutput``, scratch folders and helpers shared by all
+``pulp_cbc``       CBC through pulp (the default; its bound read from its own log)
+``cpsat``          CP-SAT, with costs scaled to integers and the bound corrected for the rounding
+``highs``          HiGHS through highspy (warm starts, a plan at the time limit)
+``ortools_mip``    SCIP, and HiGHS without highspy, through OR-Tools' pywraplp
+=================  ==============================================================================
+"""
 from __future__ import annotations
 
 import numpy as np

@@ -51,7 +51,7 @@ class SolveOptions:
     # way by ``engine``, because its cuts have cut off the optimum there)
     cuts: bool = True
     # only plans costing at most this count, "infeasible" then meaning "none does". Only CBC reads
-    # it (its own ``cutoff`` option); ``colgen._partition_ip`` gives the OR-Tools MIP solvers a row
+    # it (its own ``cutoff`` option); ``branch_price.columns.partition_ip`` gives the OR-Tools MIP solvers a row
     # on the objective instead
     cutoff: float | None = None
 

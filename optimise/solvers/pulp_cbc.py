@@ -21,7 +21,7 @@ from .base import SolveOptions, SolverOutput, check_start, scratch_dir
 _NUM = r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
 
 
-def _parse_cbc_bound(log: str) -> float | None:
+def parse_cbc_bound(log: str) -> float | None:
     """CBC's best bound: pulp does not expose it, so read it from CBC's own log."""
     found = None
     for pat in (r"Lower bound:\s*" + _NUM, r"best possible\s*" + _NUM):
@@ -100,7 +100,7 @@ def _solve_cbc(model: LinearModel, opts: SolveOptions, start: np.ndarray | None)
     if all(val is not None for val in values):
         x = np.array(values, dtype=float)
     objective = model.objective_value(x) if x is not None else None
-    bound = _parse_cbc_bound(log)
+    bound = parse_cbc_bound(log)
     stopped_early = bool(re.search(r"Stopped on (time|iterations|nodes|solutions)", log))
     if sol == pulp.LpSolutionOptimal and not stopped_early and x is not None:
         state = "optimal"
@@ -149,7 +149,7 @@ def _run_cbc(prob, cmd, log_path: Path | None, warm: bool) -> str:
             args += ["-" + option.split()[0], *option.split()[1:]]
         args += ["-solve", "-printingOptions", "all", "-solution", str(sol)]
         with open(log_file, "w") as out:
-            linux = sys.platform == "linux" and _prctl() is not None
+            linux = sys.platform == "linux" and prctl() is not None
             child = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                      preexec_fn=die_with_parent(os.getpid()) if linux else None)
             try:
@@ -172,7 +172,7 @@ def _run_cbc(prob, cmd, log_path: Path | None, warm: bool) -> str:
 
 
 @functools.cache
-def _prctl():
+def prctl():
     """libc's prctl, or None without one. Looked up in the parent (cached): between fork and exec
     the child should only call it, not load a library (that could wait on a lock another thread of
     the parent held at the fork)."""
@@ -193,7 +193,7 @@ def die_with_parent(parent: int):
     was already handed to init), so the child then checks that its parent is still ``parent``
     and, if not, ends itself at once instead of running CBC for nobody."""
     def hook() -> None:
-        _prctl()(_PR_SET_PDEATHSIG, int(signal.SIGKILL))
+        prctl()(_PR_SET_PDEATHSIG, int(signal.SIGKILL))
         if os.getppid() != parent:
             os._exit(70)
     return hook

@@ -1,12 +1,12 @@
-"""Compiled depth-first search for the pricing knapsacks of ``colgen._Knapsack`` (numba).
+"""Compiled depth-first search for the pricing knapsacks of ``knapsack.Knapsack`` (numba).
 
-The search is the one ``_Knapsack.best`` / ``_Knapsack.enumerate`` describe — items in ratio
+The search is the one ``Knapsack.best`` / ``Knapsack.enumerate`` describe — items in ratio
 order, the greedy relaxation as the bound, subset-row penalties counted as items are taken, apart
 pairs blocking each other — written with an explicit stack so that it compiles. It visits the same
 nodes in the same order as the Python version, so results (and node limits) are identical; only
 the speed differs (pricing was half the run time of branch and price in Python).
 
-``AVAILABLE`` is False when numba cannot be imported; ``colgen`` then runs the Python search.
+``AVAILABLE`` is False when numba cannot be imported; ``knapsack`` then runs the Python search.
 """
 from __future__ import annotations
 
@@ -254,7 +254,7 @@ def _ratio(p, w):
 
 @njit(cache=True, nogil=True)
 def filter_items(ph, w, lo_h, hi_h, need):
-    """``colgen._Pricer._filter`` for one hub: (the practices i whose relaxation bound with i
+    """``pricing.Pricer.candidate_items`` for one hub: (the practices i whose relaxation bound with i
     forced in, p_i + relaxation over all candidates in the window shifted by w_i, exceeds
     ``need``; the number of candidates, those with finite profit ``ph``).
 
@@ -316,7 +316,7 @@ def filter_items(ph, w, lo_h, hi_h, need):
 
 @njit(cache=True, nogil=True)
 def prepare(p, w, owner, cut_ptr, cut_ids):
-    """``colgen._Knapsack``'s set-up in one pass: items by profit/weight ratio, highest first
+    """``knapsack.Knapsack``'s set-up in one pass: items by profit/weight ratio, highest first
     (stable), with prefix sums, and each item's cut list gathered in that order.
 
     Item k's cuts are ``cut_ids[cut_ptr[o]:cut_ptr[o + 1]]`` with ``o = owner[k]`` (none when ``o``

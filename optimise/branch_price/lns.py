@@ -6,9 +6,10 @@ federations of the incumbent, the practices R they hold, and the restricted prob
 (``FederationProblem.restrict``): pairs reaching outside R are already kept by the plan (a
 "together" pair is inside one federation; an "apart" pair across R's border cannot meet). So any
 plan of R, spliced back in place of those federations, keeps every rule, and changes the cost by
-exactly (its cost - their cost). The region is solved by the same column generation and
-branch-and-price engine, warm-started from the incumbent's own federations there, with a short
-budget: a region of about 40 practices is one the engine settles or nearly settles in seconds.
+exactly (its cost - their cost). The region is solved by the sub-solver the caller passes
+(``solve``: the same branch-and-price engine, ``solve.region_solver``), warm-started from the
+incumbent's own federations there, with a short budget: a region of about 40 practices is one the
+engine settles or nearly settles in seconds.
 
 This moves practices between several federations at once and re-chooses hubs and the number of
 federations in the region, which the one-practice moves of ``heuristics.improve`` cannot; on
@@ -17,11 +18,17 @@ hub-set search had left. It only finds plans: the bound of the whole problem is 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from .clock import Clock
-from .problem import FederationProblem
-from .result import Status
+from ..clock import Clock
+from ..problem import FederationProblem
+from ..result import Result, RunStats, Status
+from .params import RegionParams
+
+# the sub-solver: (region's problem, its clock, seed, warm start (labels, hubs), MIP solver) -> Result
+RegionSolver = Callable[[FederationProblem, Clock, int, tuple, str], Result]
 
 
 def region_of(problem: FederationProblem, labels: np.ndarray, hubs, start: int, max_practices: int) -> list[int]:
@@ -55,19 +62,20 @@ def splice(labels: np.ndarray, hubs, region: list[int], members: np.ndarray, sub
     return new_labels, tuple(new_hubs)
 
 
-def improve_by_regions(problem: FederationProblem, plan, clock: Clock, budget: float, *, seed: int = 0,
-                       mip_solver: str = "cbc", max_practices: int = 40, region_budget: float = 4.0,
-                       offer=None, log=None):
-    """Re-solve regions of ``plan`` for ``budget`` of ``clock`` (its unit); the best plan found.
+def improve_by_regions(problem: FederationProblem, plan, clock: Clock, budget: float, *, solve: RegionSolver,
+                       seed: int = 0, mip_solver: str = "cbc", max_practices: int = RegionParams.practices,
+                       region_budget: float = RegionParams.budget, offer=None, log=None,
+                       stats: RunStats | None = None):
+    """Re-solve regions of ``plan`` for ``budget`` of ``clock`` (its unit) with the sub-solver
+    ``solve``; the best plan found.
 
     Regions start from every federation in a seeded random order (then again, from the improved
     plan) until the budget is spent, or until every region of the plan is settled: a region's
     sub-problem depends only on its practices, so once one is proven to have nothing cheaper it is
     not solved again (on Devon's access + fixed cost model a pass of 195 s had re-solved the same
     14 regions 18 times). ``offer(plan, source)`` is told of each improvement, ``log`` of a
-    summary. Each region's work is charged to ``clock``."""
-    from .colgen import _Log, _Solver
-
+    summary, ``stats`` of the regions solved and improved. Each region's work is charged to
+    ``clock``."""
     labels, hubs = np.asarray(plan[0], dtype=np.int64), tuple(int(h) for h in plan[1])
     rng = np.random.default_rng(seed)
     start_used = clock.used()
@@ -105,8 +113,7 @@ def improve_by_regions(problem: FederationProblem, plan, clock: Clock, budget: f
         sub_clock = (Clock(clock.wall_left(), share) if clock.deterministic
                      else Clock(min(share, clock.wall_left())))
         with sub_clock.active():
-            res = _Solver(sub, sub_clock, 0.0, seed, 1, (sub_labels, sub_hubs), mip_solver,
-                          _Log(sub_clock.t0, None), find_any=False).run()
+            res = solve(sub, sub_clock, seed, (sub_labels, sub_hubs), mip_solver)
         clock.absorb(sub_clock)
         tried += 1
         if res.objective is None or res.objective >= current - 1e-9 * max(1.0, abs(current)):
@@ -119,6 +126,9 @@ def improve_by_regions(problem: FederationProblem, plan, clock: Clock, budget: f
         if offer is not None:
             offer((labels, hubs), f"region of {len(members)} practices re-solved")
     after = problem.cost(labels, hubs)
+    if stats is not None:
+        stats.regions_solved += tried
+        stats.regions_improved += improved
     if log is not None:
         log(f"regions re-solved: {tried}, improved {improved}; plan £{before:,.2f} -> £{after:,.2f}")
     return labels, hubs

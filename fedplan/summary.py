@@ -1,0 +1,151 @@
+"""The summary of a run: ``summary.json`` (make_summary), its cost breakdown and practices moved,
+and the rows of ``make_or_buy.csv``.
+
+Every function takes a ``fedplan.api.PlanRun`` (``r``); this module does not import ``fedplan.api``,
+which imports it (``PlanRun.summary``).
+"""
+from __future__ import annotations
+
+from dataclasses import fields
+
+from fedplan.optimise.makebuy import make_or_buy
+from fedplan.optimise.risk import risk_choice
+
+from .problem import federation_terms
+
+
+def make_summary(r) -> dict:
+    """``summary.json`` of a run (a ``fedplan.api.PlanRun``): status, cost, bound, gap, the federations,
+    the cost breakdown, the baseline, verification, parameters and timings."""
+    res, p, prob = r.result, r.practices, r.problem
+    feds = []
+    if res.has_plan:
+        for f, hub in enumerate(res.hubs):
+            ms = res.members(f)
+            access = float(prob.assign_cost[ms, hub].sum())
+            pop = int(p.list_size[ms].sum())
+            terms = federation_terms(pop, r.scenario, r.catalogue)
+            feds.append({
+                "id": f + 1, "population": pop, "n_practices": int(len(ms)),
+                "hub": p.code[hub], "hub_name": p.name[hub],
+                "cost_gbp": round(access + prob.hub_cost + sum(terms.values()), 2),
+                "services_gbp": round(terms["services"], 2), "risk_gbp": round(terms["risk"], 2),
+                "access_gbp": round(access, 2),
+                **({"penalty_gbp": round(terms["penalty"], 2)} if "penalty" in terms else {}),
+                "risk_mode": risk_choice(r.scenario.risk, pop).mode,
+                "max_distance_km": round(float(r.distance_km[ms, hub].max()), 3),
+            })
+    b = r.baseline
+    # the planners' range; under soft bounds the model's own window (prob) is wider
+    L, U = r.scenario.bounds.min_population, r.scenario.bounds.max_population
+    bounds = {"min_population": L, "max_population": U}
+    if r.scenario.bounds.soft:
+        bounds |= {"soft": True, "penalty_gbp_per_patient": r.scenario.bounds.penalty_gbp_per_patient,
+                   "allowed_min_population": prob.min_population, "allowed_max_population": prob.max_population}
+    # a plan that failed the independent check is never published as a result: status "error"
+    unverified = res.has_plan and not r.verification.ok
+    summary = {
+        "status": "error" if unverified else str(res.status),
+        "objective_gbp": _round(res.objective),
+        "bound_gbp": _round(res.bound),
+        "gap": None if res.gap is None else round(float(res.gap), 8),
+        # the gap the run was asked for ([solve] gap), and whether the plan is proven within it;
+        # "optimal" means proven to PROOF_TOLERANCE (a penny), never "within the requested gap"
+        "requested_gap": float(r.scenario.solve.gap),
+        "within_requested_gap": bool(res.within_requested_gap) and str(res.status) != "error",
+        "runtime_s": round(res.runtime_s, 3),
+        # the work the engine did: a count of operations, independent of the clock (optimise/clock.py)
+        "work_units": None if res.work_units is None else round(float(res.work_units), 3),
+        # false when a time limit, not a work limit or the proof, ended the run
+        "repeatable": res.repeatable,
+        "solver": res.solver,
+        "method": r.scenario.solve.method,
+        "solver_version": res.solver_version,
+        "seed": res.seed,
+        "area": r.scenario.area.describe(),
+        "n_practices": len(p),
+        "population": p.population,
+        "n_federations": res.n_federations,
+        "bounds": bounds,
+        "federations": feds,
+        "cost_breakdown": breakdown(r) if res.has_plan else {},
+        "baseline": {
+            "description": "today's Primary Care Networks (practices' pcn_code), costed by the same model",
+            "objective_gbp": round(b.cost_gbp, 2),
+            "n_federations": len(b.federations),
+            "in_range_share": round(b.in_range_share, 4),
+            "federations": list(b.federations),
+            "cost_breakdown": {k: round(v, 2) for k, v in b.cost_breakdown.items()},
+        },
+        "practices_moved": practices_moved(r) if res.has_plan else None,
+        "verified": r.verification.ok,
+        "verification_problems": list(r.verification.problems),
+        "message": ("the plan failed independent verification: " + "; ".join(r.verification.problems)
+                    if unverified else res.message),
+        "run_stats": res.stats.as_dict() if res.stats else None,
+        "parameters": {
+            "federation_fixed_gbp": r.scenario.costs.federation_fixed_gbp,
+            "hub_visits_per_patient": r.scenario.costs.hub_visits_per_patient,
+            "travel_gbp_per_km": r.scenario.costs.travel_gbp_per_km,
+            "distance": "straight line in EPSG:27700 (British National Grid)",
+            "access_priced_by": ("travel time (minutes from the travel_times file)"
+                                 if r.scenario.inputs.travel_times is not None else "straight-line distance"),
+            "travel_gbp_per_minute": r.scenario.costs.travel_gbp_per_minute,
+            "time_limit_s": r.scenario.solve.time_limit_s,
+            "work_limit": r.scenario.solve.work_limit,
+            "threads": r.scenario.solve.threads,
+            "catalogue": r.catalogue.source,
+            "make_or_buy_in_objective": r.scenario.makebuy.joint,
+            "shared_hub_gbp": r.scenario.makebuy.shared_hub_gbp,
+            "max_inhouse": r.scenario.makebuy.max_inhouse,
+            "risk": {f.name: getattr(r.scenario.risk, f.name) for f in fields(r.scenario.risk)},
+        },
+        "timings_s": {k: round(v, 3) for k, v in r.timings.items()},
+    }
+    return summary
+
+
+def _round(v: float | None) -> float | None:
+    return None if v is None else round(float(v), 2)
+
+
+def breakdown(r) -> dict[str, float]:
+    """The plan's cost terms (£/yr, rounded) as the independent verification recomputed them."""
+    v = r.verification
+    if v.cost_breakdown:
+        return {k: round(float(x), 2) for k, x in v.cost_breakdown.items()}
+    return {}
+
+
+def practices_moved(r) -> int:
+    """Practices not in the federation that holds most of their current PCN's patients."""
+    res, p = r.result, r.practices
+    moved = 0
+    by_group: dict[str, list[int]] = {}
+    for i, g in enumerate(r.baseline.groups):
+        by_group.setdefault(g, []).append(i)
+    for g, ms in by_group.items():
+        weight: dict[int, int] = {}
+        for i in ms:
+            weight[int(res.assignment[i])] = weight.get(int(res.assignment[i]), 0) + int(p.list_size[i])
+        home = max(sorted(weight), key=lambda f: weight[f])
+        moved += sum(1 for i in ms if res.assignment[i] != home)
+    return moved
+
+
+def make_or_buy_rows(r) -> list[tuple]:
+    """``make_or_buy.csv`` rows: every federation x service with its mode, £/yr and break-even size.
+    Written even when make-or-buy is not in the objective ([makebuy] joint = false): it is then the
+    sequential answer for the plan's boundaries."""
+    res = r.result
+    if not res.has_plan:
+        return []
+    mb = r.scenario.makebuy
+    rows = []
+    for f in range(res.n_federations):
+        pop = int(r.practices.list_size[res.members(f)].sum())
+        plan = make_or_buy(r.catalogue, pop, shared_hub_cost=mb.shared_hub_gbp, max_inhouse=mb.max_inhouse)
+        for c in plan.services:
+            rows.append((f + 1, c.service, c.mode, f"{c.cost_gbp:.2f}",
+                         "" if c.break_even_population is None else c.break_even_population))
+    return rows
