@@ -123,7 +123,7 @@ def _recheck_cbc_proof(model, out, clock: Clock, gap, seed, threads, log_path) -
     """CBC's proof on the compact model, checked by a second CBC search, without its cut
     generators, for any plan cheaper than the proven one by more than the allowed gap.
 
-    Why: on a 10-practice compact model (``tests/test_optimise.py``, seed 1584) CBC 2.10 reported
+    Why: on a 10-practice compact model (``tests/optimise_tests/test_optimise.py``, seed 1584) CBC 2.10 reported
     optimal a plan 0.17 % dearer than the optimum that SCIP and branch and price prove: its cuts
     cut the optimum off (with cuts off it finds it). Scaling the population rows moved the error
     to other settings without removing it, so a proof from CBC's cuts is not taken on trust.

@@ -10,7 +10,7 @@ from fedplan import inputs
 from fedplan.inputs.model import AreaSpec
 from input_helpers import refused
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 SMALL = DATA / "practices_small.csv"
 OTHER = [  # made-up practices in London: ICB QXX, sub-ICB 99A, region Y56
     "Z00001,ONE,N1 1AA,51.53,-0.10,,,,,10000,,,,,,,99A,,North Test,QXX,,NHS Test ICB,Y56,,London",

@@ -3,7 +3,7 @@
 Tolerant of anti-aliasing and font-hinting differences between matplotlib builds (mean absolute
 difference and share of strongly changed pixels), strict enough that a different grouping,
 colouring or a lost layer fails (checked below). To accept a deliberate change of the drawing:
-``FEDPLAN_UPDATE_REFERENCE=1 pytest tests/test_map_images.py`` and review the new PNGs.
+``FEDPLAN_UPDATE_REFERENCE=1 pytest tests/reports_tests/test_map_images.py`` and review the new PNGs.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from factories import ASSIGNMENT, OUTLINE, polygons, practices
 
 from fedplan.reports import draw_map, figure_png
 
-REFERENCE = Path(__file__).parent / "data" / "reference"
+REFERENCE = Path(__file__).parents[1] / "data" / "reference"
 DPI = 60
 MEAN_TOLERANCE = 0.01      # mean |difference| per channel, on a 0-1 scale
 CHANGED_TOLERANCE = 0.002  # share of pixels whose largest channel difference exceeds 0.25

@@ -562,7 +562,7 @@ def test_a_root_that_cannot_converge_hands_its_time_to_plans(monkeypatch):
     from fedplan.inputs.cpmp import read_cpmp
     from fedplan.optimise.cpmp import cpmp_problem
 
-    inst = read_cpmp(Path(__file__).parent / "data" / "cpmp" / "SJC1.txt", "lorena-senne")
+    inst = read_cpmp(Path(__file__).parents[1] / "data" / "cpmp" / "SJC1.txt", "lorena-senne")
     p = cpmp_problem(inst.ids, inst.demand, inst.capacity, inst.distances(), inst.p)
     seen = []
     real = solve.plans_from_the_root

@@ -19,7 +19,7 @@ from fedplan.inputs.model import (AreaSpec, BoundsSpec, ConstraintsSpec, CostsSp
                           Scenario, SolveSpec)
 from fedplan.optimise.verify import Claim, practice_neighbours, verify, verify_cpmp
 
-CPMP = Path(__file__).parent / "data" / "cpmp"
+CPMP = Path(__file__).parents[1] / "data" / "cpmp"
 PER_KM = 0.5 * 2 * 0.348            # default hub visits x return trip x £/km
 FIXED = 252_530.0                   # default federation fixed cost
 

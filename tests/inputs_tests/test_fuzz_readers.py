@@ -15,7 +15,7 @@ from fedplan import inputs
 from fedplan.inputs import InputError
 from fedplan.inputs.cpmp import read_cpmp
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 BOUNDARY = (b'{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "Devon"}, '

@@ -12,7 +12,7 @@ import pytest
 
 from fedplan.inputs.data import data_path, open_text
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "inputs" / "data"
 SHARED = ROOT.parent / "shared" / "data"
 NOT_DATA = {"__init__.py", "MANIFEST.json"}

@@ -19,7 +19,7 @@ from fedplan.optimise.result import Status
 from fedplan.optimise.verify import Claim, verify
 from engine_instances import make_practices, problem_from
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 
 
 def joint_problem(n: int = 40, seed: int = 5):

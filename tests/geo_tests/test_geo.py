@@ -22,7 +22,7 @@ from fedplan import inputs
 from fedplan.inputs.data import data_path
 from fedplan.inputs.model import Practices
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 
 
 def practices_from_frame(df: pd.DataFrame) -> Practices:

@@ -12,7 +12,7 @@ import numpy as np
 from fedplan import inputs
 from input_helpers import refused, write
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 NHS_MAP, NHS_ALL = DATA / "nhs_map_sample.csv", DATA / "nhs_all_sample.csv"
 POSTCODES, SMALL = DATA / "postcodes_sample.csv", DATA / "practices_small.csv"
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 REPORT_SECTIONS = ["headline", "map", "federations", "makebuy", "baseline", "costs", "solver", "assumptions"]
-ARTEFACTS = Path(os.environ.get("FEDPLAN_ARTEFACTS") or Path(__file__).resolve().parent.parent / "test-artefacts")
+ARTEFACTS = Path(os.environ.get("FEDPLAN_ARTEFACTS") or Path(__file__).resolve().parents[2] / "test-artefacts")
 
 
 def _browser_or_skip() -> tuple[str, str]:

@@ -13,7 +13,7 @@ import pytest
 
 from fedplan.cli import main
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 
 
 def _scenario(tmp: Path, practices: Path, extra: str = "") -> Path:

@@ -16,7 +16,7 @@ from fedplan import inputs
 from fedplan.inputs import InputError
 from input_helpers import refused, write
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 SMALL = DATA / "practices_small.csv"          # 30 real Devon practices, every column of the shipped table
 H = "practice_code,registered_patients,lat,lon\n"
 GOOD = "practice_code,practice_name,registered_patients,lat,lon\nL83001,A,5000,50.7,-3.5\nL83002,B,6000,50.8,-3.4\n"

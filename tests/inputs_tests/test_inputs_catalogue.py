@@ -9,7 +9,7 @@ import pytest
 from fedplan import inputs
 from input_helpers import refused, write
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 CATALOGUE = DATA / "service_catalogue.csv"    # a copy of the shipped, sourced default
 
 

@@ -17,7 +17,7 @@ from fedplan import national
 from fedplan.cli import main
 from fedplan.rundir import read_run_dir
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 PLAIN = "[makebuy]\njoint = false\n[risk]\nenabled = false\n"
 # practices_small.csv: the first 15 rows stay in Devon (QJK), the last 15 move to a made-up ICB QZZ
 QJK = ("L83002", "L83003", "L83004", "L83005", "L83006", "L83007", "L83008", "L83010", "L83011", "L83012",

@@ -240,7 +240,7 @@ def test_a_boundary_file_draws_the_maps_and_is_recorded(tmp_path, capsys):
     box = {"type": "Polygon", "coordinates": [[[-4.8, 50.1], [-2.8, 50.1], [-2.8, 51.3], [-4.8, 51.3], [-4.8, 50.1]]]}
     (tmp_path / "area.geojson").write_text(json.dumps(
         {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": box}]}))
-    data = Path(__file__).parent / "data"
+    data = Path(__file__).parents[1] / "data"
     (tmp_path / "s.toml").write_text(
         f'[area]\nengland = true\n[inputs]\npractices = "{(data / "practices_small.csv").as_posix()}"\n'
         'boundary = "area.geojson"\n[makebuy]\njoint = false\n[risk]\nenabled = false\n', encoding="utf-8")

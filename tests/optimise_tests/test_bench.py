@@ -10,7 +10,7 @@ import pytest
 from fedplan.cli import main
 from fedplan.inputs.cpmp import read_cpmp
 
-DATA = Path(__file__).parent / "data" / "cpmp"
+DATA = Path(__file__).parents[1] / "data" / "cpmp"
 
 
 def bench(capsys, *args) -> tuple[int, dict | str]:
@@ -58,7 +58,7 @@ def test_lorena_senne_sjc1_proven(capsys):
     assert recompute(f, "lorena-senne", res) == pytest.approx(res["objective"], rel=1e-9)
 
 
-PUBLISHED = Path(__file__).parents[1] / "benchmarks" / "instances"
+PUBLISHED = Path(__file__).parents[2] / "benchmarks" / "instances"
 
 
 @pytest.mark.parametrize("name, fmt, optimum", [

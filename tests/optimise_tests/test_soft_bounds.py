@@ -113,7 +113,7 @@ def test_joint_make_or_buy_with_soft_bounds_prices_every_population():
 
 
 def test_a_soft_run_reports_the_planners_range_and_the_penalty_line_by_line(tmp_path, devon_rows):
-    from tests.input_helpers import write_csv
+    from input_helpers import write_csv
 
     rows = sorted(devon_rows, key=lambda r: (r["sub_icb_code"], r["practice_code"]))[:12]
     write_csv(tmp_path / "practices.csv", rows)

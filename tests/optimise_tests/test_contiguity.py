@@ -139,7 +139,7 @@ def test_a_contiguous_plan_end_to_end(tmp_path, devon_rows):
     compact method is refused with a fix."""
     from fedplan import api
     from fedplan.inputs.errors import InputError
-    from tests.input_helpers import write_csv
+    from input_helpers import write_csv
 
     rows = sorted(devon_rows, key=lambda r: (r["sub_icb_code"], r["practice_code"]))[:14]
     write_csv(tmp_path / "practices.csv", rows)

@@ -18,7 +18,7 @@ import pytest
 from fedplan.cli import main
 from fedplan.sweep import load_sweep, run_sweep
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 PLAIN = "[makebuy]\njoint = false\n[risk]\nenabled = false\n"
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from fedplan.cli import main
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 BAD = DATA / "bad"
 ROLES = ("practices", "nhs_all", "nhs_map", "postcodes", "catalogue", "boundary", "scenario", "orlib-pmedcap",
          "lorena-senne")

@@ -12,7 +12,7 @@ from input_helpers import write_csv
 
 from fedplan.cli import main
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 PLAIN = "[makebuy]\njoint = false\n[risk]\nenabled = false\n"
 
 
