@@ -17,12 +17,16 @@ Library use::
 | ``fedplan.problem``  | a scenario's files and rules -> the engine's ``FederationProblem`` |
 | ``fedplan.baseline`` | today's PCNs costed by the same model; the engine's warm start |
 | ``fedplan.summary``  | ``summary.json`` of a run, and the rows of ``make_or_buy.csv`` |
+| ``fedplan.size``     | why this size: cost per patient by term against population, the rule that binds |
+| ``fedplan.rules``    | the price of each binding rule: a re-solve with the rule widened a tenth |
 | ``fedplan.explain``  | why no plan exists: each rule dropped in turn |
 | ``fedplan.output``   | write a run directory atomically (staging, recovery after a kill, manifest) |
 | ``fedplan.rundir``   | read a run directory back, without solving |
 | ``fedplan.report``   | ``fedplan report`` and ``fedplan compare``: HTML from existing run directories |
 | ``fedplan.execute``  | where many plans run: a Dask cluster, each plan into its own run directory |
 | ``fedplan.sweep``    | ``fedplan sweep``: a grid of scenarios, resumable |
+| ``fedplan.sensitivity`` | ``fedplan sensitivity``: tornado, Monte Carlo draws, stability, robust plan |
+| ``fedplan.sensitivity_draws`` | what a sensitivity run varies, its seeded draws, one variant's solve |
 | ``fedplan.national`` | England and regions: part by part on Dask, merged into one run directory |
 | ``fedplan.cli``      | the ``fedplan`` command |
 | ``fedplan.__main__`` | ``python -m fedplan`` |

@@ -50,6 +50,7 @@ class PlanRun:
     verification: Verification
     timings: dict[str, float] = field(default_factory=dict)
     outline: object = None          # shapely geometry of the area, EPSG:27700 (for maps)
+    rule_prices: dict = field(default_factory=dict)   # fedplan.rules.price_rules
 
     def summary(self) -> dict:
         return make_summary(self)
@@ -100,7 +101,16 @@ def run(scenario: Scenario | str | Path | None = None, *, log_path: Path | None 
             budget_s=min(120.0, max(10.0, 0.25 * sc.solve.time_limit_s)), seed=sc.solve.seed), searched=True)
     timings["solve_s"] = time.perf_counter() - t
     check = _verify(sc, result)
-    return PlanRun(sc, practices, problem, dist, catalogue, result, baseline, check, timings, outline)
+    prices: dict = {}
+    if sc.solve.price_rules and result.has_plan and check.ok:
+        t = time.perf_counter()
+        from .rules import price_rules
+
+        prices = price_rules(result, sc, practices.list_size,
+                             lambda variant: build_problem(practices, variant, dist, catalogue, minutes),
+                             names=practices.name, say=say)
+        timings["rule_prices_s"] = time.perf_counter() - t
+    return PlanRun(sc, practices, problem, dist, catalogue, result, baseline, check, timings, outline, prices)
 
 
 def _verify(sc: Scenario, result: Result) -> Verification:

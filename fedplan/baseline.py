@@ -9,7 +9,9 @@ import numpy as np
 from fedplan.inputs.model import Catalogue, Practices, Scenario
 from fedplan.optimise import FederationProblem
 
-from .problem import federation_terms
+from fedplan.optimise.risk import mean_practice_list
+
+from .problem import coordination_gbp, federation_terms
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,9 @@ def cost_baseline(practices: Practices, problem: FederationProblem, scenario: Sc
         names.setdefault(g, practices.pcn_name[i] or g)
     feds, access_total, hubs = [], 0.0, {}
     soft = scenario is not None and scenario.bounds.soft
-    terms_total = {"services": 0.0, "risk": 0.0} | ({"penalty": 0.0} if soft else {})
+    terms_total = {"services": 0.0, "risk": 0.0, "engagement": 0.0} | ({"penalty": 0.0} if soft else {})
+    mean_list = mean_practice_list(practices.list_size)
+    per_member = coordination_gbp(scenario) if scenario is not None else 0.0
     # the planners' range (under soft bounds the problem's own window is wider)
     L, U = ((scenario.bounds.min_population, scenario.bounds.max_population) if scenario is not None
             else (problem.min_population, problem.max_population))
@@ -51,23 +55,26 @@ def cost_baseline(practices: Practices, problem: FederationProblem, scenario: Sc
         ms = np.array(members[g])
         sub = problem.assign_cost[np.ix_(ms, ms)].sum(axis=0)
         hub = int(ms[int(np.argmin(sub))])
-        access = float(sub.min())
+        # assign_cost carries each member's coordination cost (the same at every hub): not access
+        access = float(sub.min()) - per_member * len(ms)
         access_total += access
         pop = int(problem.list_size[ms].sum())
         in_range += L <= pop <= U
         hubs[g] = practices.code[hub]
-        terms = federation_terms(pop, scenario, catalogue) if scenario is not None else {"services": 0.0, "risk": 0.0}
+        terms = (federation_terms(pop, scenario, catalogue, n_practices=len(ms), mean_list=mean_list)
+                 if scenario is not None else {"services": 0.0, "risk": 0.0, "engagement": 0.0})
         for k in terms_total:
             terms_total[k] += terms[k]
         feds.append({"id": g, "name": names[g], "population": pop, "n_practices": int(len(ms)),
                      "hub": practices.code[hub], "hub_name": practices.name[hub],
                      "cost_gbp": round(access + problem.hub_cost + sum(terms.values()), 2),
                      "services_gbp": round(terms["services"], 2), "risk_gbp": round(terms["risk"], 2),
-                     "access_gbp": round(access, 2)}
+                     "engagement_gbp": round(terms["engagement"], 2), "access_gbp": round(access, 2)}
                     | ({"penalty_gbp": round(terms["penalty"], 2)} if soft else {}))
     fixed = problem.hub_cost * len(members)
     return Baseline(groups, names, hubs, tuple(feds), access_total + fixed + sum(terms_total.values()),
-                    {"services": terms_total["services"], "risk": terms_total["risk"], "access": access_total,
+                    {"services": terms_total["services"], "risk": terms_total["risk"],
+                     "engagement": terms_total["engagement"], "access": access_total,
                      "federation_fixed": fixed, "disruption": 0.0}
                     | ({"penalty": terms_total["penalty"]} if soft else {}),
                     in_range / max(1, len(members)))

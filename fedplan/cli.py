@@ -57,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
                     help="£/yr paid once if any clinical service is in-house (default 0)")
     mb.add_argument("--max-inhouse", dest="max_inhouse", type=int,
                     help="cap on the number of services run in-house")
+    mb.add_argument("--staffing", choices=("teams", "sessions"), default="teams",
+                    help="in-house staffing: whole teams (default), or sessions for person-only services")
     mb.add_argument("--json", action="store_true")
 
     b = sub.add_parser("bench", help="solve a standard capacitated p-median instance, print JSON")
@@ -90,6 +92,23 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("--no-maps", dest="maps", action="store_false", help="no maps in comparison.html")
     sw.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    se = sub.add_parser("sensitivity", help="which figures carry the saving: tornado, Monte Carlo draws, stability "
+                                            "and the robust plan (resumable)")
+    se.add_argument("scenario", nargs="?", help="scenario TOML (default: Devon ICB with default rules)")
+    se.add_argument("--out", help="folder for the results (default: ./fedplan-sensitivity-<area>)")
+    se.add_argument("--draws", type=int, help="Monte Carlo draws (default 40; 0: the tornado only)")
+    se.add_argument("--work-limit", dest="work_limit", type=float,
+                    help="work units per re-solve (default 2: Devon's whole default run fits in 30 minutes on 2 cores)")
+    se.add_argument("--seed", type=int, default=0, help="seed of the draws (default 0); the same seed, the same draws")
+    se.add_argument("--figures", help="comma-separated figure keys to vary (default: every figure that applies), "
+                                      "e.g. risk.risk_share,costs.federation_fixed_gbp")
+    se.add_argument("--ranges", help="figure ranges CSV (default: the shipped figure_ranges.csv)")
+    se.add_argument("--scheduler", help="an existing Dask scheduler, tcp://HOST:PORT (default: a local cluster)")
+    se.add_argument("--workers", type=int, help="local cluster worker processes (default: one per core)")
+    se.add_argument("--overwrite", action="store_true",
+                    help="recompute finished tasks in --out that were computed with other settings")
+    se.add_argument("--quiet", action="store_true", help="no progress output")
+
     d = sub.add_parser("data", help="list the ICBs and sub-ICBs shipped, with practices and patients")
     d.add_argument("--level", choices=["icb", "sub_icb", "all"], default="all")
     d.add_argument("--json", action="store_true")
@@ -119,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
             return _compare(args)
         if args.command == "sweep":
             return _sweep(args)
+        if args.command == "sensitivity":
+            return _sensitivity(args)
     except InputError as exc:
         print(f"fedplan: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
@@ -377,7 +398,13 @@ def _makebuy(args) -> int:
         raise InputError("--max-inhouse cannot be negative.", fix="e.g. --max-inhouse 5, or leave it out.")
     if args.shared_hub_cost < 0:
         raise InputError("--shared-hub-cost cannot be negative.", fix="give £ per year, e.g. 50000.")
+    from dataclasses import replace as _replace
+
+    from fedplan.inputs import staffed
+    from fedplan.inputs.model import MakeBuySpec
+
     cat = read_catalogue(Path(args.catalogue) if args.catalogue else None)
+    cat = staffed(cat, _replace(MakeBuySpec(), staffing=getattr(args, "staffing", "teams")), "--staffing")
     plan = make_or_buy(cat, args.population, shared_hub_cost=args.shared_hub_cost, max_inhouse=args.max_inhouse)
     d = plan.as_dict()
     if args.json:
@@ -440,6 +467,55 @@ def _sweep(args) -> int:
           "comparison.html).")
     for name, status, message in r["failed"]:
         print(f"  {name}: {status}: {message}", file=sys.stderr)
+    return EXIT_OK if not r["failed"] else EXIT_ERROR
+
+
+def _sensitivity(args) -> int:
+    from fedplan.inputs.errors import InputError
+
+    from .sensitivity import DEFAULT_DRAWS, DEFAULT_WORK_LIMIT, NoBasePlan, run_sensitivity
+
+    scheduler = _dask_options(args)
+    figures = None
+    if args.figures is not None:
+        figures = tuple(dict.fromkeys(f.strip() for f in args.figures.split(",") if f.strip()))
+        if not figures:
+            raise InputError("--figures names no figure.",
+                             fix="give comma-separated keys, e.g. --figures risk.risk_share, or leave it out.")
+    if args.ranges is not None and not Path(args.ranges).is_file():
+        raise InputError("the --ranges file was not found.", file=args.ranges,
+                         fix="give a CSV with the columns of the shipped figure_ranges.csv, or leave --ranges out.")
+    say = (lambda m: None) if args.quiet else (lambda m: print(f"fedplan: {m}", file=sys.stderr))
+    if args.out:
+        out = Path(args.out)
+    else:
+        from fedplan.inputs import load_scenario
+        from fedplan.inputs.model import Scenario
+
+        area = (load_scenario(Path(args.scenario)) if args.scenario else Scenario()).area.describe()
+        out = Path(f"fedplan-sensitivity-{_slug(area)}")
+    try:
+        r = run_sensitivity(args.scenario, out, draws=DEFAULT_DRAWS if args.draws is None else args.draws,
+                            work_limit=DEFAULT_WORK_LIMIT if args.work_limit is None else args.work_limit,
+                            seed=args.seed, figures=figures, ranges=args.ranges, scheduler=scheduler,
+                            workers=args.workers, progress=not args.quiet, overwrite=args.overwrite, say=say)
+    except NoBasePlan as exc:
+        print(f"fedplan: no plan: {exc} Nothing was written.", file=sys.stderr)
+        return EXIT_ERROR
+    d = r["data"]
+    base, robust = d["base"], d["robust_plan"]
+    print(f"Sensitivity of {d['settings']['area']}: base saving £{base['saving_gbp']:,.0f}/yr "
+          f"({base['saving_share']:.1%}); {len(d['tornado'])} figures varied, {len(d['draws'])} draws "
+          f"({len(r['done'])} solved now, {len(r['skipped'])} already done).")
+    if robust is not None:
+        print(f"Robust plan: {robust['n_federations']} federations, expected saving "
+              f"£{robust['expected_saving_gbp']:,.0f}/yr (first found by {robust['run']}).")
+    print(f"Written to {out}/ (sensitivity.html, sensitivity.json, tornado.csv, draws.csv, stability.csv, "
+          "robust_plan.csv, tasks/).")
+    for name, message in r["failed"]:
+        print(f"  {name}: {message}", file=sys.stderr)
+    if r["failed"]:
+        print("fedplan: some solves failed; run the same command again to finish them.", file=sys.stderr)
     return EXIT_OK if not r["failed"] else EXIT_ERROR
 
 

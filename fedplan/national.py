@@ -169,7 +169,11 @@ def national_parts(practices, sc: Scenario) -> list[tuple[str, Scenario]]:
         r = rules[label]
         constraints = replace(sc.constraints, hub_candidates=tuple(r["hub_candidates"]), locks=tuple(r["locks"]),
                               together=tuple(r["together"]), apart=tuple(r["apart"]))
-        parts.append((label, replace(sc, area=area, constraints=constraints), int(sizes[codes == code].sum())))
+        # a part's rules are not priced: the national plan is the product, and pricing would
+        # re-solve every part twice more
+        solve = replace(sc.solve, price_rules=False)
+        parts.append((label, replace(sc, area=area, constraints=constraints, solve=solve),
+                      int(sizes[codes == code].sum())))
     parts.sort(key=lambda t: -t[2])
     return [(code, part) for code, part, _ in parts]
 

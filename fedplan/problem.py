@@ -16,7 +16,8 @@ from fedplan.inputs.errors import InputError, nearest
 from fedplan.inputs.model import Catalogue, Practices, Scenario
 from fedplan.optimise import FederationProblem
 from fedplan.optimise.makebuy import make_or_buy
-from fedplan.optimise.risk import risk_choice, risk_costs
+from fedplan.optimise.membercost import MemberCost, pooled_incentive_rates
+from fedplan.optimise.risk import mean_practice_list, risk_choice, risk_costs
 from fedplan.optimise.sizecost import SizeCost, bound_penalty, federation_size_cost, population_window
 
 # [constraints] nest_within -> the practice attribute no federation may cross
@@ -40,6 +41,12 @@ def check_supported(scenario: Scenario) -> None:
                          "each candidate federation connected); the compact MIP has no contiguity rows.",
                          file=src, column="constraints.contiguity",
                          fix="set [solve] method = \"branch_price\" (the default), or contiguity = false.")
+    e = scenario.engagement
+    if e.enabled and e.pooled_incentive and scenario.solve.method != "branch_price":
+        raise InputError("the pooled network incentive costs a federation by its number of member practices; "
+                         "only the branch_price method prices that (the compact MIP has no member-count terms).",
+                         file=src, column="engagement.pooled_incentive",
+                         fix="set [solve] method = \"branch_price\" (the default), or pooled_incentive = false.")
     if scenario.constraints.max_travel_minutes is not None and scenario.inputs.travel_times is None:
         raise InputError("max_travel_minutes needs a travel-time matrix to measure minutes against.", file=src,
                          column="constraints.max_travel_minutes",
@@ -85,9 +92,11 @@ def load_outline(practices: Practices, scenario: Scenario):
 
 
 def load_catalogue(scenario: Scenario) -> Catalogue:
-    """The scenario's service catalogue (its file or the shipped default) with its overrides."""
-    return inputs.apply_overrides(inputs.read_catalogue(scenario.inputs.catalogue), scenario.service_overrides,
-                                  scenario.source or "scenario")
+    """The scenario's service catalogue (its file or the shipped default) with its overrides, as
+    the scenario staffs it (``[makebuy] staffing``: whole teams or sessions)."""
+    source = scenario.source or "scenario"
+    cat = inputs.apply_overrides(inputs.read_catalogue(scenario.inputs.catalogue), scenario.service_overrides, source)
+    return inputs.staffed(cat, scenario.makebuy, source)
 
 
 def size_cost(practices: Practices, scenario: Scenario, catalogue: Catalogue) -> SizeCost | None:
@@ -102,17 +111,19 @@ def size_cost(practices: Practices, scenario: Scenario, catalogue: Catalogue) ->
         return None              # no federation fits at all; diagnose says why in words
     N = np.arange(lo, hi + 1)
     g = np.zeros(len(N))
+    mean_list = mean_practice_list(practices.list_size)
     if mb.joint:
         try:
             g = federation_size_cost(catalogue, lo, hi, shared_hub_gbp=mb.shared_hub_gbp,
-                                     max_inhouse=mb.max_inhouse, risk=rk if rk.enabled else None).values
+                                     max_inhouse=mb.max_inhouse, risk=rk if rk.enabled else None,
+                                     mean_list=mean_list).values
         except ValueError as exc:
             raise InputError(f"{exc}.", file=str(scenario.inputs.catalogue or "shipped service catalogue"),
                              column="allowed_modes",
                              fix="allow 'buy' for that service, lower its min_population_inhouse, or raise "
                                  "[bounds] min_population.") from None
     elif rk.enabled:
-        g = risk_costs(rk, N)
+        g = risk_costs(rk, N, mean_list)
     return SizeCost(lo, g + bound_penalty(b, N))
 
 
@@ -212,7 +223,8 @@ def travel_minutes(practices: Practices, scenario: Scenario) -> np.ndarray | Non
 def build_problem(practices: Practices, scenario: Scenario, distance_km: np.ndarray,
                   catalogue: Catalogue | None = None, minutes: np.ndarray | None = None) -> FederationProblem:
     """Annual £ costs from distances (or travel times) and the scenario's parameters (DESIGN.md
-    §3): services and risk as the size cost g(N), fixed overhead, access and disruption. With a
+    §3): services and risk as the size cost g(N), the pooled-incentive loss as the member cost
+    h(m, N), fixed overhead, access, coordination per member and disruption. With a
     travel-time file, access is priced per minute (``travel_gbp_per_minute``) instead of per km,
     unreachable pairs are forbidden and ``max_travel_minutes`` applies; ``minutes`` may be passed
     when already read (``travel_minutes``)."""
@@ -243,7 +255,7 @@ def build_problem(practices: Practices, scenario: Scenario, distance_km: np.ndar
     window = population_window(scenario.bounds, practices.list_size)
     # contiguity runs on the Delaunay graph of practice sites (fedplan.geo.adjacency), the graph verify uses
     adjacency = tuple(geo.practice_adjacency(practices)) if k.contiguity else None
-    assign = per_unit * w[:, None] * travel
+    assign = per_unit * w[:, None] * travel + coordination_gbp(scenario)
     if c.disruption_gbp_per_patient > 0:
         pcn = np.array(practices.pcn_code, dtype=object) if practices.pcn_code else np.full(len(w), "", object)
         away = (pcn[:, None] != pcn[None, :]) & (pcn[:, None] != "")
@@ -253,18 +265,41 @@ def build_problem(practices: Practices, scenario: Scenario, distance_km: np.ndar
         assign_cost=assign, hub_cost=c.federation_fixed_gbp,
         min_population=window[0], max_population=window[1],
         n_federations=k.n_federations, allowed=allowed, together=together, apart=apart, adjacency=adjacency,
-        size_cost=size_cost(practices, scenario, catalogue if catalogue is not None else load_catalogue(scenario)))
+        size_cost=size_cost(practices, scenario, catalogue if catalogue is not None else load_catalogue(scenario)),
+        member_cost=member_cost(scenario, len(practices)))
 
 
-def federation_terms(population: int, scenario: Scenario, catalogue: Catalogue) -> dict[str, float]:
-    """Services and risk £/yr of one federation of this size, as the model counts them."""
+def coordination_gbp(scenario: Scenario) -> float:
+    """£/yr each member practice costs its federation to keep engaged (0 with engagement off).
+    Summed over a plan it is the same for every plan of the same practices, so the engine carries
+    it in ``assign_cost`` (each practice's row, whatever its hub); reports take it out of access."""
+    e = scenario.engagement
+    return float(e.coordination_gbp_per_member) if e.enabled else 0.0
+
+
+def member_cost(scenario: Scenario, n_practices: int) -> MemberCost | None:
+    """The pooled-incentive loss e_m·N per member count (``optimise.membercost``); None when off."""
+    e = scenario.engagement
+    if not e.enabled or not e.pooled_incentive or e.incentive_held_back * e.incentive_gbp_per_patient <= 0:
+        return None
+    mc = pooled_incentive_rates(e.incentive_gbp_per_patient, e.incentive_held_back,
+                                e.member_success_probability, max(1, int(n_practices)))
+    return None if mc.is_zero() else mc
+
+
+def federation_terms(population: int, scenario: Scenario, catalogue: Catalogue, *, n_practices: int,
+                     mean_list: float) -> dict[str, float]:
+    """Services, risk and engagement £/yr of one federation of this size and member count, as the
+    model counts them (``mean_list``: the area's ``mean_practice_list``)."""
     services = risk = 0.0
     if scenario.makebuy.joint:
         services = make_or_buy(catalogue, population, shared_hub_cost=scenario.makebuy.shared_hub_gbp,
                                max_inhouse=scenario.makebuy.max_inhouse).total_gbp
     if scenario.risk.enabled:
-        risk = risk_choice(scenario.risk, population).cost_gbp
-    out = {"services": services, "risk": risk}
+        risk = risk_choice(scenario.risk, population, mean_list).cost_gbp
+    mc = member_cost(scenario, n_practices)
+    engagement = coordination_gbp(scenario) * n_practices + (0.0 if mc is None else mc(n_practices, population))
+    out = {"services": services, "risk": risk, "engagement": engagement}
     if scenario.bounds.soft:
         out["penalty"] = bound_penalty(scenario.bounds, population)
     return out

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from fedplan.optimise.makebuy import make_or_buy
-from fedplan.optimise.risk import risk_choice
+import numpy as np
 
-from .problem import federation_terms
+from fedplan.optimise.makebuy import make_or_buy
+from fedplan.optimise.risk import mean_practice_list, min_viable_population, risk_choice
+
+from .problem import coordination_gbp, federation_terms
+from .size import size_analysis
 
 
 def make_summary(r) -> dict:
@@ -19,20 +22,23 @@ def make_summary(r) -> dict:
     the cost breakdown, the baseline, verification, parameters and timings."""
     res, p, prob = r.result, r.practices, r.problem
     feds = []
+    mean_list = mean_practice_list(p.list_size)
+    per_member = coordination_gbp(r.scenario)
     if res.has_plan:
         for f, hub in enumerate(res.hubs):
             ms = res.members(f)
-            access = float(prob.assign_cost[ms, hub].sum())
+            # assign_cost carries each member's coordination cost (the same at every hub): not access
+            access = float(prob.assign_cost[ms, hub].sum()) - per_member * len(ms)
             pop = int(p.list_size[ms].sum())
-            terms = federation_terms(pop, r.scenario, r.catalogue)
+            terms = federation_terms(pop, r.scenario, r.catalogue, n_practices=len(ms), mean_list=mean_list)
             feds.append({
                 "id": f + 1, "population": pop, "n_practices": int(len(ms)),
                 "hub": p.code[hub], "hub_name": p.name[hub],
                 "cost_gbp": round(access + prob.hub_cost + sum(terms.values()), 2),
                 "services_gbp": round(terms["services"], 2), "risk_gbp": round(terms["risk"], 2),
-                "access_gbp": round(access, 2),
+                "engagement_gbp": round(terms["engagement"], 2), "access_gbp": round(access, 2),
                 **({"penalty_gbp": round(terms["penalty"], 2)} if "penalty" in terms else {}),
-                "risk_mode": risk_choice(r.scenario.risk, pop).mode,
+                "risk_mode": risk_choice(r.scenario.risk, pop, mean_list).mode,
                 "max_distance_km": round(float(r.distance_km[ms, hub].max()), 3),
             })
     b = r.baseline
@@ -44,6 +50,7 @@ def make_summary(r) -> dict:
                    "allowed_min_population": prob.min_population, "allowed_max_population": prob.max_population}
     # a plan that failed the independent check is never published as a result: status "error"
     unverified = res.has_plan and not r.verification.ok
+    via = viability(r)
     summary = {
         "status": "error" if unverified else str(res.status),
         "objective_gbp": _round(res.objective),
@@ -69,6 +76,15 @@ def make_summary(r) -> dict:
         "bounds": bounds,
         "federations": feds,
         "cost_breakdown": breakdown(r) if res.has_plan else {},
+        # the smallest federation whose 1-in-20 shortfall stays within viability_share of its
+        # budget under these risk settings (None: risk off, or not reached by 20 million)
+        "min_viable_population": via["population"],
+        "min_viable_population_detail": via,
+        # the cost of each binding rule, from re-solves with it widened (fedplan/rules.py)
+        "rule_prices": dict(getattr(r, "rule_prices", {}) or {}),
+        "size_analysis": (size_analysis(r.scenario, r.catalogue, feds, mean_list=mean_list, n_practices=len(p),
+                                        population=p.population, median_list=float(np.median(p.list_size)))
+                          if res.has_plan else None),
         "baseline": {
             "description": "today's Primary Care Networks (practices' pcn_code), costed by the same model",
             "objective_gbp": round(b.cost_gbp, 2),
@@ -99,10 +115,30 @@ def make_summary(r) -> dict:
             "shared_hub_gbp": r.scenario.makebuy.shared_hub_gbp,
             "max_inhouse": r.scenario.makebuy.max_inhouse,
             "risk": {f.name: getattr(r.scenario.risk, f.name) for f in fields(r.scenario.risk)},
+            "engagement": {f.name: getattr(r.scenario.engagement, f.name) for f in fields(r.scenario.engagement)},
+            "mean_practice_list": round(mean_list, 1),
         },
         "timings_s": {k: round(v, 3) for k, v in r.timings.items()},
     }
     return summary
+
+
+def viability(r) -> dict:
+    """The minimum viable population under the run's risk settings, and how the risk share moves
+    it (the sources: "the actual size will depend on ... the extent of risk-sharing")."""
+    from dataclasses import replace
+
+    spec = r.scenario.risk
+    mean_list = mean_practice_list(r.practices.list_size)
+    if not spec.enabled:
+        return {"population": None, "risk_share": None, "by_risk_share": {}, "reason": "risk is off"}
+    by_share = {f"{s:g}": min_viable_population(replace(spec, risk_share=s), mean_list)
+                for s in sorted({0.25, 0.5, 0.75, 1.0, spec.risk_share})}
+    return {"population": min_viable_population(spec, mean_list), "risk_share": spec.risk_share,
+            "viability_share": spec.viability_share, "confidence": spec.confidence,
+            "mean_practice_list": round(mean_list, 1), "by_risk_share": by_share,
+            "test": (f"smallest N whose 1-in-{round(1 / (1 - spec.confidence))} shortfall is at most "
+                     f"{spec.viability_share:.0%} of its budget")}
 
 
 def _round(v: float | None) -> float | None:

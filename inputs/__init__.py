@@ -9,6 +9,7 @@
 | ``nhs``       | the NHS "Patients Registered at a GP Practice" files as published, with a postcode table |
 | ``area``      | which practices take part: ICB, sub-ICB, region, a list or England; the list of areas |
 | ``catalogue`` | the service catalogue for make-or-buy, and a scenario's overrides of it |
+| ``ranges``    | low / central / high and source of every default figure; a scenario with one figure changed |
 | ``travel``    | travel-time matrices (``origin,destination,minutes``) |
 | ``scenario``  | scenario TOML: strict keys, typed values, files relative to the scenario |
 | ``cpmp``      | the standard capacitated p-median instance formats (``fedplan bench``) |
@@ -23,8 +24,9 @@ import importlib
 
 _WHERE = {
     "list_areas": "area", "select_area": "area",
-    "apply_overrides": "catalogue", "read_catalogue": "catalogue",
+    "apply_overrides": "catalogue", "read_catalogue": "catalogue", "staffed": "catalogue",
     "InputError": "errors",
+    "FigureRange": "ranges", "load_ranges": "ranges", "with_figure": "ranges",
     "Catalogue": "model", "Practices": "model", "Scenario": "model", "Service": "model",
     "detect_format": "nhs", "read_nhs_practices": "nhs", "read_postcodes": "nhs",
     "load_national_practices": "practices", "read_practices": "practices",

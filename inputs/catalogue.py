@@ -199,3 +199,40 @@ def apply_overrides(catalogue: Catalogue,
             changed = True
     return Catalogue(source=catalogue.source + (" + overrides" if changed else ""),
                      services=tuple(by_name[s.service] for s in catalogue.services))
+
+
+def staffed(catalogue: Catalogue, makebuy, source: str = "scenario") -> Catalogue:
+    """The catalogue as the scenario staffs it (``[makebuy] staffing``). With "sessions", every
+    service outside ``whole_team_services`` is staffed in steps of ``session_wte`` of a team: its
+    team capacity and team cost are both scaled by ``session_wte`` (so ``ceil(demand / capacity)``
+    counts sessions), and it may be made in-house only once its demand fills ``min_post_wte`` of a
+    team (a smaller post cannot be filled: the service is bought). "teams" leaves it as read."""
+    if makebuy.staffing == "teams":
+        return catalogue
+    known = set(catalogue.names())
+    from .model import MakeBuySpec
+
+    if tuple(makebuy.whole_team_services) != MakeBuySpec().whole_team_services:
+        unknown = [n for n in makebuy.whole_team_services if n not in known]
+        if unknown:
+            hint = nearest(unknown[0], tuple(known))
+            raise InputError(f"makebuy.whole_team_services names {unknown[0]!r}, which is not a service of the "
+                             "catalogue" + (f" (did you mean {hint}?)" if hint else "") + ".", file=source,
+                             column="makebuy.whole_team_services",
+                             fix=f"list services of the catalogue: {', '.join(sorted(known))}.")
+    whole = set(makebuy.whole_team_services)
+    u, post = float(makebuy.session_wte), float(makebuy.min_post_wte)
+    out = []
+    for sv in catalogue.services:
+        if sv.service in whole or "inhouse" not in sv.allowed_modes:
+            out.append(sv)
+            continue
+        floor = sv.min_population_inhouse
+        if sv.demand_per_1000_per_year > 0 and post > 0:
+            fill = math.ceil(1000.0 * post * sv.team_capacity_activities_per_year / sv.demand_per_1000_per_year)
+            floor = fill if floor is None else max(float(floor), float(fill))
+        out.append(dataclasses.replace(
+            sv, team_capacity_activities_per_year=sv.team_capacity_activities_per_year * u,
+            inhouse_fixed_cost_gbp_per_team_per_year=sv.inhouse_fixed_cost_gbp_per_team_per_year * u,
+            min_population_inhouse=floor))
+    return dataclasses.replace(catalogue, services=tuple(out))

@@ -238,32 +238,100 @@ class MakeBuySpec:
     # catalogue's team costs already carry PSSRU non-staff and capital overheads)
     shared_hub_gbp: float = 0.0
     max_inhouse: int | None = None      # management capability: at most this many services in-house
+    # staffing granularity: "teams" (every in-house service staffed by whole teams, as catalogued)
+    # or "sessions" (person-only services staffed in steps of session_wte of a team, never a post
+    # under min_post_wte: below that much demand the service is bought). Sessions: GP work is
+    # contracted in 4 h 10 min sessions and paid pro rata (BMA model contract), ARRS reimburses
+    # per WTE pro rata; a post of one day a week (0.2 WTE) is an assumption (range 0.1-0.5).
+    # default "teams": Devon's default job is proven optimal in 50 s with whole teams; with
+    # sessions its plan is 3.1% cheaper but was not proven within 120 s (gap 0.35%)
+    # (benchmarks/RESULTS.md). Sessions remain the sourced finer unit, one switch away.
+    staffing: str = "teams"
+    session_wte: float = 0.1
+    min_post_wte: float = 0.2
+    # rota-bound (must cover opening hours), equipment-bound, or with a buy price calibrated on one
+    # whole team: these stay whole teams under "sessions"
+    whole_team_services: tuple[str, ...] = ("out_of_hours", "urgent_care", "extended_access", "diagnostics_xray",
+                                            "diagnostics_ultrasound", "business_planning",
+                                            "organisational_development")
 
 
 @dataclass(frozen=True)
 class RiskSpec:
-    """Financial risk of a capitated budget (DESIGN.md §3, term 3; service_catalogue_sources.md §5).
+    """Financial risk of a capitated budget: the lower-bound force on size (optimise/risk.py has
+    the model; every figure's range and source is in inputs/data/figure_ranges.csv).
 
-    Annual cost of a federation of N patients: mean B·N, standard deviation
-    B·sqrt(cv_individual²·N + cv_systematic²·N²). The federation holds a reserve z·sd (z for
-    ``confidence``) at ``cost_of_capital`` a year, or buys aggregate stop-loss cover attaching at
-    ``stoploss_attachment`` × the expected cost, priced as the expected excess × (1 + loading);
-    the cheaper is taken."""
+    Each patient's annual cost has mean ``budget_gbp_per_patient``, coefficient of variation
+    ``cv_individual`` and skewness ``skew_individual``; each member practice's allocation is off by
+    a share with standard deviation ``systematic_error``, correlated ``systematic_correlation``
+    between practices; the federation keeps ``risk_share`` of every deviation. It holds a reserve
+    for its 1-in-(1 − ``confidence``) shortfall at ``cost_of_capital`` a year, or buys aggregate
+    stop-loss at one of ``stoploss_attachments`` (× expected cost) for a layer of
+    ``stoploss_layer`` × budget, priced at the expected claim × (1 + ``stoploss_loading``) but at
+    least ``stoploss_min_rate_on_line`` × the layer and ``stoploss_min_premium_gbp``; the cheaper
+    is taken. The minimum viable population is the smallest whose shortfall is at most
+    ``viability_share`` of its budget."""
 
     enabled: bool = True
-    # [RISK] Health Foundation (2014/15): mean £9,789 for the top 5% of patients and £487 for the
-    # rest (primary + secondary care + GP prescribing) → mean £952 per patient (derived)
-    budget_gbp_per_patient: float = 952.0
-    # derived lower bound CV >= 2.1 from the same two-group mixture; sources suggest 2.5
-    cv_individual: float = 2.5
-    # assumption: 0 — the sources mention "a systematic component of several per cent" (PBRA
-    # evidence) without a figure; set e.g. 0.03 to include it
-    cv_systematic: float = 0.0
-    confidence: float = 0.95             # z = 1.645, as in the sources' reserve formula
-    # assumption: HM Treasury Green Book discount rate (3.5%) as the annual cost of holding a reserve
-    cost_of_capital: float = 0.035
-    stoploss_attachment: float = 1.10    # sources' suggested default: 110% of expected cost
-    stoploss_loading: float = 0.30       # assumption: no UK stop-loss price was found
+    # [RISK] Health Foundation WP7 (2014/15): mean £9,789 for the top 5% of patients, £487 for the
+    # rest (primary + secondary care + GP prescribing): 0.05 × 9,789 + 0.95 × 487 = £952.10
+    budget_gbp_per_patient: float = 952.10
+    # the same two groups fix the mean; within-group spread is an assumption: two-point fit 2.13
+    # (a lower bound), two-lognormal mixture 3.0 (central), single lognormal 3.98 (high)
+    cv_individual: float = 3.0
+    # skewness of one patient's annual cost, from the same fits: 4.13 / 10.0 (central) / 74.9
+    skew_individual: float = 10.0
+    # PBRA (Dixon et al., BMJ 2011): a third of practices off by >= 10% → sigma 10.3% on hospital
+    # cost; less its random part and scaled to the whole budget: 6.5% (range 3%-10.3%)
+    systematic_error: float = 0.065
+    # assumption: 0.1 (range 0-0.3); the PBRA area variables added little, so errors are weakly
+    # shared between neighbouring practices
+    systematic_correlation: float = 0.10
+    # full capitation: the federation keeps every deviation (range 0.25-1; MSSP shared-loss
+    # tracks 0.3-0.4; 0.5 is a 50/50 gain/loss share)
+    risk_share: float = 1.0
+    confidence: float = 0.95             # 1-in-20, z = 1.645 as in the sources (range 0.90-0.995)
+    # Solvency II cost-of-capital rate (at least 6%) for partners' risk capital; range 3.5% (Green
+    # Book) to 10% (assumption)
+    cost_of_capital: float = 0.06
+    # attachments on offer (× expected cost): 125% "usually" for aggregate cover, 110% the
+    # sources' suggestion, 105% an assumption; the cheapest is taken
+    stoploss_attachments: tuple[float, ...] = (1.05, 1.10, 1.25)
+    # 1/loss ratio − 1 from a 65-75% target loss ratio of medical stop-loss: 0.43 (0.33-0.54)
+    stoploss_loading: float = 0.43
+    # assumption (no UK price found): cover is never sold for less than 1% of its limit (0.5-2.5%)
+    stoploss_min_rate_on_line: float = 0.01
+    stoploss_min_premium_gbp: float = 10_000.0   # assumption (5,000-25,000)
+    stoploss_layer: float = 0.15                 # assumption: e.g. 110% to 125% of expected cost
+    # assumption: a federation survives a 1-in-20 year losing at most 5% of its budget (3-10%)
+    viability_share: float = 0.05
+
+
+@dataclass(frozen=True)
+class EngagementSpec:
+    """Engagement: the upper-bound force on size (DESIGN.md §3.2). Each member practice costs
+    ``coordination_gbp_per_member`` a year to keep engaged; ``incentive_held_back`` of a network
+    incentive worth ``incentive_gbp_per_patient`` is paid only if every member meets its target,
+    each with probability ``member_success_probability``: an expected loss of
+    held_back × incentive × (1 − p^m) per patient for m members (with ``pooled_incentive``)."""
+
+    enabled: bool = True
+    # The pooled incentive is priced exactly (a cost of the member count), but off by default:
+    # with it the exact engine did not prove Devon's default job within 60 s (gap 8.2% after
+    # 120 s, benchmarks/RESULTS.md), and at the central figures it adds £0.93 (25,000) to £2.51
+    # (100,000) a patient. Turn it on to include it; coordination is always in.
+    pooled_incentive: bool = False
+    # one GP session a month (PSSRU £128/h) + practice manager 1.5 h a week (£58.10/h); hours an
+    # assumption anchored on Cogora 2019 (range £4,466-35,228)
+    coordination_gbp_per_member: float = 10_932.0
+    # QOF paid per patient: £12.03 (2017/18), £12.54 (2025/26 maximum); range 10-17.6
+    incentive_gbp_per_patient: float = 12.0
+    # King's Fund 2014 case study: 70%, later 60%, paid up front; 30% on network performance
+    # (Nuffield/King's Fund 2013); range 0.30-0.40
+    incentive_held_back: float = 0.30
+    # QOF 2011/12: 6.3% of practices under 90% of points → 0.94; 2009/10 P25 → 0.75; assumption
+    # 0.90 for "meets the network target" (range 0.75-0.95)
+    member_success_probability: float = 0.90
 
 
 @dataclass(frozen=True)
@@ -284,9 +352,13 @@ class SolveSpec:
     # an existing Dask scheduler (tcp://host:port) for sweeps and national runs; None: a local
     # cluster with one worker process per core
     scheduler: str | None = None
+    # price each binding rule (the ceiling, the floor, a fixed count) by a re-solve with the rule
+    # widened a tenth (fedplan/rules.py); each re-solve gets half the time and work limits
+    price_rules: bool = True
 
 
 SOLVERS = ("cbc", "cpsat", "highs", "scip")
+STAFFING = ("teams", "sessions")
 METHODS = ("branch_price", "compact")
 NEST_LEVELS = ("none", "sub_icb", "icb", "lad")
 
@@ -302,6 +374,7 @@ class Scenario:
     costs: CostsSpec = field(default_factory=CostsSpec)
     makebuy: MakeBuySpec = field(default_factory=MakeBuySpec)
     risk: RiskSpec = field(default_factory=RiskSpec)
+    engagement: EngagementSpec = field(default_factory=EngagementSpec)
     solve: SolveSpec = field(default_factory=SolveSpec)
     # per-service catalogue overrides: ((service, ((field, value), ...)), ...)
     service_overrides: tuple[tuple[str, tuple[tuple[str, object], ...]], ...] = ()

@@ -11,11 +11,16 @@ from typing import Any
 
 from .catalogue import OVERRIDABLE, override_value
 from .errors import InputError, nearest
-from .model import (METHODS, NEST_LEVELS, SOLVERS, AreaSpec, BoundsSpec, ConstraintsSpec, CostsSpec, InputsSpec,
-                    MakeBuySpec, RiskSpec, Scenario, SolveSpec)
+from .model import (METHODS, NEST_LEVELS, SOLVERS, STAFFING, AreaSpec, BoundsSpec, ConstraintsSpec, CostsSpec, InputsSpec,
+                    EngagementSpec, MakeBuySpec, RiskSpec, Scenario, SolveSpec)
 
 SECTIONS = {"area": AreaSpec, "inputs": InputsSpec, "bounds": BoundsSpec, "constraints": ConstraintsSpec,
-            "costs": CostsSpec, "makebuy": MakeBuySpec, "risk": RiskSpec, "solve": SolveSpec}
+            "costs": CostsSpec, "makebuy": MakeBuySpec, "risk": RiskSpec, "engagement": EngagementSpec,
+            "solve": SolveSpec}
+# keys of earlier versions: the error says what replaced them
+RENAMED = {"risk.cv_systematic": "systematic_error (a share of the budget per practice, e.g. 0.065) and "
+                                 "systematic_correlation",
+           "risk.stoploss_attachment": "stoploss_attachments, a list (e.g. [1.05, 1.10, 1.25])"}
 SERVICE_FIELDS = OVERRIDABLE
 AREA_SELECTORS = ("icb", "sub_icb", "region", "practices", "england")
 # above England's population, so never a real limit; keeps every count inside 64-bit solver arithmetic
@@ -26,8 +31,12 @@ _EXAMPLES = {
     "hub_visits_per_patient": "0.5", "travel_gbp_per_km": "0.348", "travel_gbp_per_minute": "0.10",
     "max_travel_minutes": "45", "time_limit_s": "240", "work_limit": "60", "gap": "0.01",
     "seed": "0", "threads": "1", "shared_hub_gbp": "50000", "max_inhouse": "5",
-    "budget_gbp_per_patient": "952", "cv_individual": "2.5", "cv_systematic": "0.03", "confidence": "0.95",
-    "cost_of_capital": "0.035", "stoploss_attachment": "1.1", "stoploss_loading": "0.3",
+    "budget_gbp_per_patient": "952.10", "cv_individual": "3.0", "skew_individual": "10", "confidence": "0.95",
+    "systematic_error": "0.065", "systematic_correlation": "0.1", "risk_share": "1.0",
+    "cost_of_capital": "0.06", "stoploss_attachments": "[1.05, 1.10, 1.25]", "stoploss_loading": "0.43",
+    "stoploss_min_rate_on_line": "0.01", "stoploss_min_premium_gbp": "10000", "stoploss_layer": "0.15",
+    "viability_share": "0.05", "coordination_gbp_per_member": "10932", "incentive_gbp_per_patient": "12",
+    "incentive_held_back": "0.3", "member_success_probability": "0.9",
 }
 
 
@@ -153,6 +162,10 @@ def _codes(v: Any, key: str, source: str) -> tuple[str, ...]:
 
 def _check_keys(table: dict, valid: list[str] | tuple[str, ...], section: str, source: str) -> None:
     for key in table:
+        if f"{section}.{key}" in RENAMED:
+            raise _err(source, f"{section}.{key}", f"[{section}] {key} is no longer a key (the risk model now "
+                       "carries a tail, a systematic part and cover as it is sold).",
+                       f"use {RENAMED[f'{section}.{key}']}.")
         if key not in valid:
             hint = nearest(key, valid)
             fix = f"did you mean '{hint}'?" if hint else f"valid keys in [{section}]: {', '.join(valid)}."
@@ -260,6 +273,7 @@ def _solve(s: dict, source: str) -> SolveSpec:
         threads=_number(s.get("threads", d.threads), "solve.threads", source, integer=True, minimum=1, maximum=1024),
         method=_choice(s.get("method", d.method), "solve.method", source, METHODS, "method"),
         scheduler=(check_scheduler(s["scheduler"], source) if s.get("scheduler") is not None else None),
+        price_rules=_bool(s.get("price_rules", d.price_rules), "solve.price_rules", source),
     )
 
 
@@ -285,6 +299,14 @@ def check_scheduler(value, source: str) -> str:
     return text
 
 
+def _codes_plain(v: Any, key: str, source: str) -> tuple[str, ...]:
+    """A list of names kept as written (service names are lower case, unlike practice codes)."""
+    if not isinstance(v, list) or not all(isinstance(x, str) and x.strip() for x in v):
+        raise _err(source, key, f"{key} must be a list of service names.",
+                   'e.g. whole_team_services = ["out_of_hours", "urgent_care"].')
+    return tuple(dict.fromkeys(x.strip() for x in v))
+
+
 def _makebuy(m: dict, source: str) -> MakeBuySpec:
     d = MakeBuySpec()
     return MakeBuySpec(
@@ -294,6 +316,13 @@ def _makebuy(m: dict, source: str) -> MakeBuySpec:
                                minimum=0),
         max_inhouse=(_number(m["max_inhouse"], "makebuy.max_inhouse", source, integer=True, minimum=0,
                              maximum=10_000) if "max_inhouse" in m else None),
+        staffing=_choice(m.get("staffing", d.staffing), "makebuy.staffing", source, STAFFING, "staffing"),
+        session_wte=_number(m.get("session_wte", d.session_wte), "makebuy.session_wte", source, positive=True,
+                            maximum=1),
+        min_post_wte=_number(m.get("min_post_wte", d.min_post_wte), "makebuy.min_post_wte", source, minimum=0,
+                             maximum=1),
+        whole_team_services=(_codes_plain(m["whole_team_services"], "makebuy.whole_team_services", source)
+                             if "whole_team_services" in m else d.whole_team_services),
     )
 
 
@@ -303,20 +332,56 @@ def _risk(r: dict, source: str) -> RiskSpec:
     def num(key, **kw):
         return _number(r.get(key, getattr(d, key)), f"risk.{key}", source, **kw)
 
+    def share(key, *, low=0.0, open_low=False):
+        v = num(key, minimum=low, maximum=1)
+        if open_low and v <= low:
+            raise _err(source, f"risk.{key}", f"risk.{key} = {v:g} must be above {low:g}.",
+                       f"e.g. {key} = {_EXAMPLES.get(key, '0.5')}.")
+        return v
+
     confidence = num("confidence", minimum=0.5)
     if confidence >= 1:
         raise _err(source, "risk.confidence", f"risk.confidence = {confidence:g} must be below 1 (0.95 means 95%).",
                    "e.g. confidence = 0.95.")
-    attachment = num("stoploss_attachment", minimum=1)
+    raw = r.get("stoploss_attachments", list(d.stoploss_attachments))
+    if not isinstance(raw, list) or not raw:
+        raise _err(source, "risk.stoploss_attachments",
+                   f"risk.stoploss_attachments = {raw!r} must be a non-empty list of numbers.",
+                   "e.g. stoploss_attachments = [1.05, 1.10, 1.25] (× expected cost).")
+    attachments = tuple(_number(v, f"risk.stoploss_attachments[{k}]", source, minimum=1, maximum=10)
+                        for k, v in enumerate(raw))
     return RiskSpec(
         enabled=_bool(r.get("enabled", d.enabled), "risk.enabled", source),
         budget_gbp_per_patient=num("budget_gbp_per_patient", minimum=0, maximum=1e6),
         cv_individual=num("cv_individual", minimum=0, maximum=100),
-        cv_systematic=num("cv_systematic", minimum=0, maximum=10),
+        skew_individual=num("skew_individual", minimum=0, maximum=10_000),
+        systematic_error=num("systematic_error", minimum=0, maximum=10),
+        systematic_correlation=share("systematic_correlation"),
+        risk_share=share("risk_share", open_low=True),
         confidence=confidence,
         cost_of_capital=num("cost_of_capital", minimum=0, maximum=1),
-        stoploss_attachment=attachment,
+        stoploss_attachments=tuple(sorted(set(attachments))),
         stoploss_loading=num("stoploss_loading", minimum=0, maximum=100),
+        stoploss_min_rate_on_line=share("stoploss_min_rate_on_line"),
+        stoploss_min_premium_gbp=num("stoploss_min_premium_gbp", minimum=0, maximum=1e9),
+        stoploss_layer=num("stoploss_layer", minimum=0, maximum=10),
+        viability_share=share("viability_share", open_low=True),
+    )
+
+
+def _engagement(e: dict, source: str) -> EngagementSpec:
+    d = EngagementSpec()
+
+    def num(key, **kw):
+        return _number(e.get(key, getattr(d, key)), f"engagement.{key}", source, **kw)
+
+    return EngagementSpec(
+        enabled=_bool(e.get("enabled", d.enabled), "engagement.enabled", source),
+        pooled_incentive=_bool(e.get("pooled_incentive", d.pooled_incentive), "engagement.pooled_incentive", source),
+        coordination_gbp_per_member=num("coordination_gbp_per_member", minimum=0, maximum=1e8),
+        incentive_gbp_per_patient=num("incentive_gbp_per_patient", minimum=0, maximum=1e5),
+        incentive_held_back=num("incentive_held_back", minimum=0, maximum=1),
+        member_success_probability=num("member_success_probability", minimum=0, maximum=1),
     )
 
 
@@ -370,6 +435,7 @@ def parse_scenario(data: dict, source: str = "scenario", base_dir: Path | str = 
                            for f in fields(CostsSpec)}),
         makebuy=_makebuy(data.get("makebuy", {}), source),
         risk=_risk(data.get("risk", {}), source),
+        engagement=_engagement(data.get("engagement", {}), source),
         solve=_solve(data.get("solve", {}), source),
         service_overrides=_services(data.get("services", {}), source),
         source=source,

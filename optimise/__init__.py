@@ -16,7 +16,8 @@
 ``clock``              the run's budget: seconds, or deterministic work units
 ``sizecost``           g(N), the services and risk cost of a federation of N patients, in pieces
 ``makebuy``            make-or-buy of each service at a federation's size
-``risk``               the cost of holding or insuring a federation's risk
+``risk``               the cost of holding or insuring a federation's risk; the minimum viable size
+``membercost``         h(m, N): the pooled-incentive loss that grows with a federation's member count
 ``cpmp``               capacitated p-median instances as federation problems (``fedplan bench``)
 ``verify``             the independent check of a plan and of the claims made about it
 ``verify_costs``       verify's own cost rules (none of the model's code)

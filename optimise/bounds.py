@@ -40,6 +40,11 @@ best-bound stabilisation centre is then chosen by a bound that means something f
 rounds; the root's round count hardly changes (108 instead of 107 on that CPMP), but nodes can
 be pruned before their LP converges.
 
+**The member cost** (``optimise.membercost``): a federation of *m* members and *N* patients pays
+:math:`e_m N \ge e_1 N` (*e* nondecreasing, *m* >= 1), so every plan pays at least :math:`e_1 P`
+of it and at most :math:`e_n P` (``member_floor``, ``member_ceiling``); the exact term is priced
+(``branch_price.segments``).
+
 **The enumeration window.** Fix duals :math:`(\pi, \mu)` (and cut duals σ), *r* as above and a
 target *T*. A plan *x* with cost < *T* that uses a column *c* satisfies, from the identity,
 :math:`\bar c_c \le \text{cost}(x) - \sum\pi_i - \mu k - (k-1) r < T - \sum\pi_i - \min_k(\mu k +
@@ -65,7 +70,26 @@ def trivial_bound(problem: FederationProblem) -> float:
                + k\,(F + \min g) \Big).
 
     (Taking each practice at its cheapest allowed hub, the older bound, gives 0 on a p-median
-    instance; this one counts the n - k points that must travel.)"""
+    instance; this one counts the n - k points that must travel.) With a member cost, plus
+    ``member_floor``."""
+    if problem.member_cost is not None:
+        return _access_bound(problem) + member_floor(problem)
+    return _access_bound(problem)
+
+
+def member_floor(problem: FederationProblem) -> float:
+    """A lower bound on the member cost of every plan: e_1 x the population (0 without one)."""
+    mc = problem.member_cost
+    return 0.0 if mc is None else float(mc.rate[1]) * problem.population
+
+
+def member_ceiling(problem: FederationProblem) -> float:
+    """An upper bound on the member cost of every plan: the highest rate x the population."""
+    mc = problem.member_cost
+    return 0.0 if mc is None else float(mc.rate.max()) * problem.population
+
+
+def _access_bound(problem: FederationProblem) -> float:
     a = np.where(problem.allowed, problem.assign_cost, np.inf)
     k_lo, k_hi = problem.federation_count_range()
     per_federation = problem.hub_cost + problem.size_cost_floor()
@@ -157,12 +181,24 @@ def enumeration_window(target: float, pi_sum: float, sigma_sum: float, mu: float
 
 def crude_upper(problem: FederationProblem) -> float:
     """No plan costs more: each practice at its dearest allowed hub, each of at most
-    min(k_hi, n) federations at its dearest fixed + size cost."""
+    min(k_hi, n) federations at its dearest fixed + size cost, and ``member_ceiling``."""
     p = problem
     a = np.where(p.allowed, p.assign_cost, -np.inf).max(axis=1)
     g = 0.0 if p.size_cost is None else float(p.size_cost.values.max())
     k_max = min(p.federation_count_range()[1], p.n)
-    return float(np.maximum(a[np.isfinite(a)], 0.0).sum() + k_max * max(0.0, p.hub_cost + g) + 1.0)
+    upper = float(np.maximum(a[np.isfinite(a)], 0.0).sum() + k_max * max(0.0, p.hub_cost + g) + 1.0)
+    return upper + member_ceiling(p) if p.member_cost is not None else upper
+
+
+def min_column_cost(problem: FederationProblem) -> float:
+    """A lower bound on the fixed, size and member cost of every column: F + min g, plus e_1 x
+    the least population a column can have (the floor, or its hub's list size)."""
+    p = problem
+    base = float(p.hub_cost + p.size_cost_floor())
+    if p.member_cost is None:
+        return base
+    least = max(int(p.min_population), int(p.list_size.min()) if p.n else 0, 0)
+    return base + float(p.member_cost.rate[1]) * least
 
 
 def count_cap(ub: float, min_column: float, nonneg: bool, k_lo: int, k_hi: int) -> int:

@@ -6,7 +6,9 @@ never copied from the solver); the bound is the solver's, never below ``bounds.t
 the status is judged from them (``result.judge``), never taken from the solver's word. A proof from
 CBC is re-checked by a second CBC search without cut generators (``_recheck_cbc_proof``); CBC's
 "infeasible" is re-checked by the exact feasibility search (``optimise.feasibility``) before it is
-reported. Contiguity is modelled by branch and price only.
+reported. Contiguity and the member cost (``membercost``: a rate per patient that depends on the
+member count, which this model would need a count-and-population split per hub for) are modelled by
+branch and price only; a problem with either is refused.
 """
 from __future__ import annotations
 
@@ -35,6 +37,8 @@ def solve_compact(problem: FederationProblem, solver: str = "cbc", *, time_limit
     ``engine.solve_federations``)."""
     if problem.adjacency is not None:
         raise ValueError("contiguity (problem.adjacency) is modelled by method='branch_price' only")
+    if problem.member_cost is not None:
+        raise ValueError("the member cost (problem.member_cost) is modelled by method='branch_price' only")
     clock = Clock(time_limit_s, work_limit)
     with clock.active():
         result = _solve(problem, solver, clock, gap, seed, threads, warm_start, log_path, names)

@@ -34,7 +34,7 @@ def solve_federations(
 
     ``method`` "branch_price" (``branch_price``: set partitioning over whole federations; ``solver``
     settles its integer programmes) or "compact" (the assignment MIP of ``formulations``, solved by
-    ``solver``). Status is ``optimal`` only when proven and the recomputed gap agrees. Raises
+    ``solver``; it refuses contiguity and the member cost with a ValueError). Status is ``optimal`` only when proven and the recomputed gap agrees. Raises
     ``ProblemInfeasible`` when a necessary condition fails (explained in words).
 
     ``work_limit`` (work units, ``optimise.clock``) replaces the time limit as the stopping rule,

@@ -1,6 +1,10 @@
 """Fast feasible plans for warm starts: seeded construction + penalised local search.
 
-Nothing here proves anything; the MIP adapters turn these incumbents into bounded results.
+Nothing here proves anything; the MIP adapters turn these incumbents into bounded results. The
+local search prices every move at the plan's true cost (access, fixed, g(N) and the member cost
+e_m N, whose change a move computes from the populations and member counts it alters); the
+assignment MIP of ``assign_to_hubs`` leaves the member cost out (it is not linear in the
+assignment), and its plans are judged at their true cost.
 """
 from __future__ import annotations
 
@@ -23,6 +27,9 @@ class _State:
         self.M = penalty
         self.g = problem.size_cost
         self.pops = np.bincount(self.labels, weights=self.w, minlength=len(self.hubs))
+        # the member cost: its rates, and the member count of each federation (kept only with one)
+        self.e = None if problem.member_cost is None else problem.member_cost.rate
+        self.counts = None if self.e is None else np.bincount(self.labels, minlength=len(self.hubs))
         # like-minded practices: a broken pair costs more than any access saving could be worth
         self.with_: dict[int, list[int]] = {}
         self.not_with: dict[int, list[int]] = {}
@@ -61,6 +68,13 @@ class _State:
         return self.g(np.asarray(new, float).round().astype(np.int64)) - self.g(
             np.asarray(old, float).round().astype(np.int64))
 
+    def hd(self, new_pop, new_count, old_pop, old_count):
+        """Change in the member cost e_m N when a federation goes from (old_count, old_pop) to
+        (new_count, new_pop)."""
+        top = len(self.e) - 1
+        return (self.e[np.clip(new_count, 0, top)] * np.asarray(new_pop, float)
+                - self.e[np.clip(old_count, 0, top)] * np.asarray(old_pop, float))
+
     def viol(self, pop):
         L, U = self.p.min_population, self.p.max_population
         return np.maximum(0.0, L - pop) + np.maximum(0.0, pop - U)
@@ -70,7 +84,8 @@ class _State:
         return float(self.a[np.arange(len(self.labels)), hub_of].sum()
                      + self.p.hub_cost * len(self.hubs) + self.M * self.viol(self.pops).sum()
                      + (self.M_link * self.link_viol() if self.linked else 0.0)
-                     + (float(np.sum(self.g(self.pops.round().astype(np.int64)))) if self.g is not None else 0.0))
+                     + (float(np.sum(self.g(self.pops.round().astype(np.int64)))) if self.g is not None else 0.0)
+                     + (float(np.sum(self.hd(self.pops, self.counts, 0.0, 0))) if self.e is not None else 0.0))
 
     def feasible(self) -> bool:
         return self.p.is_feasible(self.labels, self.hubs)
@@ -90,6 +105,10 @@ class _State:
             cand += self.M * (self.viol(self.pops[f] - self.w[i]) - self.viol(self.pops[f]))
             if self.g is not None:
                 cand = cand + self.gd(self.pops + self.w[i], self.pops) + self.gd(self.pops[f] - self.w[i], self.pops[f])
+            if self.e is not None:
+                c = self.counts
+                cand = (cand + self.hd(self.pops + self.w[i], c + 1, self.pops, c)
+                        + self.hd(self.pops[f] - self.w[i], c[f] - 1, self.pops[f], c[f]))
             if i in self.linked:
                 cand = cand + self.M_link * self.link_delta(i, len(hubs))
             cand[f] = 0.0
@@ -99,6 +118,9 @@ class _State:
                 self.labels[i] = g
                 self.pops[f] -= self.w[i]
                 self.pops[g] += self.w[i]
+                if self.e is not None:
+                    self.counts[f] -= 1
+                    self.counts[g] += 1
                 improved = True
         return improved
 
@@ -123,6 +145,10 @@ class _State:
             d += self.M * (self.viol(newf) - self.viol(self.pops[f]) + self.viol(newg) - self.viol(self.pops[g]))
             if self.g is not None:
                 d = d + self.gd(newf, np.full(len(js), self.pops[f])) + self.gd(newg, self.pops[g])
+            if self.e is not None:
+                # a swap keeps both member counts
+                c = self.counts
+                d = d + self.hd(newf, c[f], self.pops[f], c[f]) + self.hd(newg, c[g], self.pops[g], c[g])
             d[~(self.ok[i, hg] & self.ok[js, hf])] = np.inf
             t = int(np.argmin(d))
             if d[t] < -1e-9:
@@ -157,7 +183,8 @@ class _State:
             if len(self.hubs) <= 1:
                 return False
             before = self.cost()
-            saved = self.labels.copy(), list(self.hubs), self.pops.copy()
+            saved = (self.labels.copy(), list(self.hubs), self.pops.copy(),
+                     None if self.counts is None else self.counts.copy())
             members = np.flatnonzero(self.labels == f)
             hubs = np.asarray(self.hubs)
             others = np.array([g for g in range(len(hubs)) if g != f])
@@ -167,6 +194,9 @@ class _State:
                     self.viol(self.pops[others] + self.w[i]) - self.viol(self.pops[others]))
                 if self.g is not None:
                     cand = cand + self.gd(self.pops[others] + self.w[i], self.pops[others])
+                if self.e is not None:
+                    c = self.counts[others]
+                    cand = cand + self.hd(self.pops[others] + self.w[i], c + 1, self.pops[others], c)
                 cand[~self.ok[i, hubs[others]]] = np.inf
                 t = int(np.argmin(cand))
                 if not np.isfinite(cand[t]):
@@ -175,17 +205,21 @@ class _State:
                 g = others[t]
                 self.labels[i] = g
                 self.pops[g] += self.w[i]
+                if self.e is not None:
+                    self.counts[g] += 1
             if ok:
                 self._drop(f)
                 if self.cost() < before - 1e-9:
                     return True
-            self.labels, self.hubs, self.pops = saved[0], saved[1], saved[2]
+            self.labels, self.hubs, self.pops, self.counts = saved
         return False
 
     def _drop(self, f: int) -> None:
         del self.hubs[f]
         self.labels[self.labels > f] -= 1
         self.pops = np.bincount(self.labels, weights=self.w, minlength=len(self.hubs))
+        if self.e is not None:
+            self.counts = np.bincount(self.labels, minlength=len(self.hubs))
 
     def descend(self, rng, max_rounds: int = 50) -> None:
         size = len(self.labels) * max(1, len(self.hubs))
@@ -249,12 +283,15 @@ def _default_penalty(problem: FederationProblem) -> float:
     # A patient outside the bounds must cost more than any access saving could be worth.
     per_patient = problem.assign_cost / np.maximum(problem.list_size, 1)[:, None]
     slope = 0.0 if problem.size_cost is None else max(abs(b) for *_, b in problem.size_cost.segments)
+    if problem.member_cost is not None:
+        slope += float(problem.member_cost.rate.max())      # e_m N moves with every patient too
     return float(10 * per_patient.max() + problem.hub_cost / max(problem.min_population, 1) + 10 * slope + 1.0)
 
 
 def favoured_counts(problem: FederationProblem) -> list[int]:
     """The federation counts next to P / N*, where N* is the population with the least fixed +
-    size cost per patient, (F + g(N)) / N, over the bounds.
+    size cost per patient, (F + g(N)) / N, over the bounds (plus, with a member cost, e_m at the
+    typical count m = N / mean list size).
 
     With a stepped g(N) the cheapest patients sit in federations just under a team step, and a
     plan whose count is off by one must push every federation past the next step: on Greater
@@ -271,6 +308,11 @@ def favoured_counts(problem: FederationProblem) -> list[int]:
         g = problem.size_cost
         N = np.arange(g.lo, g.hi + 1, dtype=float)
         per_patient = (problem.hub_cost + g.values) / np.maximum(N, 1.0)
+        if problem.member_cost is not None:
+            # the member rate at the count a federation of N patients typically has
+            rate = problem.member_cost.rate
+            typical = np.round(N / max(1.0, float(problem.list_size.mean()))).astype(np.int64)
+            per_patient = per_patient + rate[np.clip(typical, 1, len(rate) - 1)]
         per_patient[(N < problem.min_population) | (N > problem.max_population) | (N < 1)] = np.inf
         best = float(N[np.argmin(per_patient)]) if np.isfinite(per_patient).any() else float(problem.max_population)
     k = P / max(best, 1.0)

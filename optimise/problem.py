@@ -5,6 +5,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .membercost import MemberCost
 from .sizecost import SizeCost
 
 
@@ -24,7 +25,9 @@ class FederationProblem:
     annual £ cost of running one federation. Population bounds apply to every federation.
     ``size_cost`` (optional) adds g(N), a cost depending on the federation's population alone
     (make-or-buy and risk); it must be tabulated from ``min_population`` to at least
-    ``min(max_population, population)``.
+    ``min(max_population, population)``. ``member_cost`` (optional) adds h(m, N) = e_m·N, a cost
+    per patient that depends on the federation's number of member practices *m* (the pooled
+    network incentive, ``optimise.membercost``).
     """
 
     codes: tuple[str, ...]
@@ -42,6 +45,7 @@ class FederationProblem:
     # this practice graph (pairs of practice indices, e.g. Delaunay neighbours)
     adjacency: tuple[tuple[int, int], ...] | None = None
     size_cost: SizeCost | None = None
+    member_cost: MemberCost | None = None
 
     def __post_init__(self) -> None:
         n = len(self.codes)
@@ -74,6 +78,10 @@ class FederationProblem:
         if g is not None and (g.lo > self.min_population
                               or g.hi < min(self.max_population, int(self.list_size.sum()))):
             raise ValueError("FederationProblem.size_cost does not cover the population bounds")
+        if self.member_cost is not None and self.member_cost.is_zero():
+            object.__setattr__(self, "member_cost", None)
+        if self.member_cost is not None and self.member_cost.max_members < n:
+            raise ValueError("FederationProblem.member_cost needs a rate for every member count up to the practices")
 
     def size_term(self, populations):
         """g(N) per federation population (0 without a size cost)."""
@@ -81,12 +89,21 @@ class FederationProblem:
             return np.zeros(np.shape(populations)) if np.ndim(populations) else 0.0
         return self.size_cost(populations)
 
+    def member_term(self, members, populations):
+        """h(m, N) per federation (0 without a member cost)."""
+        if self.member_cost is None:
+            return np.zeros(np.shape(populations)) if np.ndim(populations) else 0.0
+        return self.member_cost(members, populations)
+
     def column_cost(self, members, hub: int) -> float:
-        """Annual £ cost of one federation: fixed + access of its members to the hub + g(N)."""
+        """Annual £ cost of one federation: fixed + access of its members to the hub + g(N) + h(m, N)."""
         ms = list(members)
         c = self.hub_cost + float(self.assign_cost[ms, hub].sum())
+        N = int(self.list_size[ms].sum())
         if self.size_cost is not None:
-            c += self.size_cost(int(self.list_size[ms].sum()))
+            c += self.size_cost(N)
+        if self.member_cost is not None:
+            c += self.member_cost(len(ms), N)
         return c
 
     def cost_step(self) -> float:
@@ -94,7 +111,7 @@ class FederationProblem:
         else 0.0. With whole costs a lower bound rounds up to the next whole number, and a plan
         one below the incumbent is the best that can still improve it (the OR-Library pmedcap
         files truncate their distances to whole numbers; £ costs are not whole)."""
-        if self.size_cost is not None or self.hub_cost != np.round(self.hub_cost):
+        if self.size_cost is not None or self.member_cost is not None or self.hub_cost != np.round(self.hub_cost):
             return 0.0
         a = self.assign_cost[self.allowed]
         return 1.0 if bool(np.all(a == np.round(a))) and float(np.abs(a).sum()) < 2.0 ** 52 else 0.0
@@ -162,6 +179,10 @@ class FederationProblem:
         if self.size_cost is not None:
             pops = np.bincount(assignment, weights=self.list_size, minlength=len(hubs)).astype(np.int64)
             total += float(np.sum(self.size_cost(pops)))
+        if self.member_cost is not None:
+            pops = np.bincount(assignment, weights=self.list_size, minlength=len(hubs)).astype(np.int64)
+            counts = np.bincount(assignment, minlength=len(hubs))
+            total += float(np.sum(self.member_cost(counts, pops)))
         return total
 
     @property

@@ -120,10 +120,11 @@ def _segments(lo: int, v: np.ndarray, tol: float) -> list[tuple[int, int, float,
 
 
 def federation_size_cost(catalogue, lo: int, hi: int, *, shared_hub_gbp: float = 0.0,
-                         max_inhouse: int | None = None, risk=None) -> SizeCost:
-    """g(N) = cheapest make-or-buy (``makebuy.make_or_buy_totals``) + risk (``risk.risk_costs``)
-    for every population from ``lo`` to ``hi``. Raises ValueError when some population in range
-    has no allowed mode for a service (the message names the service and the population)."""
+                         max_inhouse: int | None = None, risk=None, mean_list: float | None = None) -> SizeCost:
+    """g(N) = cheapest make-or-buy (``makebuy.make_or_buy_totals``) + risk (``risk.risk_costs``,
+    which needs the area's ``mean_list``, ``risk.mean_practice_list``) for every population from
+    ``lo`` to ``hi``. Raises ValueError when some population in range has no allowed mode for a
+    service (the message names the service and the population)."""
     from .makebuy import inhouse_cost, make_or_buy_totals
     from .risk import risk_costs
 
@@ -143,7 +144,9 @@ def federation_size_cost(catalogue, lo: int, hi: int, *, shared_hub_gbp: float =
                                  "cannot provide it")
         raise ValueError(f"no allowed mode for some service at {n_bad:,} patients")
     if risk is not None:
-        g = g + risk_costs(risk, N)
+        if mean_list is None:
+            raise ValueError("the risk term needs the area's mean practice list (mean_list)")
+        g = g + risk_costs(risk, N, mean_list)
     return SizeCost(lo, g)
 
 

@@ -35,7 +35,7 @@ from typing import Mapping
 from fedplan.inputs.model import Practices, Scenario
 
 from .result import PROOF_TOLERANCE, within_proof_tolerance
-from .verify_costs import (allowed_population_range, risk_cost, services_cost, soft_bound_penalty)
+from .verify_costs import (allowed_population_range, by_sessions, engagement_cost, risk_cost, services_cost, soft_bound_penalty)
 
 # the recomputed cost must match the claimed one to 1e-9 of it (10p on £1e8) or 0.01, the larger
 COST_RELATIVE_TOLERANCE = 1e-9
@@ -107,9 +107,12 @@ def read_practices(scenario: Scenario) -> Practices:
 
 
 def read_catalogue(scenario: Scenario):
+    """The catalogue re-read, with the scenario's overrides, staffed as ``[makebuy] staffing``
+    says (``verify_costs.by_sessions``, verify's own statement of the rule)."""
     from fedplan import inputs
-    return inputs.apply_overrides(inputs.read_catalogue(scenario.inputs.catalogue), scenario.service_overrides,
-                                  scenario.source or "scenario")
+    cat = inputs.apply_overrides(inputs.read_catalogue(scenario.inputs.catalogue), scenario.service_overrides,
+                                 scenario.source or "scenario")
+    return by_sessions(cat, scenario.makebuy)
 
 
 def read_minutes(path) -> dict[tuple[str, str], float]:
@@ -258,7 +261,7 @@ def verify(scenario: Scenario, assignment: Mapping[str, object], hubs: Mapping[o
                 disruption += costs.disruption_gbp_per_patient * size[code]
 
     # the size-dependent terms, one federation at a time
-    services = risk = penalty = 0.0
+    services = risk = penalty = engagement = 0.0
     if scenario.makebuy.joint:
         try:
             catalogue = read_catalogue(scenario)
@@ -273,13 +276,17 @@ def verify(scenario: Scenario, assignment: Mapping[str, object], hubs: Mapping[o
             if not math.isfinite(cost):
                 problems.append(f"federation {fid} ({pop:,} patients) has no allowed way to provide every service")
             services += cost
-    for pop in populations.values():
-        risk += risk_cost(scenario.risk, pop)
+    # the area's list-weighted mean practice list, over every participating practice
+    lists = [float(v) for v in size.values()]
+    mean_list = sum(v * v for v in lists) / sum(lists) if sum(lists) > 0 else 0.0
+    for fid, pop in populations.items():
+        risk += risk_cost(scenario.risk, pop, mean_list)
         penalty += soft_bound_penalty(bounds, pop)
+        engagement += engagement_cost(scenario.engagement, len(members[fid]), pop)
     fixed = costs.federation_fixed_gbp * len(members)
-    total = services + risk + access + fixed + disruption + penalty
-    breakdown = {"services": services, "risk": risk, "access": access, "federation_fixed": fixed,
-                 "disruption": disruption} | ({"penalty": penalty} if bounds.soft else {})
+    total = services + risk + engagement + access + fixed + disruption + penalty
+    breakdown = {"services": services, "risk": risk, "engagement": engagement, "access": access,
+                 "federation_fixed": fixed, "disruption": disruption} | ({"penalty": penalty} if bounds.soft else {})
 
     if claimed is not None:
         problems += check_claim(claimed, total, unit="£")

@@ -123,25 +123,99 @@ def services_cost(catalogue, population: int, *, shared_hub_gbp: float = 0.0,
     return best
 
 
-def risk_cost(risk, population: int) -> float:
+def risk_cost(risk, population: int, mean_list: float) -> float:
     """£/yr of carrying the financial risk of ``population`` patients (0 when risk is off).
 
-    Annual cost ~ Normal(mean B·N, sd B·sqrt(cv_i²·N + cv_s²·N²)). Either hold a reserve of
-    z·sd (z the ``confidence`` quantile) at ``cost_of_capital`` a year, or buy stop-loss cover
-    attaching at ``stoploss_attachment`` × the mean, priced as the expected excess over it ×
-    (1 + loading); the expected excess of a normal variable over a point d standard deviations
-    above its mean is sd·(φ(d) − d·(1 − Φ(d))). The cheaper of the two.
+    Written from the README's definition, one federation at a time and with other tools than the
+    engine: the deviation L the federation keeps (share s) has variance
+    s²·[N·(c·B)² + (σ·B·N)²·(ρ + (1 − ρ)·min(1, n̄/N))] (n̄ = ``mean_list``) and third cumulant
+    s³·N·γ·(c·B)³; it is a gamma distribution moved to mean 0 with those moments (a Normal when
+    its shape is beyond 1e7). The reserve is its confidence quantile V; cover attaching at a
+    pays the expected claim on the layer [R, R + U], here the integral of P(L > x) over the layer
+    (the engine uses the closed form), × (1 + loading), at least the minimum rate on line × U and
+    the minimum premium, plus the cost of the reserve still held for what the cover leaves.
     """
+    from scipy import integrate, stats
+
     if not risk.enabled or population <= 0:
         return 0.0
-    budget = risk.budget_gbp_per_patient
-    sd = budget * math.sqrt(risk.cv_individual ** 2 * population + risk.cv_systematic ** 2 * population ** 2)
-    if sd <= 0:
+    N = float(population)
+    B, c, s = risk.budget_gbp_per_patient, risk.cv_individual, risk.risk_share
+    herfindahl = min(1.0, mean_list / N)
+    variance = s * s * (N * (c * B) ** 2 + (risk.systematic_error * B * N) ** 2
+                        * (risk.systematic_correlation + (1.0 - risk.systematic_correlation) * herfindahl))
+    if variance <= 0:
         return 0.0
-    standard = NormalDist()
-    reserve = risk.cost_of_capital * standard.inv_cdf(risk.confidence) * sd
-    d = (risk.stoploss_attachment - 1.0) * budget * population / sd
-    upper_tail = 0.5 * math.erfc(d / math.sqrt(2.0))      # 1 − Φ(d), without cancellation
-    expected_excess = max(0.0, sd * (standard.pdf(d) - d * upper_tail))
-    stoploss = (1.0 + risk.stoploss_loading) * expected_excess
-    return min(reserve, stoploss)
+    sd = math.sqrt(variance)
+    third = s ** 3 * N * risk.skew_individual * (c * B) ** 3
+    skew = third / sd ** 3
+    shape = 4.0 / skew ** 2 if skew > 0 else math.inf
+    if shape < 1e7:
+        scale = sd * skew / 2.0
+        dist = stats.gamma(shape, loc=-shape * scale, scale=scale)
+    else:
+        dist = stats.norm(0.0, sd)
+    shortfall = max(0.0, float(dist.ppf(risk.confidence)))
+    reserve = risk.cost_of_capital * shortfall
+    budget = B * N
+    layer = risk.stoploss_layer * budget
+    best = reserve
+    for a in risk.stoploss_attachments:
+        retention = (a - 1.0) * budget
+        claim = 0.0
+        if layer > 0:
+            # ∫ P(L > x) dx over the layer, in pieces cut at quantiles so each piece is smooth and
+            # short; beyond the 1 - 1e-16 quantile the survival function adds nothing a penny sees
+            top = min(retention + layer, float(dist.isf(1e-16)))
+            cuts = sorted({retention, top, *(float(dist.ppf(q)) for q in (0.5, 0.9, 0.99, 0.999, 0.9999, 1 - 1e-6,
+                                                                          1 - 1e-8, 1 - 1e-10, 1 - 1e-12))})
+            cuts = [x for x in cuts if retention <= x <= top]
+            for a, b in zip(cuts, cuts[1:]):
+                part, _ = integrate.quad(lambda x: float(dist.sf(x)), a, b, limit=200, epsabs=1e-9, epsrel=1e-12)
+                claim += part
+        premium = max((1.0 + risk.stoploss_loading) * claim, risk.stoploss_min_rate_on_line * layer,
+                      float(risk.stoploss_min_premium_gbp))
+        covered = min(max(shortfall - retention, 0.0), layer)
+        best = min(best, premium + risk.cost_of_capital * (shortfall - covered))
+    return best
+
+
+def engagement_cost(engagement, members: int, population: int) -> float:
+    """£/yr of keeping ``members`` practices engaged: coordination per member, plus the expected
+    loss of the pooled incentive, held_back × incentive × population unless every member meets its
+    target (each independently with probability p): × (1 − p^members), when the pooled incentive
+    is switched on."""
+    if not engagement.enabled or members <= 0:
+        return 0.0
+    coordination = engagement.coordination_gbp_per_member * members
+    if not engagement.pooled_incentive:
+        return coordination
+    everyone = engagement.member_success_probability ** members
+    return coordination + (engagement.incentive_held_back * engagement.incentive_gbp_per_patient * population
+                           * (1.0 - everyone))
+
+
+def by_sessions(catalogue, makebuy):
+    """The catalogue staffed in sessions (README "staffing"): a service not kept to whole teams is
+    staffed in steps of ``session_wte`` of its team — a step costs that share of the team and
+    serves that share of its capacity — and is made only once its demand needs at least
+    ``min_post_wte`` of a team. Whole teams: the catalogue as it is."""
+    from dataclasses import replace
+
+    if makebuy.staffing != "sessions":
+        return catalogue
+    step, post = makebuy.session_wte, makebuy.min_post_wte
+    services = []
+    for s in catalogue.services:
+        if s.service in makebuy.whole_team_services or "inhouse" not in s.allowed_modes:
+            services.append(s)
+            continue
+        threshold = s.min_population_inhouse
+        if s.demand_per_1000_per_year > 0 and post > 0:
+            # the population whose demand first fills the smallest post
+            smallest = math.ceil(post * s.team_capacity_activities_per_year * 1000 / s.demand_per_1000_per_year)
+            threshold = smallest if threshold is None else max(threshold, smallest)
+        services.append(replace(s, team_capacity_activities_per_year=s.team_capacity_activities_per_year * step,
+                                inhouse_fixed_cost_gbp_per_team_per_year=s.inhouse_fixed_cost_gbp_per_team_per_year * step,
+                                min_population_inhouse=threshold))
+    return replace(catalogue, services=tuple(services))

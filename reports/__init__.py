@@ -6,6 +6,8 @@
 | ``compare`` | side-by-side comparison of runs, and the ``plan_scores.csv`` rows |
 | ``format``  | what both pages share: stylesheet, CSP, status and cost-term words, value formatting |
 | ``maps``    | static maps with matplotlib (inline SVG or PNG), no tiles or scripts |
+| ``size``    | "Why this size": cost per patient by term against population, the rule that binds |
+| ``sensitivity`` | ``sensitivity.html``: tornado, draws, neighbour stability and the robust plan |
 | ``gpkg``    | ``federations.gpkg``: one polygon per federation with its attributes |
 """
 from .compare import plan_scores, render_comparison

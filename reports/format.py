@@ -76,6 +76,7 @@ TERM_LABELS = {
     "disruption": "Disruption (practices hosted outside their current PCN)",
     "services": "Services (make or buy)",
     "risk": "Financial risk (reserve or stop-loss cover, the cheaper)",
+    "engagement": "Engagement (coordination per member + expected loss of the pooled incentive)",
 }
 
 STATUS_WORDS = {

@@ -16,6 +16,7 @@ import numpy as np
 from .format import (CSP, CSS, PLAN_STATUSES, STATUS_SHORT, STATUS_WORDS, TERM_LABELS, as_dict, esc, finite, gbp,
                      id_key, key_label, num, pct, records, signed_gbp, value_text)
 from .maps import draw_map, figure_svg
+from .size import section_size
 
 # above this many practices the per-practice member table would make the report too big to open
 MEMBER_TABLE_MAX = 1500
@@ -618,7 +619,7 @@ def render_report(summary: dict, practices, assignment: Sequence[int], *, polygo
                   baseline_polygons=None, log_excerpt: str = "", attributions: str = "",
                   make_or_buy: Sequence | None = None, _figures: dict | None = None) -> str:
     """One self-contained HTML document for a run: headline, maps, federations, make-or-buy,
-    baseline, costs, solver and assumptions sections (``<section id=...>``), everything from the
+    why this size, baseline, costs, solver and assumptions sections (``<section id=...>``), everything from the
     inputs escaped.
 
     ``summary`` is the summary.json dict (any key may be missing); ``assignment[i]`` is the
@@ -690,13 +691,14 @@ def render_report(summary: dict, practices, assignment: Sequence[int], *, polygo
              + (f"federations of {_bounds_text(lo, hi)}." if bounds else "no population bounds recorded.") + "</p>"
              "<nav>" + "".join(f"<a href=\"#{k}\">{v}</a>" for k, v in (
                  ("headline", "Headline"), ("map", "Maps"), ("federations", "Federations"),
-                 ("makebuy", "Make or buy"), ("baseline", "Today's PCNs"), ("costs", "Costs"), ("solver", "Solver"),
+                 ("size", "Why this size"), ("makebuy", "Make or buy"), ("baseline", "Today's PCNs"), ("costs", "Costs"), ("solver", "Solver"),
                  ("assumptions", "Assumptions"))) + "</nav></header><main>")
     parts = [
         head, intro,
         _section_headline(ctx),
         _section_map(ctx),
         _section_federations(ctx),
+        section_size(s),
         _section_makebuy(ctx),
         _section_baseline(ctx),
         _section_costs(ctx),

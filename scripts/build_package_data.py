@@ -33,6 +33,9 @@ BOUNDARIES = {
 }
 REGIONS = ["east_of_england", "london", "midlands", "north_east_and_yorkshire", "north_west",
            "south_east", "south_west"]
+# Files written in this repository, not built from the shared folder: shipped as they are. The
+# manifest names their source "repository/<path>" so the two roots cannot be confused.
+REPOSITORY_FILES = {"figure_ranges.csv": "inputs/data/figure_ranges.csv"}
 
 
 def sha256(data: bytes) -> str:
@@ -125,8 +128,17 @@ def build(shared: Path, out: Path = OUT) -> dict:
         put(f"devon_lsoa21_to_sites_{mode}_minutes.csv.gz", gz(wide_to_long(shared / src)), [src])
     src = f"{tt}/devon_lsoa21_population_mid2022.csv"
     put("devon_lsoa21_population_mid2022.csv.gz", gz((shared / src).read_bytes()), [src])
-    for name in ("service_catalogue_defaults.csv", "service_catalogue_sources.md"):
-        put(name, (shared / name).read_bytes(), [name])
+    put("service_catalogue_defaults.csv", (shared / "service_catalogue_defaults.csv").read_bytes(),
+        ["service_catalogue_defaults.csv"])
+    # the shared sources file plus this repository's section on figure_ranges.csv (kept below, like
+    # ATTRIBUTION, so a rebuild from the shared folder reproduces the shipped bytes)
+    put("service_catalogue_sources.md",
+        (shared / "service_catalogue_sources.md").read_bytes() + RANGES_SECTION.encode("utf-8"),
+        ["service_catalogue_sources.md"])
+    for name, rel in REPOSITORY_FILES.items():
+        data = (ROOT / rel).read_bytes()    # read before writing: with the default --out it is the same file
+        (out / name).write_bytes(data)
+        manifest[name] = {"sha256": sha256(data), "bytes": len(data), "sources": {f"repository/{rel}": sha256(data)}}
     put("ATTRIBUTION.md", ATTRIBUTION.encode("utf-8"), ["README.md", "provenance.json"])
     (out / "MANIFEST.json").write_bytes((json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode("utf-8"))
     return manifest
@@ -159,7 +171,8 @@ and the source files it was built from.
 | sub_icb_2026.geojson.gz, icb_2026.geojson.gz, nhs_region_2026.geojson.gz | **derived**: unions of the LSOA polygons grouped by the 2026 NHS codes (S1, S6, S7) | L3, L4 |
 | lad_2024.geojson.gz | ONS local authority districts May 2024, ultra-generalised (S7) | L3 |
 | devon_sites.csv, devon_lsoa21_to_sites_car_minutes.csv.gz, devon_lsoa21_to_sites_public_transport_minutes.csv.gz, devon_lsoa21_population_mid2022.csv.gz | HSMA Devon diagnostic-centre case study (S9): car times (valhalla), public transport times (r5py), ONS mid-2022 populations. The matrices are reshaped to `origin,destination,minutes` | L5 |
-| service_catalogue_defaults.csv, service_catalogue_sources.md | NHS National Cost Collection, PSSRU Unit Costs of Health and Social Care and other cited figures, with stated assumptions (sources and derivations in service_catalogue_sources.md) | L6 |
+| service_catalogue_defaults.csv, service_catalogue_sources.md | NHS National Cost Collection, PSSRU Unit Costs of Health and Social Care and other cited figures, with stated assumptions (sources and derivations in service_catalogue_sources.md; its section 9 is added in this repository) | L6 |
+| figure_ranges.csv | low / central / high of every catalogue, cost, risk and engagement figure, written in this repository from the cited figures of service_catalogue_sources.md (section 9); ranges without a source are marked "assumption" | L6 |
 
 GeoJSON coordinates are WGS84 longitude/latitude rounded to 5 decimals (about 1 m).
 
@@ -218,6 +231,138 @@ GeoJSON coordinates are WGS84 longitude/latitude rounded to 5 decimals (about 1 
   maps and approximate point-in-polygon tests, not for exact area statistics.
 - **C7 Devon travel times.** Public-transport minutes use 9999 for "unreachable" (109 cells); the
   matrices cover Devon LSOAs to 18 sites only (no England-wide matrix is shipped).
+"""
+
+
+# Appended to the shared service_catalogue_sources.md: how figure_ranges.csv was derived.
+RANGES_SECTION = """
+---
+
+## 9. Ranges of every figure (figure_ranges.csv)
+
+`figure_ranges.csv` gives every default cost, risk and engagement figure, and the driving figures of
+every catalogue row, a plausible low, central and high value with its source. Sensitivity runs and
+low/high cases are built from it (`fedplan.inputs.ranges`). Variable costs per activity and
+min_population_inhouse have no range yet.
+
+Columns
+- `figure`: which figure. `risk.<field>`, `engagement.<field>` and `costs.<field>` are fields of the
+  scenario's `[risk]`, `[engagement]` and `[costs]` sections. `catalogue.<service>.<column>` is a numeric
+  column of `service_catalogue_defaults.csv` for one service.
+- `unit`: the figure's unit.
+- `low`, `central`, `high`: the two ends of the plausible range and the value in between, with
+  low <= central <= high. **Central is always the current default**: the scenario default, or the
+  catalogue CSV value. Where a source's central differs from the default, the default is kept and the
+  note says so.
+- `raises_cost`: which end raises the plan's cost: `high` (e.g. a price), `low` (e.g. a team capacity
+  or a success probability) or `either` (the effect depends on the plan).
+- `source`: source IDs in square brackets (section 7 and the register below), an address, or text
+  starting with "assumption" and its reasoning. (D) marks a figure derived here by the arithmetic given.
+
+### 9a. Risk figures (the lower-bound force on size)
+
+| Figure | Low / central / high | Derivation |
+|---|---|---|
+| budget_gbp_per_patient | 952.10 / 952.10 / 1,207 | Mean of the Health Foundation groups [RISK]: 0.05 × £9,789 + 0.95 × £487 = £952.10 (2014/15 prices). No lower full-scope figure was found, so low = central. High: × 1.2674, the NHS Cost Inflation Index 2015/16-2023/24 used for OOH in section 3b (D). The GP-contract scope (£163.65-£220, section 5a) is a different budget, not a low value of this one. |
+| cv_individual | 2.13 / 3.0 / 3.98 | The same two group means fitted three ways (D). Two-point fit (no spread within groups): CV 2.13, a lower bound. Two-lognormal mixture, σ_ln 1.0 for the rest and 0.75 for the top 5% (within-group spread an assumption): CV 3.0. Single lognormal with the top 5% holding 51.4% of spend (σ_ln 1.68): CV 3.98. Its top-1% share (25.9%) is below the 32% the IFS gives for hospital spending alone [RISK]. |
+| skew_individual | 4.13 / 10.0 / 74.9 | Skewness of the same three fits (D). |
+| systematic_error | 0.03 / 0.065 / 0.103 | PBRA [RISK] (Dixon et al., BMJ 2011): about a third of practices ≥ 10% off → σ = 0.10 / Φ⁻¹(5/6) = 10.3% on hospital cost (D). Central: the random part already inside it (practices averaged 6,833 patients; ≈ 5.2%) taken out, scaled by a hospital share of 0.70 of the budget (assumption) plus a small error on the rest → 6.5% (D). High: the raw 10.3% on the whole budget. Low: assumption (the commissioner blends the formula with the federation's own spending history). Cross-check: the Medicare minimum savings rate keeps a 2% floor above 60,000 for factors "that persist regardless of a group's size" [CMSMSR]. |
+| systematic_correlation | 0 / 0.1 / 0.3 | Assumption. PBRA found area-level variables added little once person-level ones were in [RISK]; neighbours sharing a hospital and referral habits make it positive. The floor σ·√ρ decides whether full risk is ever viable. |
+| risk_share | 0.25 / 1.0 / 1.0 | Full capitation keeps every deviation (policy text, [POL003] series). Shared-risk evidence: MSSP two-sided tracks carry 30% / 40% of losses [MSSPTRACKS]; NHS gain/loss sharing [MONITORGLS], [NWLWSIC]. 0.25 is an assumption at the low end. |
+| confidence | 0.90 / 0.95 / 0.995 | 1-in-20 (z = 1.645) as in section 5c; 1-in-200, the Solvency II SCR calibration [SII]; 90%, the confidence interval behind the MSSP minimum savings rate [CMSMSR]. |
+| cost_of_capital | 0.035 / 0.06 / 0.10 | 6%: the Solvency II cost-of-capital rate [SIICOC] (partners' risk capital). 3.5%: the Green Book STPR [GREENBOOK]. 10%: assumption (small-company cost of equity). |
+| stoploss_loading | 0.33 / 0.43 / 0.54 | Target loss ratio of commercial medical stop-loss, 65-75% [PC360]: loading = 1 / loss ratio − 1 (D). |
+| stoploss_min_rate_on_line | 0.005 / 0.01 / 0.025 | Assumption: no UK or US price was found (section 8). Rate on line = premium ÷ limit [REGLOSS]. Set so that remote layers cost per mille of the budget. |
+| stoploss_min_premium_gbp | 5,000 / 10,000 / 25,000 | Assumption: the underwriter's fixed cost; minimum premium as defined in [REGLOSS]. |
+| stoploss_layer | 0.10 / 0.15 / 0.25 | Assumption (e.g. cover from 110% to 125% of expected cost; 125% is the usual aggregate attachment [ASL]). `either`: a wider layer costs more premium but leaves less reserve to hold. |
+| viability_share | 0.03 / 0.05 / 0.10 | Assumption: the loss a federation survives in a 1-in-20 year. For scale, a consortium top-slice is 5-10% [CONSORT]. Not a cost itself; marked `low` because a lower share raises the minimum viable population. |
+
+### 9b. Engagement figures (the upper-bound force on size)
+
+| Figure | Low / central / high | Derivation |
+|---|---|---|
+| coordination_gbp_per_member | 4,466 / 10,932 / 35,228 | GP time £128/h (£171 including qualifications and direct-care staff) [PSSRU25]. Practice-manager time £58.10/h: mean salary £48,802 [PM] + 15% NI above £5,000 + 14.38% pension, × 1.3426 + £7,689 (section 6 on-cost rule), ÷ 1,574 h (D). Hours are an assumption anchored on the 2019 survey of time spent on network work [COGORA] (a formation year, so above steady state). Low: a 2-hour monthly meeting for a GP and the manager. Central: one GP session (4 h 10 min) a month + the manager 1.5 h a week. High: two GP sessions a month at £171 + the manager 6 h a week. A year of each (D). |
+| incentive_gbp_per_patient | 10 / 12 / 17.6 | QOF paid per registered patient (D): 2013/14 £17.57 [PAY]; 2017/18 £12.03 [NIPQOF]; 2021/22 maximum £14.03 [PIQOF]; 2025/26 maximum £12.54 after points were retired [QOF2526]. Low: assumption (a network scheme covers only part of QOF). |
+| incentive_held_back | 0.30 / 0.30 / 0.40 | Policy text ([POL003] series): 30% of an incentive paid on network performance, after 70% and later 60% paid up front (0.40). The all-practices design is confirmed by the Tower Hamlets network incentive scheme [THGPCG] (networks of 4-5 practices, 30,000-50,000 patients [ROBSON14]); the percentages were not re-read in the primary text. |
+| member_success_probability | 0.75 / 0.90 / 0.95 | `raises_cost` = low. QOF 2011/12: 6.3% of practices scored under 90% of points, so P(≥ 90%) ≈ 0.94 [QOF12]. QOF 2009/10: lower quartile 92.5% of points, so a stretch target at that level is met with P = 0.75 [ASHWORTH13]. The network target's definition is an assumption ("≥ 90% of points" → 0.90). QOF has changed since, so current achievement is probably lower. |
+
+### 9c. Cost figures
+
+| Figure | Low / central / high | Derivation |
+|---|---|---|
+| federation_fixed_gbp | 149,950 / 252,530 / 418,663 | Section 3d: core PCN funding £2.999 × 50,000 [DES2526] (low); derived lean and full federation core teams from [AFC2526] pay (central, high). |
+| hub_visits_per_patient | 0.25 / 0.5 / 1.0 | Assumption: return trips a year from each registered patient to a hub service. |
+| travel_gbp_per_km | 0.124 / 0.348 / 0.348 | NHS mileage 20p / 56p per mile [PSSRU24] (section 1b) per km (D). |
+| travel_gbp_per_minute | 0.05 / 0.10 / 0.17 | Assumption: £3 / £6 / £10 an hour of patient time. |
+
+### 9d. Catalogue rows
+
+Every service has a range for its buy price, its in-house team cost, its team capacity and its
+contract management; six also have a demand range.
+
+- **In-house team cost** (`inhouse_fixed_cost_gbp_per_team_per_year`): × 0.95 / 1.00 / 1.09, the ratios of
+  the AfC 2025/26 entry / intermediate / top points of Band 7 (£47,810 / £50,273 / £54,710, section 1d;
+  D), rounded to £1. The same ratios are applied to every team. This is an approximation: teams of
+  Bands 2-4 are costed at the top point (Band 2 has a single point), and GP time at PSSRU hourly rates
+  and equipment annuities (X-ray, ultrasound, minor surgery) do not move with AfC points.
+- **Team capacity** (`team_capacity_activities_per_year`): × 0.75 / 1 / 1.25, an assumption (every
+  capacity is an assumption, section 6). `raises_cost` = low: fewer activities per team means more teams.
+- **Contract management** (`contract_management_gbp_per_year`): 0.02 to 0.1 WTE of a Band 7 contract
+  manager, £1,880 to £9,401 (assumption, as in section 6); central = the CSV value. The consortium
+  top-slice of 5-10% of contract value (section 3d) is a much higher cross-check.
+- **Buy price and demand**:
+
+| Service | Buy price low / central / high | Demand per 1,000 low / central / high | Derivation |
+|---|---|---|---|
+| back_office_finance | 1,071.6 / 1,173.65 / 1,326.7 | – | Full-utilisation in-house cost £1,020.57 × supplier margin 1.05 / 1.15 / 1.30 (assumption) |
+| hr_payroll | 5.57 / 10.71 / 14.86 | – | £3 / £6 / £8 per payslip [PAYROLL] + retainer £300 / £550 / £800 a month [HR] over 1,400 payslips (D) |
+| it_support | 216 / 276 / 336 | – | Helpdesk £18 / £23 / £28 per user a month [IT] |
+| legal | 196 / 242 / 282 | 1 / 2 / 4 | Guideline hourly rates, National band 2, Grade C / B / A [LEGAL]; demand an assumption |
+| estates | 795.6 / 1,325.95 / 2,121.5 | – | Managing-agent fee 3% / 5% / 8% of £26,519 per 1,000 patients (assumption) |
+| business_planning | 2,451 / 2,941.51 / 3,677 | – | Break-even with one team at 60,000 / 50,000 / 40,000 patients (assumption around [POL003]'s 50,000) |
+| organisational_development | 1,567 / 1,880.20 / 2,350 | – | As business_planning |
+| clinical_governance | 959.6 / 1,050.94 / 1,188.0 | – | Supplier margin 1.05 / 1.15 / 1.30 (assumption) |
+| training | 42.72 / 46.31 / 51.70 | – | Supplier margin 1.05 / 1.15 / 1.30 + £5 materials (assumption) |
+| extended_access | 24.60 / 27.01 / 27.69 | – | Enhanced Access payment £7.674 (2024/25) / £8.427 (2025/26) / × 1.025 (2026/27, assumption) per adjusted patient, × 1,000 / 312 [EA22], [DES2526] (D) |
+| out_of_hours | 38.0 / 86.56 / 126.7 | 109.8 / 109.8 / 159 | £30-£100 per case (~2010) [PCF] and £68.30 (2013/14) [NAO14], each × 1.2674 (D); cross-check £96 per GP OOH consultation [N111]. Demand: 109.8 from [NAO14] (the CSV value; 110 when rounded), 138 [POL003], 159 in GP cooperatives [PCF] |
+| urgent_care | 84.9 / 126.76 / 182.12 | – | Type 3 £67 (2013/14) × 1.2674 [UTC] (D); VB11Z / VB09Z [NCC2425]. The central probably overstates a UTC attendance |
+| diagnostics_xray | 43.13 / 45.30 / 80.58 | – | DAPF 2023/24 [NCC2324] / 2024/25 [NCC2425] / community diagnostic centre plain film [NCC2425] |
+| diagnostics_ultrasound | 69.70 / 72.28 / 80.03 | – | RD40Z 2023/24 [NCC2324] / 2024/25; RD42Z [NCC2425] |
+| phlebotomy | 5.34 / 6.67 / 8.00 | 74.6 / 74.6 / 150 | PATH08 [NCC2425] ± 20% (assumption); demand excludes bleeds done in practices, so the high end is an assumption |
+| clinical_pharmacy | 40 / 44 / 48 | 75 / 150 / 300 | £72/h [PSSRU25] ÷ 1.8 contacts × margin 1.0 / 1.1 / 1.2 (margin an assumption); demand an assumption |
+| physiotherapy_fcp | 30.80 / 79.06 / 79.06 | 66.5 / 123.2 / 123.2 | Low: in-house full-utilisation £28.00 × 1.10 (assumption: a provider prices near cost); A08A1 [NCC2425] is an NHS full cost, probably above an FCP provider's price. Demand: community physiotherapy contacts 66.5 per 1,000 [NCC2425]; 123.2 from [FCP] (the CSV value; 123 when rounded) |
+| social_prescribing | 166 / 207 / 466 | – | Rotherham pilot £207, £466 including grants [PSSRU24]; low −20% (assumption) |
+| mental_health_practitioner | 60.2 / 254.26 / 254.26 | 29.2 / 29.2 / 87.6 | Low: Band 6 full-utilisation £54.76 × 1.10 (assumption); A05 [NCC2425] probably overstates an embedded practitioner. Demand: entitlement up to 3 WTE per PCN → 3 × [MHP] |
+| community_nursing | 58.11 / 59.65 / 65.6 | – | N02AF 2023/24 [NCC2324] / 2024/25 [NCC2425] / + 10% for travel-heavy areas (assumption) |
+| specialist_clinics | 43.54 / 65.31 / 214.66 | – | Minor Surgery DES injection fee / average of the DES fees [MS]; hospital JC43C [NCC2425] |
+
+The cost inflation factor 1.2674 is the NHS Cost Inflation Index 2015/16-2023/24 ([PSSRU24] Table 12.1.1),
+as in section 3b.
+
+### 9e. Sources added for the ranges
+
+Addresses as stored; not re-checked against the live pages.
+
+| ID | Title | Publisher / author | Date | Location |
+|---|---|---|---|---|
+| CMSMSR | MSSP proposed rule CMS-1345-P, p.268: minimum savings rate by ACO size (2% floor above 60,000; 90% confidence intervals); MSR range 2.0-12.2% | CMS (via Yumpu); Milliman | 2011; undated | https://www.yumpu.com/en/document/view/23751795/aco-regulations-american-society-of-anesthesiologists/268 ; https://milliman.com/en/insight/mssp-minimum-savings-loss-rates-msr-mlr |
+| MSSPTRACKS | Medicare Shared Savings Program tracks (BASIC C / D shared-loss rates 30% / 40%) | ValuesEdge | undated | https://www.valuesedge.com/cms-cmmi-updates/mssp |
+| MONITORGLS | Local payment examples: multilateral gain/loss sharing | Monitor | undated | https://documents.pub/document/local-payment-examples-govuk-181k-181k-community-services-share-of-the-gainslosses.html |
+| NWLWSIC | Whole Systems Integrated Care toolkit, chapter 10: how could risks and savings be shared? | NW London CCGs | undated | https://www.nwlondonccg.nhs.uk/professionals/primary-care/whole-systems-integrated-care-wsic-dashboards-and-information-sharing/wsic-toolkit/chapter-10/how-could-risks-and-savings-be-shared |
+| GREENBOOK | Review of discounting in the Green Book: terms of reference (STPR "currently set at 3.5% in real terms") | HM Treasury | 2026 | https://www.gov.uk/government/publications/green-book-discount-rate-review-2026/review-of-discounting-in-the-green-book-terms-of-reference |
+| SIICOC | Solvency II risk margin, QIS5 technical specification (cost-of-capital rate "at least 6 per cent") | solvency-ii-risk-margin.com | undated | http://www.solvency-ii-risk-margin.com/Solvency_ii_Risk_Margin_3.html |
+| SII | Directive 2009/138/EC (Solvency II): SCR calibrated to 99.5% over one year (article text not read) | European Parliament and Council | 2009 | https://eur-lex.europa.eu/eli/dir/2009/138/oj |
+| PC360 | Captives: just what the doctor ordered for medical stop-loss (target loss ratio 65-75%) | PropertyCasualty360 | Mar 2007 | https://www.propertycasualty360.com/2007/03/11/captives-just-what-the-doctor-ordered-for-medical-stop-loss |
+| ASL | Aggregate stop-loss insurance (attachment "usually 125 percent"); Meritain stop-loss | Investopedia; Meritain Health | undated | https://www.investopedia.com/terms/a/aggregate-stop-loss-insurance.asp ; https://www.meritain.com/Products-services/Stop-Loss |
+| REGLOSS | Glossary of reinsurance terms (rate on line = premium ÷ limit); minimum premium | Singapore Reinsurers' Association; Reinsurance Glossary | undated | http://sg-reinsurers.org.sg/glossary-reinsurance-terms/r ; https://reinsuranceglossary.com/definitions/minimum-premium/ |
+| COGORA | One in three practice managers spend more than 10 hours a week on PCN work; one in four GP partners spend at least 10 hours a week on PCN work (State of Primary Care 2019) | Management in Practice; Pulse (Cogora) | 2019 | https://managementinpractice.com/news/one-in-three-practice-managers-spend-more-than-10-hours-a-week-on-pcn-work/ ; https://www.pulsetoday.co.uk/news/uncategorised/one-in-four-gp-partners-spend-at-least-10-hours-a-week-on-pcn-work/ |
+| NIPQOF | QOF payments 2017/18 (£716.1m; £152.04 per patient; £9.050bn in total) | Nursing in Practice | 2018 | https://www.nursinginpractice.com/qof-payments-general-practice-%C2%A325m-past-year |
+| PIQOF | QOF: how payments are calculated (point value £201.16, average practice 9,103 patients, 2021/22) | Pulse Intelligence | undated | https://pulse-intelligence.co.uk/guide/qof-how-payments-are-calculated-and-why-prevalence-matters/ |
+| QOF2526 | Large chunk of QOF retired to fund global sum (212 points ≈ £298m); practices face increased workload to maintain QOF income | Pulse; Management in Practice | 2025 | https://pulsetoday.co.uk/news/clinical-areas/infectious-diseases-immunology-allergy/large-chunk-of-qof-retired-to-fund-global-sum-and-immunisation-fees-rise ; https://managementinpractice.com/news/practices-face-increased-workload-to-maintain-qof-income-experts-warn |
+| QOF12 | QOF 2011/12 achievement: mean 96.9%, 2.4% of practices at maximum, 6.3% under 90% | Digital Health; Pulse | Oct 2012 | https://www.digitalhealth.net/2012/10/200-practices-get-max-qof/ ; https://www.pulsetoday.co.uk/news/contract/gp-practice-qof-achievement-rises/ |
+| ASHWORTH13 | Ashworth M et al. BJGP 2013;63(609):e291, Table 2 (distribution of QOF achievement 2009/10, 8,136 practices) | British Journal of General Practice | 2013 | https://pmc.ncbi.nlm.nih.gov/articles/PMC3609477/table/table2 |
+| THGPCG | Tower Hamlets GP Care Group: history (network incentive scheme dependent on all practices delivering) | Tower Hamlets GP Care Group | undated | https://gpcaregroup.org/section/459/About/page/ff4560c8-2ddf-44d3-ae08-3c4b2867c6ac/History |
+| ROBSON14 | Robson J et al. BJGP 2014: cardiovascular disease managed practice networks (4-5 practices, 30,000-50,000 patients) | British Journal of General Practice | 2014 | https://pmc.ncbi.nlm.nih.gov/articles/PMC4001145 |
 """
 
 

@@ -14,8 +14,9 @@ import itertools
 import numpy as np
 import pytest
 
-from fedplan.inputs.model import BoundsSpec, ConstraintsSpec, CostsSpec, Practices, Scenario
+from fedplan.inputs.model import BoundsSpec, ConstraintsSpec, CostsSpec, EngagementSpec, Practices, Scenario
 from fedplan.optimise import FederationProblem
+from fedplan.optimise.membercost import MemberCost
 from fedplan.optimise.verify import Claim, verify
 
 # Two towns 40 km apart; a federation cannot span both cheaply, and each town alone is in range.
@@ -58,6 +59,9 @@ def brute_force(p: FederationProblem) -> float:
                 total = np.inf
                 break
             total += min(costs) + p.size_term(int(pop))
+            if p.member_cost is not None:
+                # the pooled-incentive loss, from the rate table: e_m per patient for m members
+                total += float(p.member_cost.rate[len(block)]) * int(pop)
         best = min(best, total)
     return best
 
@@ -98,22 +102,33 @@ def size_cost(lo: int, hi: int, makebuy, risk):
 
 
 def problem_from(pr: Practices, sc: Scenario) -> FederationProblem:
-    """The test's own model builder (access, fixed cost, and the size cost g(N) of make-or-buy and
-    risk when the scenario has them)."""
+    """The test's own model builder (access, fixed cost, the size cost g(N) of make-or-buy and
+    risk, and engagement, when the scenario has them)."""
+    from fedplan import api
+
     xy = np.c_[pr.easting, pr.northing] / 1000
     d = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1))
     c = sc.costs
     per_km = c.hub_visits_per_patient * 2 * c.travel_gbp_per_km
-    top = min(sc.bounds.max_population, int(pr.list_size.sum()))
-    g = size_cost(sc.bounds.min_population, top, sc.makebuy, sc.risk) if top >= sc.bounds.min_population else None
-    return FederationProblem(pr.code, pr.list_size, per_km * pr.list_size[:, None] * d, c.federation_fixed_gbp,
-                             sc.bounds.min_population, sc.bounds.max_population, sc.constraints.n_federations,
-                             size_cost=g)
+    g = api.size_cost(pr, sc, api.load_catalogue(sc))
+    e = sc.engagement
+    per_member = e.coordination_gbp_per_member if e.enabled else 0.0
+    members = None
+    if e.enabled and e.pooled_incentive and e.incentive_held_back * e.incentive_gbp_per_patient > 0:
+        m = np.arange(pr.list_size.size + 1)
+        members = MemberCost(e.incentive_held_back * e.incentive_gbp_per_patient
+                             * (1 - e.member_success_probability ** m))
+    return FederationProblem(pr.code, pr.list_size, per_km * pr.list_size[:, None] * d + per_member,
+                             c.federation_fixed_gbp, sc.bounds.min_population, sc.bounds.max_population,
+                             sc.constraints.n_federations, size_cost=g, member_cost=members)
 
 
 def scenario(L=15000, U=45000, F=50000.0, k=None) -> Scenario:
+    """The engine tests' classic instances: access, fixed cost, and the default make-or-buy and
+    risk; engagement off (tests of the member-count term turn it on)."""
     return Scenario(bounds=BoundsSpec(min_population=L, max_population=U),
-                    constraints=ConstraintsSpec(n_federations=k), costs=CostsSpec(federation_fixed_gbp=F))
+                    constraints=ConstraintsSpec(n_federations=k), costs=CostsSpec(federation_fixed_gbp=F),
+                    engagement=EngagementSpec(enabled=False))
 
 
 def practices(seed: int, n: int):

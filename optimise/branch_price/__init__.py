@@ -12,7 +12,7 @@ Read in this order (each module's docstring has its maths):
 ``knapsack``           the pricing knapsack: exact branch and bound, DP fallback, relaxations
 ``knapsack_jit``       the same search compiled with numba (same nodes, same answers)
 ``pricing``            exact pricing of one population window, hub by hub
-``segments``           pricing with the size cost g(N): one pricer per affine piece
+``segments``           pricing with g(N) or the member cost: one pricer per piece x count window
 ``root``               column generation at the root: phase 1, then the stabilised LP
 ``cuts``               subset-row cuts at the root: separation and when to add a round
 ``branching``          a node's rules, the outcome of a node, which branch (strong branching)

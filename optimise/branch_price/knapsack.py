@@ -11,6 +11,15 @@ over the integer weight, ``knapsack_dp``), and ``Knapsack.enumerate`` lists ever
 floor. Subset-row penalties and apart-pair conflicts are followed by the search and ignored by the
 relaxation (they only lower profit, so it stays an upper bound).
 
+**Counted items** (the member cost, ``segments``): each item may carry a count (the practices it
+adds) and the chosen counts must sum into a window :math:`[c_{lo}, c_{hi}]`. The search never takes
+an item past :math:`c_{hi}`, records a subset only inside the window, and prunes a node whose
+remaining counts cannot reach :math:`c_{lo}`, or whose :math:`r` free places, each worth at most the
+largest profit left, :math:`r \max(0, \max_{j \ge k} p_j)`, cannot beat the incumbent (at most
+*r* more items fit, each of count >= 1). The weight relaxation ignores the counts, so it stays an
+upper bound. The dynamic programme then runs over (count, weight) when that table is small enough
+(``DP_COUNT_CELLS``); otherwise it ignores the counts and its value is only an upper bound.
+
 The search is compiled with numba (``knapsack_jit``: same nodes in the same order, so the same
 answers) when numba is importable, and runs in Python otherwise. So is each hub's set-up (the item
 filter, the ratio sort with prefix sums, the cut lists): at about 100 hubs a pricing round it had
@@ -75,11 +84,11 @@ class Knapsack:
 
     __slots__ = ("p", "w", "idx", "ratio", "cumW", "cumP", "m", "m_curve", "npos", "lo", "hi", "tol",
                  "icuts", "pen", "base", "conf", "_order", "_arrays", "_sorted", "_cut_csr", "accept", "rule",
-                 "mode")
+                 "mode", "counted", "clo", "chi", "_counts")
 
     def __init__(self, p: np.ndarray, w: np.ndarray, idx: np.ndarray, lo: int, hi: int, cuts=None,
                  conflicts=None, compiled: bool = True, accept=None, rule=None,
-                 mode: "SearchMode | None" = None):
+                 mode: "SearchMode | None" = None, counts=None, count_lo: int = 0, count_hi: int | None = None):
         """``cuts`` = (cut ids per item, penalty per cut, count per cut already in the column):
         a column pays a cut's penalty once it holds two of the cut's three practices (subset-row
         cuts). The cut ids per item are a list of lists, or (owner per item, pointer, ids) arrays:
@@ -88,6 +97,9 @@ class Knapsack:
         without them stays an upper bound and the search stays exact. ``conflicts[k]`` lists the
         items (input positions) that may not be taken together with item k (apart pairs); the
         relaxation ignores them too.
+
+        ``counts`` (one int >= 1 per item, with ``count_lo``/``count_hi``): the chosen counts must
+        sum into [count_lo, count_hi] (the module docstring); None: no such rule.
 
         The search data stay arrays; the Python search's lists are made only when it runs
         (``_lists``): a pricing round builds a knapsack per hub, and their set-up had cost three
@@ -141,6 +153,19 @@ class Knapsack:
             self._cut_csr = (sptr, sids)
             self.pen = np.asarray(pen, np.float64)
             self.base = np.asarray(base, np.int64)
+        self.counted = counts is not None
+        self.clo, self.chi, self._counts = 0, 0, None
+        if self.counted:
+            cs = np.asarray(counts, np.int64)[order]
+            self.clo = int(count_lo)
+            self.chi = int(cs.sum()) if count_hi is None else int(count_hi)
+            # per position k: the counts left from k on, and the largest profit left (>= 0)
+            suf = np.zeros(self.m + 1, np.int64)
+            suf[:-1] = np.cumsum(cs[::-1])[::-1]
+            top = np.zeros(self.m + 1, np.float64)
+            if self.m:
+                top[:-1] = np.maximum.accumulate(np.maximum(ps, 0.0)[::-1])[::-1]
+            self._counts = (cs, suf, top)
 
     def _lists(self) -> None:
         """The Python search's lists (items in ratio order)."""
@@ -152,6 +177,13 @@ class Knapsack:
         if self._cut_csr is not None:
             ptr, ids = self._cut_csr
             self.icuts = [ids[ptr[k]:ptr[k + 1]].tolist() or None for k in range(self.m)]
+
+    def _count_lists(self):
+        """(counts, counts left, largest profit left) as lists, for the Python search."""
+        if not self.counted:
+            return None, None, None
+        cs, suf, top = self._counts
+        return cs.tolist(), suf.tolist(), top.tolist()
 
     def _take(self, k: int, cnt: list[int]) -> float:
         """Count item k into the cuts; the penalty this costs."""
@@ -204,10 +236,14 @@ class Knapsack:
             conf_ptr, conf_idx = csr(self.conf)
         else:
             conf_ptr, conf_idx = np.zeros(m + 1, np.int64), np.zeros(0, np.int64)
+        if self.counted:
+            cs, suf, top = self._counts
+        else:
+            cs, suf, top = _NO_COUNTS
         status, prof, flat, off, nodes = _jit._search(
             mode, p, w, ratio, cumW, cumP, self.m_curve, self.npos, self.lo, self.hi, self.tol, float(floor),
             int(node_limit), int(keep), int(limit), self._cut_csr is not None, cut_ptr, cut_idx, pen, cnt0,
-            self.conf is not None, conf_ptr, conf_idx)
+            self.conf is not None, conf_ptr, conf_idx, self.counted, cs, suf, top, self.clo, self.chi)
         charge("knapsack_node", nodes)
         items = idx[flat].tolist()
         found = [(float(prof[r]), items[off[r]:off[r + 1]]) for r in range(len(prof))]
@@ -243,26 +279,34 @@ class Knapsack:
         cnt = list(self.base) if cuts else None
         conf = self.conf
         blocked = [0] * m if conf is not None else None
+        counted, clo, chi = self.counted, self.clo, self.chi
+        cs, suf, top = self._count_lists()
 
-        def dfs(k: int, cw: int, cp: float) -> bool:
+        def dfs(k: int, cw: int, cp: float, cc: int) -> bool:
             state["nodes"] += 1
             if state["nodes"] > node_limit:
                 return False
             if k >= m or cp + self.bound(k, cw) <= state["best"] + tol:
                 return True
+            # no place left (the subset was judged when its last item was taken), too few counts
+            # left, or the places left cannot pay for an improvement
+            if counted and (cc >= chi or cc + suf[k] < clo or cp + (chi - cc) * top[k] <= state["best"] + tol):
+                return True
             wk = w[k]
             ck = conf[k] if conf is not None and not blocked[k] else None
-            if cw + wk <= hi and (conf is None or not blocked[k]):
+            if cw + wk <= hi and (conf is None or not blocked[k]) and (not counted or cc + cs[k] <= chi):
                 if ck:
                     for c in ck:
                         blocked[c] += 1
                 stack.append(k)
                 ic = cuts and self.icuts[k]
                 ncp, ncw = cp + p[k] - (self._take(k, cnt) if ic else 0.0), cw + wk
-                if ncw >= lo and ncp > state["best"] + tol and (accept is None or accept([self.idx[j] for j in stack])):
+                ncc = cc + cs[k] if counted else 0
+                if (ncw >= lo and ncp > state["best"] + tol and (not counted or ncc >= clo)
+                        and (accept is None or accept([self.idx[j] for j in stack]))):
                     state["best"] = ncp
                     found.append((ncp, [self.idx[j] for j in stack]))
-                ok = dfs(k + 1, ncw, ncp)
+                ok = dfs(k + 1, ncw, ncp, ncc)
                 stack.pop()
                 if ic:
                     self._drop(k, cnt)
@@ -271,15 +315,15 @@ class Knapsack:
                         blocked[c] -= 1
                 if not ok:
                     return False
-            return dfs(k + 1, cw, cp)
+            return dfs(k + 1, cw, cp, cc)
 
-        if lo <= 0 <= hi and 0.0 > floor + tol and (accept is None or accept([])):
+        if lo <= 0 <= hi and clo <= 0 and 0.0 > floor + tol and (accept is None or accept([])):
             state["best"] = 0.0
             found.append((0.0, []))
         limit = sys.getrecursionlimit()
         if m + 50 > limit:
             sys.setrecursionlimit(m + 100)
-        exact = dfs(0, 0, 0.0)
+        exact = dfs(0, 0, 0.0, 0)
         charge("knapsack_node_py", state["nodes"])
         if self.mode is not None:
             self.mode.count(state["nodes"])
@@ -304,27 +348,33 @@ class Knapsack:
         cnt = list(self.base) if cuts else None
         conf = self.conf
         blocked = [0] * m if conf is not None else None
+        counted, clo, chi = self.counted, self.clo, self.chi
+        cs, suf, top = self._count_lists()
 
         nodes = [0]
 
-        def dfs(k: int, cw: int, cp: float) -> bool:
+        def dfs(k: int, cw: int, cp: float, cc: int) -> bool:
             nodes[0] += 1
             if k >= m or cp + self.bound(k, cw) < floor - tol:
                 return True
+            if counted and (cc >= chi or cc + suf[k] < clo or cp + (chi - cc) * top[k] < floor - tol):
+                return True
             wk = w[k]
             ck = conf[k] if conf is not None and not blocked[k] else None
-            if cw + wk <= hi and (conf is None or not blocked[k]):
+            if cw + wk <= hi and (conf is None or not blocked[k]) and (not counted or cc + cs[k] <= chi):
                 if ck:
                     for c in ck:
                         blocked[c] += 1
                 stack.append(k)
                 ic = cuts and self.icuts[k]
                 ncp, ncw = cp + p[k] - (self._take(k, cnt) if ic else 0.0), cw + wk
-                if ncw >= lo and ncp >= floor - tol and (accept is None or accept([self.idx[j] for j in stack])):
+                ncc = cc + cs[k] if counted else 0
+                if (ncw >= lo and ncp >= floor - tol and (not counted or ncc >= clo)
+                        and (accept is None or accept([self.idx[j] for j in stack]))):
                     out.append((ncp, [self.idx[j] for j in stack]))
                     if len(out) > limit:
                         return False
-                ok = dfs(k + 1, ncw, ncp)
+                ok = dfs(k + 1, ncw, ncp, ncc)
                 stack.pop()
                 if ic:
                     self._drop(k, cnt)
@@ -333,13 +383,13 @@ class Knapsack:
                         blocked[c] -= 1
                 if not ok:
                     return False
-            return dfs(k + 1, cw, cp)
+            return dfs(k + 1, cw, cp, cc)
 
-        if lo <= 0 <= hi and 0.0 >= floor - tol and (accept is None or accept([])):
+        if lo <= 0 <= hi and clo <= 0 and 0.0 >= floor - tol and (accept is None or accept([])):
             out.append((0.0, []))
         if m + 50 > sys.getrecursionlimit():
             sys.setrecursionlimit(m + 100)
-        complete = dfs(0, 0, 0.0)
+        complete = dfs(0, 0, 0.0, 0)
         charge("knapsack_node_py", nodes[0])
         if self.mode is not None:
             self.mode.count(nodes[0])
@@ -373,8 +423,27 @@ def csr(lists) -> tuple[np.ndarray, np.ndarray]:
     return ptr, ids
 
 
-def knapsack_dp(p: np.ndarray, w: np.ndarray, idx: np.ndarray, lo: int, hi: int):
-    """Exact max profit subset with lo <= weight <= hi by DP over integer weight (fallback)."""
+# the (item, count, weight) cells beyond which the dynamic programme ignores counts (its value is
+# then only an upper bound): 3e7 booleans of choices, as much memory as a 30,000-patient window of
+# a thousand items without counts
+DP_COUNT_CELLS = 30_000_000
+
+
+def knapsack_dp(p: np.ndarray, w: np.ndarray, idx: np.ndarray, lo: int, hi: int, counts=None,
+                count_lo: int = 0, count_hi: int | None = None):
+    """Max profit subset with lo <= weight <= hi by DP over integer weight (fallback): (value,
+    chosen) or None. With ``counts`` (as ``Knapsack``) the counts must sum into [count_lo,
+    count_hi] too: exact over (count, weight) when the table has at most ``DP_COUNT_CELLS`` cells,
+    else the counts are ignored and the value is an upper bound (the set need not obey them)."""
+    if counts is not None:
+        counts = np.asarray(counts, np.int64)
+        c_hi = int(counts.sum()) if count_hi is None else min(int(counts.sum()), int(count_hi))
+        if c_hi < max(int(count_lo), 0):
+            return None
+        cap = int(min(hi, np.asarray(w).sum()))
+        if len(p) * (c_hi + 1) * (max(cap, 0) + 1) <= DP_COUNT_CELLS:
+            return _dp_counted(np.asarray(p, float), np.asarray(w, np.int64), np.asarray(idx), int(lo), cap,
+                               counts, int(count_lo), c_hi)
     keep = (w > 0) | (p > 0)
     p, w, idx = p[keep], w[keep], idx[keep]
     base = float(p[w == 0].sum())
@@ -407,6 +476,39 @@ def knapsack_dp(p: np.ndarray, w: np.ndarray, idx: np.ndarray, lo: int, hi: int)
             chosen.append(int(idx[k]))
             wt -= int(w[k])
     return value + base, chosen
+
+
+def _dp_counted(p, w, idx, lo: int, cap: int, counts, c_lo: int, c_hi: int):
+    """``knapsack_dp`` over (count, weight): best[c, W] the most profit of items of counts summing
+    to c and weights to W (every item kept: a count floor may need items of no profit)."""
+    lo = max(0, lo)
+    if cap < lo or c_hi < max(c_lo, 0):
+        return None
+    best = np.full((c_hi + 1, cap + 1), -np.inf)
+    best[0, 0] = 0.0
+    take = np.zeros((len(p), c_hi + 1, cap + 1), dtype=bool)
+    charge("dp_cell", len(p) * (c_hi + 1) * (cap + 1))
+    for k in range(len(p)):
+        ck, wk = int(counts[k]), int(w[k])
+        if ck > c_hi or wk > cap:
+            continue
+        cand = best[:c_hi + 1 - ck, :cap + 1 - wk] + p[k]
+        better = cand > best[ck:, wk:]
+        best[ck:, wk:] = np.where(better, cand, best[ck:, wk:])
+        take[k, ck:, wk:] = better
+    window = best[max(c_lo, 0):, lo:]
+    if not np.isfinite(window).any():
+        return None
+    c, W = np.unravel_index(int(np.argmax(window)), window.shape)
+    c, W = int(c) + max(c_lo, 0), int(W) + lo
+    value = float(best[c, W])
+    chosen = []
+    for k in range(len(p) - 1, -1, -1):
+        if take[k, c, W]:
+            chosen.append(int(idx[k]))
+            c -= int(counts[k])
+            W -= int(w[k])
+    return value, chosen
 
 
 # --------------------------------------------------------------------------------------------------
@@ -460,3 +562,5 @@ def relaxation_numpy(P: np.ndarray, w: np.ndarray, lo: np.ndarray, hi: np.ndarra
 
 
 _DEFAULT = PricingParams()
+# the kernel's count arguments when items are not counted (never read then)
+_NO_COUNTS = (np.zeros(1, np.int64), np.zeros(1, np.int64), np.zeros(1, np.float64))

@@ -2,7 +2,8 @@
 
 The search is the one ``Knapsack.best`` / ``Knapsack.enumerate`` describe — items in ratio
 order, the greedy relaxation as the bound, subset-row penalties counted as items are taken, apart
-pairs blocking each other — written with an explicit stack so that it compiles. It visits the same
+pairs blocking each other, the count window of counted items — written with an explicit stack so
+that it compiles. It visits the same
 nodes in the same order as the Python version, so results (and node limits) are identical; only
 the speed differs (pricing was half the run time of branch and price in Python).
 
@@ -50,9 +51,13 @@ def _bound(k, cw, m_curve, npos, lo, hi, cumW, cumP, ratio):
 
 @njit(cache=True, nogil=True)
 def _search(mode, p, w, ratio, cumW, cumP, m_curve, npos, lo, hi, tol, floor, node_limit, keep, limit,
-            has_cuts, cut_ptr, cut_idx, pen, cnt0, has_conf, conf_ptr, conf_idx):
+            has_cuts, cut_ptr, cut_idx, pen, cnt0, has_conf, conf_ptr, conf_idx, has_count, cs, suf, top,
+            clo, chi):
     """mode 0: best subsets (profit > floor, improving; the last ``keep`` kept);
     mode 1: every subset with profit >= floor (abort beyond ``limit``).
+
+    ``has_count``: item k counts ``cs[k]``, the chosen counts must sum into [clo, chi]; ``suf[k]``
+    is the count of items k.., ``top[k]`` their largest profit (>= 0).
 
     Returns (status, profits, flat items, offsets, nodes visited): status 1 = complete, 0 = stopped
     (node limit in mode 0, too many subsets in mode 1)."""
@@ -60,6 +65,7 @@ def _search(mode, p, w, ratio, cumW, cumP, m_curve, npos, lo, hi, tol, floor, no
     fk = np.empty(m + 2, np.int64)
     fcw = np.empty(m + 2, np.int64)
     fcp = np.empty(m + 2, np.float64)
+    fcc = np.zeros(m + 2, np.int64)
     fst = np.zeros(m + 2, np.int8)
     ftook = np.zeros(m + 2, np.int8)
     chosen = np.empty(m + 1, np.int64)
@@ -75,7 +81,7 @@ def _search(mode, p, w, ratio, cumW, cumP, m_curve, npos, lo, hi, tol, floor, no
     nodes = 0
     status = 1
     # the empty subset
-    if lo <= 0 and 0 <= hi:
+    if lo <= 0 and 0 <= hi and (not has_count or clo <= 0):
         if (mode == 0 and 0.0 > floor + tol) or (mode == 1 and 0.0 >= floor - tol):
             if mode == 0:
                 best = 0.0
@@ -86,11 +92,13 @@ def _search(mode, p, w, ratio, cumW, cumP, m_curve, npos, lo, hi, tol, floor, no
     fk[0] = 0
     fcw[0] = 0
     fcp[0] = 0.0
+    fcc[0] = 0
     fst[0] = 0
     while depth >= 0:
         k = fk[depth]
         cw = fcw[depth]
         cp = fcp[depth]
+        cc = fcc[depth]
         if fst[depth] == 0:
             nodes += 1
             if mode == 0:
@@ -100,12 +108,18 @@ def _search(mode, p, w, ratio, cumW, cumP, m_curve, npos, lo, hi, tol, floor, no
                 if k >= m or cp + _bound(k, cw, m_curve, npos, lo, hi, cumW, cumP, ratio) <= best + tol:
                     depth -= 1
                     continue
+                if has_count and (cc >= chi or cc + suf[k] < clo or cp + (chi - cc) * top[k] <= best + tol):
+                    depth -= 1
+                    continue
             else:
                 if k >= m or cp + _bound(k, cw, m_curve, npos, lo, hi, cumW, cumP, ratio) < floor - tol:
                     depth -= 1
                     continue
+                if has_count and (cc >= chi or cc + suf[k] < clo or cp + (chi - cc) * top[k] < floor - tol):
+                    depth -= 1
+                    continue
             fst[depth] = 1
-            if cw + w[k] <= hi and (not has_conf or blocked[k] == 0):
+            if cw + w[k] <= hi and (not has_conf or blocked[k] == 0) and (not has_count or cc + cs[k] <= chi):
                 if has_conf:
                     for t in range(conf_ptr[k], conf_ptr[k + 1]):
                         blocked[conf_idx[t]] += 1
@@ -120,8 +134,9 @@ def _search(mode, p, w, ratio, cumW, cumP, m_curve, npos, lo, hi, tol, floor, no
                             loss += pen[c]
                 ncp = cp + p[k] - loss
                 ncw = cw + w[k]
+                ncc = cc + cs[k] if has_count else 0
                 record = False
-                if ncw >= lo:
+                if ncw >= lo and (not has_count or ncc >= clo):
                     if mode == 0 and ncp > best + tol:
                         best = ncp
                         record = True
@@ -164,6 +179,7 @@ def _search(mode, p, w, ratio, cumW, cumP, m_curve, npos, lo, hi, tol, floor, no
                 fk[depth] = k + 1
                 fcw[depth] = ncw
                 fcp[depth] = ncp
+                fcc[depth] = ncc
                 fst[depth] = 0
                 continue
             ftook[depth] = 0

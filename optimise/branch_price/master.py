@@ -3,7 +3,8 @@ r"""The restricted master LPs of branch and price: the root's (``Master``) and t
 
 **Master.** A column *c* is a federation: a member set :math:`S_c` and a hub :math:`h_c \in S_c` with
 :math:`L \le w(S_c) \le U` and ``allowed[i, h_c]`` for every member; cost
-:math:`c_c = F + \sum_{i \in S_c} a_{i h_c}` (plus g of its population with a size cost). The
+:math:`c_c = F + \sum_{i \in S_c} a_{i h_c}` (plus g of its population with a size cost, and
+:math:`e_m N` of its member count *m* and population *N* with a member cost). The
 problem is exactly the set-partitioning IP
 
 .. math::
@@ -36,7 +37,8 @@ def covering_suffices(problem: FederationProblem) -> bool:
 
     True when every column stays a column, no dearer, after dropping any member but its hub: no
     population floor, no size cost, no contiguity, no must-link pairs, no negative access cost
-    (the capacitated p-median problem). Then the covering LP is the partitioning LP with the dual
+    (the capacitated p-median problem). A member cost is no obstacle: dropping a member lowers
+    both the rate (nondecreasing in the count) and the population it applies to. Then the covering LP is the partitioning LP with the dual
     constraints "every practice's dual >= 0" added, which cut off few optimal dual solutions: only
     an over-covered practice that is the hub of every column holding it cannot leave one of them
     (dual-optimal inequalities, Ben Amor, Desrosiers and Valério de Carvalho, Operations Research

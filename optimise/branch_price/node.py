@@ -371,7 +371,9 @@ class NodeSolver:
         whose affine pieces are refined, where a column prices below zero, to under-estimate g(N)
         by at most half the proof tolerance over k (the usual pieces may under-estimate it by
         ``sizecost.SEGMENT_TOLERANCE``, £0.25 a column, which the bound then loses; fine pieces
-        everywhere would price many more segments: 42 become 211 on a curved risk term)."""
+        everywhere would price many more segments: 42 become 211 on a curved risk term). The
+        member cost's count windows need nothing more: every pricer refines them itself
+        (``segments``); this one starts from the tree pricer's."""
         tree = self.tree
         if self.fine is None:
             p = tree.problem
@@ -380,8 +382,10 @@ class NodeSolver:
             else:
                 # half the proof tolerance over the k columns of a plan: with the pricing's own
                 # tight_tol the bound then lags an integral node by under 0.55 of the tolerance
+                # with a member cost, from the count windows the tree's pricer has refined so far
                 self.fine = make_pricer(p, fine=0.5 * PROOF_TOLERANCE / max(1, self.search.k_hi),
-                                        params=self.params.pricing)
+                                        params=self.params.pricing,
+                                        specs=None if p.member_cost is None else list(tree.pricer.specs))
                 self.fine.mode = tree.pricer.mode
                 for q in self.fine.parts:
                     q.mode = tree.pricer.mode

@@ -61,9 +61,13 @@ class PricingParams:
     # more, gave new columns (full scans only to converge)
     partial_min_hubs: int = 25
     partial_hub_share: int = 4
+    # the member cost's first count windows (``segments``): [1, 1], [2, 2], [3, 4], [5, 8], ...,
+    # doubling, the last one open to n; refined where a proof needs it. Exact single counts from the
+    # start would price n pricers per piece of g where a few wide windows settle most of them
+    member_windows: int = 6
 
     def __post_init__(self) -> None:
-        _check(self, partial_hub_share=(1, None))
+        _check(self, partial_hub_share=(1, None), member_windows=(1, None))
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,12 @@ the relaxation of the rest cannot reach a negative reduced cost). The surviving 
 exactly, so *r* is exact, and pruned hubs contribute >= 0; the search's own float slack is taken
 off every reduced cost reported as a bound.
 
+**A count window** (the member cost, ``segments``): a pricer made with ``members=(m1, m2)`` prices
+only the columns of m1 to m2 member practices. The fixed members (hub, forced members, their
+together-partners) count first; each item counts its practices, and the knapsack keeps the count of
+the items it takes in :math:`[m_1 - |\text{fixed}|, m_2 - |\text{fixed}|]` (``knapsack``). The
+relaxations (hub and item pruning, ``fixable``) ignore the counts: upper bounds still.
+
 Branching rules arrive as an ``allowed`` mask and ``forced`` members per hub (folded into the hub:
 their weight shifts the window, their profit lowers the threshold); together-groups become single
 items and apart pairs conflicts; subset-row cut duals become penalties (``cut_data``); contiguity
@@ -71,10 +77,14 @@ class Pricer:
     """Exact pricing of the columns of one population window (see the module docstring)."""
 
     def __init__(self, problem: FederationProblem, a: np.ndarray, F: float, L: int | None = None,
-                 U: int | None = None, mode: SearchMode | None = None, params: PricingParams | None = None):
-        """Columns cost ``F + sum a[S, h]`` with population in [L, U] (default: the problem's);
-        ``segments.SegmentedPricer`` runs one such pricer per affine segment of the size cost, all
-        sharing one ``mode`` (which carries the run's ``params``)."""
+                 U: int | None = None, mode: SearchMode | None = None, params: PricingParams | None = None,
+                 members: tuple[int, int] | None = None):
+        """Columns cost ``F + sum a[S, h]`` with population in [L, U] (default: the problem's) and,
+        with ``members``, between members[0] and members[1] member practices (default: any);
+        ``segments.SegmentedPricer`` runs one such pricer per affine segment of the size cost and
+        count window of the member cost, all sharing one ``mode`` (which carries the run's
+        ``params``)."""
+        self.members = None if members is None else (int(members[0]), int(members[1]))
         self.n = problem.n
         self.mode = SearchMode(problem.n, params) if mode is None else mode
         self.problem = problem
@@ -213,12 +223,28 @@ class Pricer:
         if view is None:
             return None
         ip, iw, members_of, base, lo_h, hi_h, _, kcuts, conflicts = view
+        counts = self.item_counts(members_of, base)
+        if counts is not None and counts[1] < max(counts[0], 0):
+            return None                  # the fixed members alone leave the window, or nothing can fill it
         rule = None
         if self.problem.adjacency is not None:
             connected = self.problem.connected
             rule = lambda chosen: connected(self._column(base, members_of, chosen))  # noqa: E731
+        kw = {} if counts is None else {"counts": counts[2], "count_lo": counts[0], "count_hi": counts[1]}
         return Knapsack(ip, iw, np.arange(len(ip)), lo_h, hi_h, cuts=kcuts, conflicts=conflicts,
-                         compiled=self.mode.compiled, rule=rule, mode=self.mode), view
+                         compiled=self.mode.compiled, rule=rule, mode=self.mode, **kw), view
+
+    def item_counts(self, members_of, base):
+        """(least, most, per item) practices the items must add to the fixed members ``base`` to
+        land in the count window (the most capped at what the items hold); None without one."""
+        if self.members is None:
+            return None
+        if isinstance(members_of, Singles):
+            per_item = np.ones(len(members_of), np.int64)
+        else:
+            per_item = np.array([len(ms) for ms in members_of], np.int64)
+        most = min(self.members[1] - len(base), int(per_item.sum()))
+        return self.members[0] - len(base), most, per_item
 
     # True: under contiguity, search connected sets exhaustively (``long_search_nodes`` per hub) and
     # bound by that value when the search completes (phase 1 uses it to prove infeasibility)
@@ -363,10 +389,13 @@ class Pricer:
                 # the DP below cannot see penalties or conflicts; a longer exact search usually settles it
                 value, sols, exact = ks.best(need_h, node_limit=self.mode.params.long_search_nodes, keep=keep)
             if not exact:
-                # the DP ignores penalties and conflicts: its value bounds the true profit from above;
-                # its set becomes a column only if it is valid, with its true reduced cost
+                # the DP ignores penalties and conflicts (and a count window too big for its table):
+                # its value bounds the true profit from above; its set becomes a column only if it
+                # is valid, with its true reduced cost
                 out.dp_fallbacks += 1
-                got = knapsack_dp(ip, iw, np.arange(len(ip)), lo_h, hi_h)
+                counts = self.item_counts(members_of, base)
+                got = (knapsack_dp(ip, iw, np.arange(len(ip)), lo_h, hi_h) if counts is None else
+                       knapsack_dp(ip, iw, np.arange(len(ip)), lo_h, hi_h, counts[2], counts[0], counts[1]))
                 sols, value = [], None
                 if got is not None and got[0] > need_h:
                     value = got[0]

@@ -4,7 +4,7 @@ r"""The root LP of branch and price by column generation: a first cover when the
 **Stabilisation.** Wentges smoothing: pricing at :math:`\alpha\,\text{centre} + (1-\alpha)\,\text{LP duals}`
 (``RootParams.smoothing``), centre = the duals with the best bound so far (starting from
 "economic" duals of the incumbent: each practice pays its own access cost plus its list-size share
-of its federation's fixed cost); when a smoothed round finds no column that improves the LP (a
+of its federation's fixed, size and member cost); when a smoothed round finds no column that improves the LP (a
 mis-price), it falls back to the LP duals. Validity does not depend on it: every bound is
 *LB(π, μ)* (``bounds.lagrangian_bound``) at the duals actually priced. Column generation stops as
 soon as the best bound meets the master LP value (the LP is then proven optimal over all
@@ -100,6 +100,8 @@ class RootLP:
             pops = np.bincount(labels, weights=w, minlength=len(hubs))
             share = np.where(pops[labels] > 0, w / np.where(pops[labels] > 0, pops[labels], 1.0), 0.0)
             fixed = p.hub_cost + np.asarray(p.size_term(pops.astype(np.int64)), float)
+            if p.member_cost is not None:
+                fixed = fixed + p.member_term(np.bincount(labels, minlength=len(hubs)), pops)
             pi0 = p.assign_cost[np.arange(s.n), np.asarray(hubs)[labels]] + fixed[labels] * share
             centre = (pi0, 0.0)
         scale = max(1.0, abs(s.ub) if np.isfinite(s.ub) else p.hub_cost)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..bounds import count_cap, crude_upper, lagrangian_bound, round_up_to_step, target_floor
+from ..bounds import count_cap, crude_upper, lagrangian_bound, min_column_cost, round_up_to_step, target_floor
 from ..clock import Clock
 from ..heuristics import repair_contiguous
 from ..problem import FederationProblem
@@ -64,8 +64,9 @@ class SearchState:
         self.k_lo, self.k_hi = problem.federation_count_range()
         # partial pricing: enough hubs with new columns per round (full scans only to converge)
         self.enough = max(params.pricing.partial_min_hubs, problem.n // params.pricing.partial_hub_share)
-        # every column costs at least F + min g when access costs are >= 0 (``k_cap``)
-        self.min_column = float(problem.hub_cost + problem.size_cost_floor())
+        # every column costs at least F + min g (+ the least member cost) when access costs are
+        # >= 0 (``k_cap``)
+        self.min_column = min_column_cost(problem)
         self.nonneg = bool(self.min_column > 0 and np.all(problem.assign_cost[problem.allowed] >= 0))
         self.plan: tuple[np.ndarray, tuple[int, ...]] | None = None
         self.ub = np.inf

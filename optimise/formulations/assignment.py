@@ -52,8 +52,12 @@ class AssignmentModel:
 
 
 # the segments of the compact model may be at most this many times as many as the size cost's own
-# (cut to ``sizecost.SEGMENT_TOLERANCE``): one binary per hub and segment
+# (cut to ``sizecost.SEGMENT_TOLERANCE``): one binary per hub and segment ...
 FINE_SEGMENTS_FACTOR = 4
+# ... unless the fine pieces need at most this many hub-segment binaries in all: a curved risk
+# term needs many more fine pieces, and a small model can afford them (50 binaries per practice
+# on a 7-practice test cost CBC under a second; Devon's 116 hubs never take this path)
+FINE_SEGMENT_BINARIES = 5_000
 
 
 def _segments(problem: FederationProblem):
@@ -63,7 +67,9 @@ def _segments(problem: FederationProblem):
     the plan is then reported with the gap that leaves)."""
     g = problem.size_cost
     fine = SizeCost(g.lo, g.values, tol=PROOF_TOLERANCE / (2 * max(1, problem.federation_count_range()[1])))
-    return fine.segments if len(fine.segments) <= FINE_SEGMENTS_FACTOR * len(g.segments) + 8 else g.segments
+    hubs = int(np.count_nonzero(np.diag(problem.allowed)))
+    small = hubs * len(fine.segments) <= FINE_SEGMENT_BINARIES
+    return fine.segments if small or len(fine.segments) <= FINE_SEGMENTS_FACTOR * len(g.segments) + 8 else g.segments
 
 
 def build_assignment_model(problem: FederationProblem) -> AssignmentModel:
@@ -103,6 +109,10 @@ def build_assignment_model(problem: FederationProblem) -> AssignmentModel:
     elsewhere the model under-estimates g by at most the segment tolerance, so the solver's bound
     stays valid and the engine reports each plan at its true cost. The segments are cut finer than
     the column generation's (``_segments``) so that the bound can prove a plan to the penny.
+
+    The member cost (``FederationProblem.member_cost``) is not in this model: ``compact`` refuses
+    such a problem, and the heuristics that build this model for a hub set (``heuristics``)
+    judge its plans at their true cost.
     """
     n = problem.n
     w = problem.list_size.astype(float)

@@ -100,7 +100,13 @@ def test_an_unwritable_output_place_is_refused_in_words(tmp_path, capsys):
     assert blocker.read_text() == "x"
 
 
+# The script first takes Ctrl-C as a terminal would deliver it: a child inherits an ignored or
+# blocked SIGINT from its parent, and earlier tests in the same pytest process (Dask clusters)
+# can leave the test runner that way, which made this test hang in full runs only.
 _CBC_SCRIPT = """
+import signal
+signal.signal(signal.SIGINT, signal.default_int_handler)
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
 import sys
 from pathlib import Path
 import numpy as np

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from fedplan import api
+from fedplan.optimise.risk import mean_practice_list
 from fedplan.inputs.model import BoundsSpec, ConstraintsSpec, MakeBuySpec, RiskSpec, Scenario
 from fedplan.optimise import ProblemInfeasible, Status, solve_federations, verify
 from fedplan.optimise.sizecost import bound_penalty, population_window
@@ -103,7 +104,7 @@ def test_joint_make_or_buy_with_soft_bounds_prices_every_population():
     assert g is not None and g.lo == 6000 and g.hi >= 65000
     cat = api.load_catalogue(sc)
     for pop in (8000, 29000, 57000):
-        terms = api.federation_terms(pop, sc, cat)
+        terms = api.federation_terms(pop, sc, cat, n_practices=3, mean_list=mean_practice_list(pr.list_size))
         assert g(pop) == pytest.approx(terms["services"] + terms["risk"] + terms["penalty"])
     res = solve_federations(p, "cbc", time_limit_s=60)
     assert res.has_plan

@@ -15,8 +15,8 @@ import pytest
 from input_helpers import write_csv
 
 from fedplan.cli import main
-from fedplan.inputs.model import (AreaSpec, BoundsSpec, ConstraintsSpec, CostsSpec, InputsSpec, MakeBuySpec, RiskSpec,
-                          Scenario, SolveSpec)
+from fedplan.inputs.model import (AreaSpec, BoundsSpec, ConstraintsSpec, CostsSpec, EngagementSpec, InputsSpec,
+                                  MakeBuySpec, RiskSpec, Scenario, SolveSpec)
 from fedplan.optimise.verify import Claim, practice_neighbours, verify, verify_cpmp
 
 CPMP = Path(__file__).parents[1] / "data" / "cpmp"
@@ -33,7 +33,7 @@ WORLD = {
     "E3": (300_900, 99_700, 10_000, "PCN_E", "99Z"),
     "V1": (290_000, 140_000, 5_000, "PCN_V", "99Z"),
 }
-PLAIN = dict(makebuy=MakeBuySpec(joint=False), risk=RiskSpec(enabled=False))
+PLAIN = dict(makebuy=MakeBuySpec(joint=False), risk=RiskSpec(enabled=False), engagement=EngagementSpec(enabled=False))
 
 
 def write_world(folder: Path, world=WORLD) -> Path:
@@ -273,12 +273,21 @@ def test_team_counts_are_exact(tmp_path):
     assert v.cost_breakdown["services"] == pytest.approx(55_000.0, abs=1e-6)
 
 
+# A Normal deviation (no skew, no systematic part), budget £952, CV 2.5, 40,000 patients:
+# sd = 952 x sqrt(6.25 x 40,000) = 476,000. Cover attaching at the mean (a = 1) over a layer wide
+# enough to be unlimited pays sd x phi(0) = 476,000 x 0.3989422804014327, and leaves no reserve.
+_NORMAL = dict(budget_gbp_per_patient=952.0, cv_individual=2.5, skew_individual=0.0, systematic_error=0.0,
+               cost_of_capital=0.035, stoploss_attachments=(1.0,), stoploss_min_rate_on_line=0.0,
+               stoploss_min_premium_gbp=0.0, stoploss_layer=50.0)
+
+
 @pytest.mark.parametrize("risk, expected", [
-    # 40,000 patients: sd = 952 x sqrt(6.25 x 40,000) = 476,000; attaching at the mean (d = 0) the
-    # expected excess is sd x phi(0) = 476,000 x 0.3989422804014327
-    (RiskSpec(stoploss_attachment=1.0), 0.035 * 1.6448536269514722 * 476_000),      # the reserve is cheaper
-    (RiskSpec(stoploss_attachment=1.0, cost_of_capital=1.0, stoploss_loading=0.0),
+    (RiskSpec(**_NORMAL), 0.035 * 1.6448536269514722 * 476_000),                     # the reserve is cheaper
+    (RiskSpec(**_NORMAL | dict(cost_of_capital=1.0, stoploss_loading=0.0)),
      476_000 * 0.3989422804014327),                                                  # the cover is cheaper
+    (RiskSpec(**_NORMAL | dict(risk_share=0.5)), 0.035 * 1.6448536269514722 * 238_000),   # half kept
+    (RiskSpec(**_NORMAL | dict(cost_of_capital=1.0, stoploss_loading=0.0, stoploss_min_premium_gbp=250_000.0)),
+     250_000.0),                                                                     # the minimum premium
 ])
 def test_risk_by_hand(tmp_path, risk, expected):
     v = one_federation(tmp_path, 40_000, risk=risk)

@@ -11,7 +11,7 @@ from factories import ASSIGNMENT, EVIL, EVIL_ESCAPED, MAKE_OR_BUY, OUTLINE, poly
 from fedplan.reports import draw_map, figure_png, figure_svg, render_report, write_report
 from fedplan.reports.maps import greedy_colours
 
-SECTIONS = ("headline", "map", "federations", "makebuy", "baseline", "costs", "solver", "assumptions")
+SECTIONS = ("headline", "map", "federations", "size", "makebuy", "baseline", "costs", "solver", "assumptions")
 
 
 def section(html: str, sid: str) -> str:
