@@ -14,7 +14,7 @@ import itertools
 import numpy as np
 import pytest
 
-from fedplan.inputs.model import BoundsSpec, ConstraintsSpec, CostsSpec, EngagementSpec, Practices, Scenario
+from fedplan.inputs.model import BoundsSpec, ConstraintsSpec, CostsSpec, EngagementSpec, Practices, RiskSpec, Scenario
 from fedplan.optimise import FederationProblem
 from fedplan.optimise.membercost import MemberCost
 from fedplan.optimise.verify import Claim, verify
@@ -124,11 +124,13 @@ def problem_from(pr: Practices, sc: Scenario) -> FederationProblem:
 
 
 def scenario(L=15000, U=45000, F=50000.0, k=None) -> Scenario:
-    """The engine tests' classic instances: access, fixed cost, and the default make-or-buy and
-    risk; engagement off (tests of the member-count term turn it on)."""
+    """The engine tests' classic instances: access, fixed cost and the default make-or-buy; risk
+    and engagement off (tests/optimise_tests/test_joint.py and test_member_cost.py cover those).
+    These instances test the engine's mechanics, and were built when the risk term was £0: the
+    real risk term curves g(N) and multiplies its pieces, which only slows these tests down."""
     return Scenario(bounds=BoundsSpec(min_population=L, max_population=U),
                     constraints=ConstraintsSpec(n_federations=k), costs=CostsSpec(federation_fixed_gbp=F),
-                    engagement=EngagementSpec(enabled=False))
+                    risk=RiskSpec(enabled=False), engagement=EngagementSpec(enabled=False))
 
 
 def practices(seed: int, n: int):
