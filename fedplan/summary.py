@@ -50,7 +50,7 @@ def make_summary(r) -> dict:
                    "allowed_min_population": prob.min_population, "allowed_max_population": prob.max_population}
     # a plan that failed the independent check is never published as a result: status "error"
     unverified = res.has_plan and not r.verification.ok
-    via = viability(r)
+    via = viability(r, mean_list)
     summary = {
         "status": "error" if unverified else str(res.status),
         "objective_gbp": _round(res.objective),
@@ -123,13 +123,13 @@ def make_summary(r) -> dict:
     return summary
 
 
-def viability(r) -> dict:
-    """The minimum viable population under the run's risk settings, and how the risk share moves
+def viability(r, mean_list: float) -> dict:
+    """The minimum viable population under the run's risk settings (``mean_list``: the area's
+    list-weighted mean practice list), and how the risk share moves
     it (the sources: "the actual size will depend on ... the extent of risk-sharing")."""
     from dataclasses import replace
 
     spec = r.scenario.risk
-    mean_list = mean_practice_list(r.practices.list_size)
     if not spec.enabled:
         return {"population": None, "risk_share": None, "by_risk_share": {}, "reason": "risk is off"}
     by_share = {f"{s:g}": min_viable_population(replace(spec, risk_share=s), mean_list)
