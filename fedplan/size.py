@@ -10,8 +10,9 @@ import numpy as np
 
 from fedplan.inputs.model import Catalogue, Scenario
 
-from .problem import federation_terms
+from fedplan.optimise.makebuy import make_or_buy
 
+from .problem import federation_terms
 
 
 def cost_curve(scenario: Scenario, catalogue: Catalogue, *, mean_list: float, patients_per_practice: float,
@@ -43,6 +44,40 @@ def binding_rule(population: int, lo: int, hi: int, step: float) -> str:
     return "none"
 
 
+TERM_KEYS = ("services", "risk", "engagement", "federation_fixed")
+
+
+def drivers(curve: list[dict], small: int, large: int) -> dict | None:
+    """How each term's £ per patient changes on the curve from ``small`` to ``large`` patients (the
+    nearest curve points): the terms that push a federation to grow (negative) or stay small
+    (positive)."""
+    if not curve or large <= small:
+        return None
+    a = min(curve, key=lambda r: abs(r["population"] - small))
+    b = min(curve, key=lambda r: abs(r["population"] - large))
+    if b["population"] <= a["population"]:
+        return None
+    change = {k: round(float(b[k] - a[k]), 4) for k in TERM_KEYS}
+    return {"from_population": a["population"], "to_population": b["population"], "change_per_patient": change,
+            "largest": max(change, key=lambda k: abs(change[k]))}
+
+
+def next_steps(scenario: Scenario, catalogue: Catalogue, population: int, step: int) -> list[dict]:
+    """The services whose cost jumps if one more practice of ``step`` patients joins (another team,
+    or a change of mode): what stops a federation from growing one practice more."""
+    if not scenario.makebuy.joint or step <= 0:
+        return []
+    mb = scenario.makebuy
+    now = make_or_buy(catalogue, population, shared_hub_cost=mb.shared_hub_gbp, max_inhouse=mb.max_inhouse)
+    more = make_or_buy(catalogue, population + step, shared_hub_cost=mb.shared_hub_gbp, max_inhouse=mb.max_inhouse)
+    out = []
+    for a, b in zip(now.services, more.services):
+        if b.teams > a.teams or b.mode != a.mode:
+            out.append({"service": a.service, "mode": b.mode, "teams": b.teams,
+                        "extra_gbp": round(b.cost_gbp - a.cost_gbp, 2)})
+    return sorted(out, key=lambda x: -x["extra_gbp"])
+
+
 def size_analysis(scenario: Scenario, catalogue: Catalogue, federations: list[dict], *, mean_list: float,
                   n_practices: int, population: int, median_list: float) -> dict:
     """summary.json's ``size_analysis``: the curve, its lowest point, and per federation its cost
@@ -60,7 +95,8 @@ def size_analysis(scenario: Scenario, catalogue: Catalogue, federations: list[di
                      "per_patient": {k: round(float(f.get(f"{k}_gbp", 0.0)) / n, 4)
                                      for k in ("services", "risk", "engagement", "access")}
                      | {"federation_fixed": round(scenario.costs.federation_fixed_gbp / n, 4)},
-                     "binding_rule": binding_rule(n, lo, hi, median_list)})
+                     "binding_rule": binding_rule(n, lo, hi, median_list),
+                     "next_step": next_steps(scenario, catalogue, n, int(round(median_list)))})
     held = [f for f in feds if f["binding_rule"] != "none"]
     return {
         "curve": curve,
@@ -71,4 +107,7 @@ def size_analysis(scenario: Scenario, catalogue: Catalogue, federations: list[di
         "held_by_ceiling": sum(1 for f in held if f["binding_rule"] == "ceiling"),
         "held_by_floor": sum(1 for f in held if f["binding_rule"] == "floor"),
         "median_practice_list": round(float(median_list), 1),
+        # from the smallest allowed federation to the plan's median one: which terms made it grow
+        "drivers": drivers(curve, max(int(lo), 5_000),
+                           int(np.median([f["population"] for f in feds])) if feds else 0),
     }

@@ -371,8 +371,38 @@ def _section_costs(ctx: dict) -> str:
     d = None if tp_v is None or tb_v is None else tp_v - tb_v
     out.append(f"</tbody><tfoot><tr><td>Total</td><td class='n'>{gbp(tp_v)}</td><td class='n'>{gbp(tb_v)}</td>"
                f"<td class='n'>{signed_gbp(d)}</td></tr></tfoot></table>")
-    out.append("<p class='note'>Negative differences are savings of the plan against today's PCNs.</p></section>")
+    out.append("<p class='note'>Negative differences are savings of the plan against today's PCNs. The PCN "
+               "baseline is today's groups costed as if each held the same capitated contract as a federation: the "
+               "same services, risk and engagement terms at its own size, even outside the bounds.</p>")
+    out += _by_service_table(as_dict(s.get("by_service")))
+    out.append("</section>")
     return "\n".join(out)
+
+
+def _by_service_table(bs: dict) -> list[str]:
+    """The services term, service by service: where the plan's saving against today's PCNs comes from."""
+    rows = [r for r in (bs.get("services") or []) if isinstance(r, dict)]
+    if not rows:
+        return []
+    out = ["<h3>Services, one by one</h3>",
+           f"<p>The services term split by service: £ a year over the plan's {num(bs.get('plan_groups'))} federations "
+           f"and over today's {num(bs.get('baseline_groups'))} groups, and how many of each run the service "
+           "in-house. Sorted by the difference, largest saving first.</p>",
+           "<table><thead><tr><th>Service</th><th class='n'>Plan</th><th class='n'>In-house (plan)</th>"
+           "<th class='n'>Today's PCNs</th><th class='n'>In-house (PCNs)</th><th class='n'>Difference</th>"
+           "</tr></thead><tbody>"]
+    for r in rows:
+        out.append(f"<tr><td>{esc(r.get('service'))}</td><td class='n'>{gbp(r.get('plan_gbp'))}</td>"
+                   f"<td class='n'>{num(r.get('plan_inhouse'))}</td><td class='n'>{gbp(r.get('baseline_gbp'))}</td>"
+                   f"<td class='n'>{num(r.get('baseline_inhouse'))}</td>"
+                   f"<td class='n'>{signed_gbp(finite(r.get('difference_gbp')))}</td></tr>")
+    hub = as_dict(bs.get("shared_hub"))
+    if hub:
+        a, c = finite(hub.get("plan_gbp")), finite(hub.get("baseline_gbp"))
+        out.append(f"<tr><td>Shared clinical hub</td><td class='n'>{gbp(a)}</td><td></td><td class='n'>{gbp(c)}</td>"
+                   f"<td></td><td class='n'>{signed_gbp(None if a is None or c is None else a - c)}</td></tr>")
+    out.append("</tbody></table>")
+    return out
 
 
 def _work_words(s: dict) -> str:

@@ -105,6 +105,7 @@ def section_size(s: dict) -> str:
                    f"{int(a.get('held_by_floor') or 0)} at the floor (one practice of the median list, "
                    f"{num(a.get('median_practice_list'))} patients, more or fewer would cross it); the others settle "
                    "where patient travel and the practices' sizes put them.</p>")
+    out += _drivers_text(as_dict(a.get("drivers")))
     prices = as_dict(s.get("rule_prices"))
     if prices:
         out.append("<h3>What each binding rule costs</h3><table><thead><tr><th>Rule</th><th>Widened</th>"
@@ -123,17 +124,53 @@ def section_size(s: dict) -> str:
     if feds:
         out.append("<table><thead><tr><th>Federation</th><th class='n'>Patients</th><th class='n'>Practices</th>"
                    + "".join(f"<th class='n'>{esc(lbl)} £/patient</th>" for _, lbl, _ in TERMS)
-                   + "<th class='n'>Access £/patient</th><th>Population rule</th></tr></thead><tbody>")
+                   + "<th class='n'>Access £/patient</th><th>Population rule</th>"
+                   "<th>One more median practice would need</th></tr></thead><tbody>")
         for f in feds:
             per = as_dict(f.get("per_patient"))
             out.append(f"<tr><td>{esc(f.get('id'))}</td><td class='n'>{num(f.get('population'))}</td>"
                        f"<td class='n'>{num(f.get('n_practices'))}</td>"
                        + "".join(f"<td class='n'>{gbp(per.get(k), 2)}</td>" for k, _, _ in TERMS)
                        + f"<td class='n'>{gbp(per.get('access'), 2)}</td>"
-                       f"<td>{esc(RULE_WORDS.get(str(f.get('binding_rule')), f.get('binding_rule')))}</td></tr>")
+                       f"<td>{esc(RULE_WORDS.get(str(f.get('binding_rule')), f.get('binding_rule')))}</td>"
+                       f"<td>{_steps_text(f.get('next_step'))}</td></tr>")
         out.append("</tbody></table>")
+    pooled = as_dict(as_dict(s.get("parameters")).get("engagement")).get("pooled_incentive")
+    engagement = ("engagement rises with the number of member practices (coordination per member, and a pooled "
+                  "incentive lost if any member misses its target)" if pooled else
+                  "engagement is coordination per member practice, the same per patient at any size (the pooled "
+                  "network incentive, which rises with the member count, is off in this run: "
+                  "[engagement] pooled_incentive = true)")
     out.append("<p class='note'>Risk falls per patient as a federation grows (its random part pools away; the "
-               "allocation formula's error only partly does); engagement rises with the number of member practices "
-               "(coordination per member, and a pooled incentive lost if any member misses its target). Today's PCNs "
-               "are costed as if they held the same capitated contract.</p></section>")
+               f"allocation formula's error only partly does); {engagement}. Today's PCNs are costed as if they held "
+               "the same capitated contract.</p></section>")
     return "\n".join(out)
+
+
+def _drivers_text(d: dict) -> list[str]:
+    """The terms that made the plan's federations the size they are, in words."""
+    change = as_dict(d.get("change_per_patient"))
+    if not change:
+        return []
+    labels = {k: lbl for k, lbl, _ in TERMS}
+    parts = []
+    for k in sorted(change, key=lambda k: -abs(float(change[k]))):
+        v = finite(change[k])
+        if v is None or abs(v) < 0.005:
+            continue
+        parts.append(f"{labels.get(k, k).lower()} {'falls' if v < 0 else 'rises'} {gbp(abs(v), 2)}")
+    if not parts:
+        return []
+    return [f"<p>What made them this size: from {num(d.get('from_population'))} to {num(d.get('to_population'))} "
+            f"patients (the plan's median federation), the cost per patient of a federation of the area's mean "
+            f"practices changes by term: {esc('; '.join(parts))}. The largest mover is "
+            f"<strong>{esc(labels.get(str(d.get('largest')), d.get('largest')).lower())}</strong>; patient travel "
+            "(access) is what grows with size and holds federations back where no rule does.</p>"]
+
+
+def _steps_text(steps) -> str:
+    rows = [r for r in (steps or []) if isinstance(r, dict)]
+    if not rows:
+        return "no new team"
+    return esc(", ".join(f"{r.get('service')} ({'+' + gbp(r.get('extra_gbp')) if finite(r.get('extra_gbp')) else ''})"
+                         for r in rows[:3]) + (f" and {len(rows) - 3} more" if len(rows) > 3 else ""))

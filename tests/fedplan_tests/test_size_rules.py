@@ -123,3 +123,52 @@ def test_the_devon_summary_carries_the_size_contract(devon_run_dir):
         assert "max_population" in s["rule_prices"]
     html = (devon_run_dir / "report.html").read_text()
     assert 'id="size"' in html and "Minimum viable population" in html
+
+
+def test_the_devon_saving_is_explained_service_by_service(devon_run_dir):
+    """by_service splits the services term: its plan column adds up to the services cost verify
+    recomputed for the plan, and its baseline column to verify's own services cost of every PCN."""
+    from fedplan import inputs
+    from fedplan.optimise.verify_costs import services_cost
+
+    s = json.loads((devon_run_dir / "summary.json").read_text())
+    bs = s["by_service"]
+    rows = bs["services"]
+    assert len({r["service"] for r in rows}) == len(rows) > 0
+    plan_total = sum(r["plan_gbp"] for r in rows) + bs["shared_hub"]["plan_gbp"]
+    assert plan_total == pytest.approx(s["cost_breakdown"]["services"], abs=1.0)
+    manifest = json.loads((devon_run_dir / "manifest.json").read_text())
+    mb = manifest["scenario"]["makebuy"]
+    assert mb["staffing"] == "teams"           # the shipped catalogue as it stands
+    catalogue = inputs.read_catalogue(None)
+    oracle = sum(services_cost(catalogue, f["population"], shared_hub_gbp=mb.get("shared_hub_gbp", 0.0),
+                               max_inhouse=mb.get("max_inhouse"))
+                 for f in s["baseline"]["federations"])
+    base_total = sum(r["baseline_gbp"] for r in rows) + bs["shared_hub"]["baseline_gbp"]
+    assert base_total == pytest.approx(oracle, abs=1.0)
+    assert all(r["difference_gbp"] == pytest.approx(r["plan_gbp"] - r["baseline_gbp"], abs=0.02) for r in rows)
+    assert [r["difference_gbp"] for r in rows] == sorted(r["difference_gbp"] for r in rows)
+    html = (devon_run_dir / "report.html").read_text()
+    assert "Services, one by one" in html and "same capitated contract" in html
+
+
+def test_next_steps_name_the_services_that_need_another_team():
+    """One more practice's patients: the services listed are exactly those whose team count or mode
+    changes, recomputed here from the catalogue with verify's own cost rules (teams_needed)."""
+    from fedplan import inputs
+    from fedplan.optimise.verify_costs import buy_cost, make_cost, teams_needed
+    from fedplan.size import next_steps
+
+    cat = inputs.read_catalogue(None)
+    sc = Scenario()
+    for n, step in ((90_000, 9_000), (236_964, 9_390), (40_000, 15_000)):
+        got = {r["service"] for r in next_steps(sc, cat, n, step)}
+        want = set()
+        for s in cat.services:
+            def mode(pop):
+                mk, by = make_cost(s, pop), buy_cost(s, pop)
+                made = mk is not None and (by is None or mk < by)
+                return ("inhouse", teams_needed(s, pop)) if made else ("buy", 0)
+            if mode(n) != mode(n + step):
+                want.add(s.service)
+        assert got == want, (n, got ^ want)
