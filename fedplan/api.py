@@ -27,7 +27,8 @@ from fedplan.optimise.verify import Claim, Verification
 
 from .baseline import Baseline, baseline_groups, baseline_start, cost_baseline
 from .problem import (NEST_ATTR, as_scenario, build_problem, check_supported, federation_terms, hub_candidate_mask,
-                      link_pairs, load_catalogue, load_outline, load_practices, lock_mask, size_cost, travel_minutes)
+                      link_pairs, load_catalogue, load_outline, load_practices, lock_mask, size_cost, travel_minutes,
+                      access_times, AccessTimes)
 from .summary import breakdown, make_or_buy_rows, make_summary, practices_moved
 
 __all__ = ["Baseline", "NEST_ATTR", "PlanRun", "as_scenario", "baseline_groups", "baseline_start", "breakdown",
@@ -51,6 +52,7 @@ class PlanRun:
     timings: dict[str, float] = field(default_factory=dict)
     outline: object = None          # shapely geometry of the area, EPSG:27700 (for maps)
     rule_prices: dict = field(default_factory=dict)   # fedplan.rules.price_rules
+    access: AccessTimes | None = None   # minutes to each hub (file or road-time model); None: km
 
     def summary(self) -> dict:
         return make_summary(self)
@@ -72,7 +74,8 @@ def run(scenario: Scenario | str | Path | None = None, *, log_path: Path | None 
     timings["inputs_s"] = time.perf_counter() - t
     t = time.perf_counter()
     dist = geo.distance_km(practices)
-    minutes = travel_minutes(practices, sc)
+    access = access_times(practices, sc)
+    minutes = None if access is None else access.minutes
     catalogue = load_catalogue(sc)
     problem = build_problem(practices, sc, dist, catalogue, minutes)
     baseline = cost_baseline(practices, problem, sc, catalogue)
@@ -110,7 +113,7 @@ def run(scenario: Scenario | str | Path | None = None, *, log_path: Path | None 
                              lambda variant: build_problem(practices, variant, dist, catalogue, minutes),
                              names=practices.name, say=say)
         timings["rule_prices_s"] = time.perf_counter() - t
-    return PlanRun(sc, practices, problem, dist, catalogue, result, baseline, check, timings, outline, prices)
+    return PlanRun(sc, practices, problem, dist, catalogue, result, baseline, check, timings, outline, prices, access)
 
 
 def _verify(sc: Scenario, result: Result) -> Verification:

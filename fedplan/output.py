@@ -20,7 +20,7 @@ from fedplan.inputs.errors import InputError
 
 from .api import PlanRun
 from .baseline import baseline_groups
-from .summary import make_or_buy_rows
+from .summary import make_or_buy_rows, practice_hub_minutes
 
 
 def file_sha256(path: Path) -> str:
@@ -183,8 +183,15 @@ def write_run(run: PlanRun, tmp: Path, argv: list[str] | None = None, started: f
     res = run.result
     (tmp / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     if res.has_plan:
-        rows = sorted(res.assignment_by_code().items())
-        write_csv(tmp / "assignment.csv", ["practice_code", "federation_id"], rows)
+        minutes = practice_hub_minutes(run)
+        if any(m is not None for m in minutes):
+            by_code = dict(zip(run.practices.code, minutes))
+            rows = [(c, f, "" if by_code.get(c) is None else f"{by_code[c]:.1f}")
+                    for c, f in sorted(res.assignment_by_code().items())]
+            write_csv(tmp / "assignment.csv", ["practice_code", "federation_id", "minutes_to_hub"], rows)
+        else:
+            rows = sorted(res.assignment_by_code().items())
+            write_csv(tmp / "assignment.csv", ["practice_code", "federation_id"], rows)
         write_csv(tmp / "make_or_buy.csv", ["federation_id", "service", "mode", "cost_gbp", "break_even_population"],
                   make_or_buy_rows(run))
     if not (tmp / "solver.log").exists():
@@ -201,14 +208,15 @@ def _write_geo_and_report(run: PlanRun, summary: dict, tmp: Path) -> None:
     fed_ids = [int(f) + 1 for f in res.assignment] if res.has_plan else [0] * len(run.practices)
     log = (tmp / "solver.log").read_text(errors="replace") if (tmp / "solver.log").exists() else res.log
     html, polygons = render_run_report(summary, run.practices, fed_ids, make_or_buy_rows(run), log,
-                                       has_plan=res.has_plan, outline=run.outline)
+                                       has_plan=res.has_plan, outline=run.outline,
+                                       hub_minutes=practice_hub_minutes(run))
     if polygons is not None:
         reports.write_federations_gpkg(tmp / "federations.gpkg", polygons, summary["federations"])
     reports.write_report(tmp / "report.html", html)
 
 
 def render_run_report(summary: dict, practices, fed_ids: list[int], make_or_buy, log: str,
-                      has_plan: bool = True, outline=None) -> tuple[str, object]:
+                      has_plan: bool = True, outline=None, hub_minutes=None) -> tuple[str, object]:
     """The report of one run from what it recorded (shared by `fedplan plan` and `fedplan report`);
     returns the HTML and the federation polygons (None without a plan)."""
     import numpy as np
@@ -223,7 +231,7 @@ def render_run_report(summary: dict, practices, fed_ids: list[int], make_or_buy,
     baseline_polygons = geo.federation_polygons(p, np.array([gid[g] for g in groups]), outline)
     html = reports.render_report(summary, p, fed_ids, polygons=polygons, outline=outline,
                                  baseline_polygons=baseline_polygons, log_excerpt=_excerpt(log),
-                                 attributions=_attributions(), make_or_buy=make_or_buy)
+                                 attributions=_attributions(), make_or_buy=make_or_buy, hub_minutes=hub_minutes)
     return html, polygons
 
 
@@ -282,6 +290,11 @@ def make_manifest(run: PlanRun, tmp: Path, argv: list[str] | None, started: floa
         shipped = data_path("england_practices.csv.gz")
         files["practices"] = {"path": "shipped: inputs/data/england_practices.csv.gz",
                               "sha256": file_sha256(shipped)}
+    if sc.inputs.travel_times is None and sc.costs.access == "minutes":
+        from fedplan.inputs.data import data_path
+
+        files["travel_model"] = {"path": "shipped: inputs/data/travel_model.json",
+                                 "sha256": file_sha256(data_path("travel_model.json"))}
     outputs = {f.name: file_sha256(f) for f in sorted(tmp.iterdir()) if f.is_file() and f.name != "manifest.json"}
     return {
         "fedplan_manifest": 1,

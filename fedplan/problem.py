@@ -6,6 +6,7 @@ nothing. ``fedplan.api.run`` calls these in order; ``fedplan validate`` calls th
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -47,11 +48,12 @@ def check_supported(scenario: Scenario) -> None:
                          "only the branch_price method prices that (the compact MIP has no member-count terms).",
                          file=src, column="engagement.pooled_incentive",
                          fix="set [solve] method = \"branch_price\" (the default), or pooled_incentive = false.")
-    if scenario.constraints.max_travel_minutes is not None and scenario.inputs.travel_times is None:
-        raise InputError("max_travel_minutes needs a travel-time matrix to measure minutes against.", file=src,
+    if scenario.constraints.max_travel_minutes is not None and not uses_minutes(scenario):
+        raise InputError("max_travel_minutes needs minutes to measure against, but this scenario prices access "
+                         "by straight-line km ([costs] access = \"km\") and names no travel-time file.", file=src,
                          column="constraints.max_travel_minutes",
-                         fix="add travel_times = \"times.csv\" under [inputs] (origin,destination,minutes between "
-                             "practice codes), or use max_distance_km instead.")
+                         fix="set [costs] access = \"minutes\" (the shipped road-time model), add travel_times = "
+                             "\"times.csv\" under [inputs], or use max_distance_km instead.")
 
 
 def load_practices(scenario: Scenario) -> Practices:
@@ -198,13 +200,48 @@ def link_pairs(practices: Practices, scenario: Scenario) -> tuple[tuple, tuple]:
     return out[0], out[1]
 
 
-def travel_minutes(practices: Practices, scenario: Scenario) -> np.ndarray | None:
-    """Minutes from each practice (row) to each practice as a hub (column), from the scenario's
-    travel-time file (``origin,destination,minutes`` between practice codes); ``inf`` where the
-    file says there is no route. None without a file. Every pair between two different
-    participating practices must be in the file: a gap would silently become a free trip."""
-    if scenario.inputs.travel_times is None:
+def uses_minutes(scenario: Scenario) -> bool:
+    """Whether access is measured in minutes (a travel-time file, or [costs] access = "minutes")."""
+    return scenario.inputs.travel_times is not None or scenario.costs.access == "minutes"
+
+
+@dataclass(frozen=True, eq=False)
+class AccessTimes:
+    """Minutes from each practice (row) to each practice as a hub (column), where they come from
+    (``"file"`` or ``"model"``), which pairs cross the sea by a stated ferry link, the model's
+    typical error per pair (None for a planner's file) and sentences about islands."""
+
+    minutes: np.ndarray
+    source: str
+    by_sea: np.ndarray | None = None
+    typical_error: np.ndarray | None = None
+    notes: tuple[str, ...] = ()
+
+
+def access_times(practices: Practices, scenario: Scenario) -> AccessTimes | None:
+    """The scenario's travel times: its file when it names one (``travel_minutes``), else the
+    shipped road-time model when access is in minutes (``geo.travel_model``), else None (km)."""
+    if scenario.inputs.travel_times is not None:
+        return AccessTimes(travel_minutes(practices, scenario), "file")
+    if scenario.costs.access != "minutes":
         return None
+    from fedplan.geo.travel_model import practice_travel_minutes
+
+    t = practice_travel_minutes(practices)
+    return AccessTimes(np.asarray(t.minutes, float), "model", np.asarray(t.by_sea, bool),
+                       np.asarray(t.typical_error, float), tuple(t.notes))
+
+
+def travel_minutes(practices: Practices, scenario: Scenario) -> np.ndarray | None:
+    """Minutes from each practice (row) to each practice as a hub (column): from the scenario's
+    travel-time file (``origin,destination,minutes`` between practice codes; ``inf`` where the
+    file says there is no route), else from the shipped road-time model when [costs] access is
+    "minutes" (``inf`` across the sea where no ferry link is stated), else None. Every pair between
+    two different participating practices must be in a file: a gap would silently become a free
+    trip."""
+    if scenario.inputs.travel_times is None:
+        t = access_times(practices, scenario)
+        return None if t is None else t.minutes
     tt = inputs.read_travel_times(scenario.inputs.travel_times)
     codes = list(practices.code)
     m = tt.matrix(codes, codes)
@@ -232,7 +269,7 @@ def build_problem(practices: Practices, scenario: Scenario, distance_km: np.ndar
     w = practices.list_size.astype(float)
     allowed = np.ones((len(practices), len(practices)), bool)
     k = scenario.constraints
-    if minutes is None and scenario.inputs.travel_times is not None:
+    if minutes is None and uses_minutes(scenario):
         minutes = travel_minutes(practices, scenario)
     if minutes is None:
         per_unit, travel = c.hub_visits_per_patient * 2.0 * c.travel_gbp_per_km, distance_km  # return trips

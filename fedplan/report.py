@@ -80,8 +80,9 @@ def rerender(run_dir: Path | str, out: Path | str | None = None) -> tuple[Path, 
     summary = dict(rd.summary)
     summary["warnings"] = [*[w for w in summary.get("warnings") or [] if isinstance(w, str)], *warnings]
     outline = load_outline(practices, rd.scenario)
+    hub_minutes = [rd.hub_minutes.get(c) for c in practices.code] if rd.hub_minutes else None
     html, _ = render_run_report(summary, practices, fed_ids, list(rd.make_or_buy), rd.log, has_plan=rd.has_plan,
-                                outline=outline)
+                                outline=outline, hub_minutes=hub_minutes)
     target = Path(out) if out else rd.path / "report.html"
     if target.is_dir():
         raise InputError("the report path is a folder.", file=str(target), fix="give a file name, e.g. report.html.")

@@ -29,6 +29,7 @@ class RunDir:
     assignment: dict[str, int] = field(default_factory=dict)
     make_or_buy: tuple[dict, ...] = ()
     log: str = ""
+    hub_minutes: dict[str, float] = field(default_factory=dict)   # assignment.csv minutes_to_hub, where written
 
     @property
     def name(self) -> str:
@@ -69,6 +70,25 @@ def _csv_rows(path: Path, columns: tuple[str, ...]) -> list[dict]:
             raise InputError(f"column '{col}' is missing (found: {', '.join(header) or 'nothing'}).",
                              file=str(path), row=1, column=col, fix=_RERUN)
     return list(reader)
+
+
+def _hub_minutes(path: Path) -> dict[str, float]:
+    """assignment.csv's optional ``minutes_to_hub`` column (runs that priced access in minutes)."""
+    out: dict[str, float] = {}
+    for row_no, row in enumerate(_csv_rows(path, ("practice_code", "federation_id")), start=2):
+        raw = (row.get("minutes_to_hub") or "").strip()
+        if not raw:
+            continue
+        try:
+            value = float(raw)
+        except ValueError:
+            raise InputError(f"minutes_to_hub '{raw}' is not a number.", file=str(path), row=row_no,
+                             column="minutes_to_hub", fix=_RERUN) from None
+        if not value >= 0:
+            raise InputError(f"minutes_to_hub {raw} must be 0 or more.", file=str(path), row=row_no,
+                             column="minutes_to_hub", fix=_RERUN)
+        out[(row.get("practice_code") or "").strip()] = value
+    return out
 
 
 def _assignment(path: Path) -> dict[str, int]:
@@ -114,8 +134,10 @@ def read_run_dir(path: Path | str, *, need_scenario: bool = True) -> RunDir:
                          file=str(path / "manifest.json"), column="scenario", fix=_RERUN)
     status = str(summary.get("status"))
     assignment: dict[str, int] = {}
+    minutes: dict[str, float] = {}
     if (path / "assignment.csv").is_file():
         assignment = _assignment(path / "assignment.csv")
+        minutes = _hub_minutes(path / "assignment.csv")
     elif status in PLAN_STATUSES:
         raise InputError(f"assignment.csv is missing but the run's status is {status}.", file=str(path),
                          fix=_RERUN)
@@ -125,4 +147,4 @@ def read_run_dir(path: Path | str, *, need_scenario: bool = True) -> RunDir:
     log = ""
     if (path / "solver.log").is_file():
         log = (path / "solver.log").read_text(encoding="utf-8", errors="replace")
-    return RunDir(path, summary, manifest, scenario, assignment, tuple(mob), log)
+    return RunDir(path, summary, manifest, scenario, assignment, tuple(mob), log, minutes)

@@ -73,10 +73,11 @@ def skip_reason(scenario: Scenario, catalogue: Catalogue, r: FigureRange) -> str
     if (r.figure.startswith(("engagement.incentive_", "engagement.member_success"))
             and not scenario.engagement.pooled_incentive):
         return "[engagement] pooled_incentive = false: the model has no pooled-incentive term"
-    if r.figure == "costs.travel_gbp_per_km" and scenario.inputs.travel_times is not None:
-        return "[inputs] travel_times is given, so access is priced per minute, not per km"
-    if r.figure == "costs.travel_gbp_per_minute" and scenario.inputs.travel_times is None:
-        return "no [inputs] travel_times, so access is priced per km, not per minute"
+    by_minutes = scenario.inputs.travel_times is not None or scenario.costs.access == "minutes"
+    if r.figure == "costs.travel_gbp_per_km" and by_minutes:
+        return "access is priced per minute of travel, not per km"
+    if r.figure == "costs.travel_gbp_per_minute" and not by_minutes:
+        return "access is priced per straight-line km ([costs] access = \"km\", no travel_times file)"
     if section == "catalogue":
         if not scenario.makebuy.joint:
             return "[makebuy] joint = false: services are not part of the plan's cost"

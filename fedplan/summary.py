@@ -40,7 +40,7 @@ def make_summary(r) -> dict:
                 **({"penalty_gbp": round(terms["penalty"], 2)} if "penalty" in terms else {}),
                 "risk_mode": risk_choice(r.scenario.risk, pop, mean_list).mode,
                 "max_distance_km": round(float(r.distance_km[ms, hub].max()), 3),
-            })
+            } | hub_minutes(r, ms, hub))
     b = r.baseline
     # the planners' range; under soft bounds the model's own window (prob) is wider
     L, U = r.scenario.bounds.min_population, r.scenario.bounds.max_population
@@ -107,7 +107,10 @@ def make_summary(r) -> dict:
             "travel_gbp_per_km": r.scenario.costs.travel_gbp_per_km,
             "distance": "straight line in EPSG:27700 (British National Grid)",
             "access_priced_by": ("travel time (minutes from the travel_times file)"
-                                 if r.scenario.inputs.travel_times is not None else "straight-line distance"),
+                                 if r.scenario.inputs.travel_times is not None else
+                                 "travel time (minutes by car from the shipped road-time model)"
+                                 if r.scenario.costs.access == "minutes" else "straight-line distance"),
+            "access": r.scenario.costs.access,
             "travel_gbp_per_minute": r.scenario.costs.travel_gbp_per_minute,
             "time_limit_s": r.scenario.solve.time_limit_s,
             "work_limit": r.scenario.solve.work_limit,
@@ -121,8 +124,71 @@ def make_summary(r) -> dict:
             "mean_practice_list": round(mean_list, 1),
         },
         "timings_s": {k: round(v, 3) for k, v in r.timings.items()},
+        "travel": travel_summary(r),
     }
     return summary
+
+
+def hub_minutes(r, members, hub: int) -> dict:
+    """A federation's trips to its hub in minutes (longest, list-weighted mean, the model's typical
+    error on the longest, whether any goes by sea); {} when access is in km."""
+    a = getattr(r, "access", None)
+    if a is None:
+        return {}
+    ms = np.asarray(members, dtype=np.int64)
+    m = a.minutes[ms, hub]
+    w = r.practices.list_size[ms].astype(float)
+    longest = int(np.argmax(m))
+    out = {"minutes_to_hub_max": round(float(m[longest]), 1),
+           "minutes_to_hub_mean": round(float((m * w).sum() / max(w.sum(), 1.0)), 1)}
+    if a.typical_error is not None:
+        out["minutes_to_hub_typical_error"] = round(float(a.typical_error[ms[longest], hub]), 1)
+    out["hub_trip_by_sea"] = bool(a.by_sea is not None and a.by_sea[ms, hub].any())
+    return out
+
+
+def practice_hub_minutes(r) -> list[float | None]:
+    """Minutes from each practice to its federation's hub (None without minutes or a plan)."""
+    a, res = getattr(r, "access", None), r.result
+    if a is None or not res.has_plan:
+        return [None] * len(r.practices)
+    hubs = np.asarray(res.hubs, dtype=np.int64)[np.asarray(res.assignment, dtype=np.int64)]
+    return [round(float(v), 1) for v in a.minutes[np.arange(len(hubs)), hubs]]
+
+
+def travel_summary(r) -> dict:
+    """summary.json's ``travel``: how access was measured, the road-time model's recorded error and
+    what it says about islands and sea links."""
+    a = getattr(r, "access", None)
+    if a is None:
+        return {"measure": "km", "source": "straight line (EPSG:27700)", "model": None, "notes": [], "sea_links": []}
+    if a.source == "file":
+        return {"measure": "minutes", "source": "file", "file": str(r.scenario.inputs.travel_times), "model": None,
+                "notes": [], "sea_links": []}
+    from fedplan.geo import travel_model
+
+    p = r.practices
+    # only the sea links of islands this area's practices are on
+    islands = set(travel_model.road_component(p.easting, p.northing)) - {travel_model.MAINLAND}
+    err = travel_model.load_model()["error"]
+    held, devon = err["held_out"], err["devon"]
+    short = [b for b in held["by_band"] if (b.get("to_km") or 1e9) <= 40]
+
+    def band(rows):
+        return [{k: b.get(k) for k in ("band", "from_km", "to_km", "pairs", "median_abs_min", "p90_abs_min",
+                                       "median_signed_min")} for b in rows]
+
+    return {"measure": "minutes", "source": "model",
+            "model": {"file": "inputs/data/travel_model.json",
+                      # practice-to-hub trips are short: the error under 40 km is the one that matters
+                      "held_out_median_abs_min": round(float(np.median([b["median_abs_min"] for b in short])), 1),
+                      "held_out_p90_abs_min": round(float(max(b["p90_abs_min"] for b in short)), 1),
+                      "devon_median_abs_min": round(float(np.median(
+                          [b["median_abs_min"] for b in devon["by_band"] if (b.get("to_km") or 1e9) <= 40])), 1),
+                      "held_out_by_band": band(held["by_band"]), "devon_by_band": band(devon["by_band"]),
+                      "note": ("errors are for trips under 40 km, the practice-to-hub range; Devon's independent "
+                               "OpenStreetMap times run 18-36 % slower than the routed source on longer trips")},
+            "notes": list(a.notes), "sea_links": [lk.as_dict() for lk in travel_model.SEA_LINKS if lk.island in islands]}
 
 
 def viability(r, mean_list: float) -> dict:

@@ -210,6 +210,9 @@ class ConstraintsSpec:
     locks: tuple[tuple[str, str], ...] = ()
 
 
+ACCESS_MEASURES = ("minutes", "km")
+
+
 @dataclass(frozen=True)
 class CostsSpec:
     """Cost parameters of the first model (all £ per year). Sources in README / ATTRIBUTION."""
@@ -226,6 +229,14 @@ class CostsSpec:
     # disruption: £ per registered patient of a practice whose federation is hosted outside its
     # current PCN (0 = off). A planner's lever for staying close to today's map.
     disruption_gbp_per_patient: float = 0.0
+    # how access to the hub is measured and priced: "minutes" by car (the shipped travel-time
+    # model, fitted to routed road times, geo.travel_model; at travel_gbp_per_minute), or "km" in
+    # a straight line (at travel_gbp_per_km). A [inputs] travel_times file always takes precedence.
+    access: str = "minutes"
+
+    def __post_init__(self) -> None:
+        if self.access not in ACCESS_MEASURES:
+            raise ValueError(f"access must be one of {ACCESS_MEASURES}, not {self.access!r}")
 
 
 @dataclass(frozen=True)

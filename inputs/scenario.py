@@ -11,7 +11,7 @@ from typing import Any
 
 from .catalogue import OVERRIDABLE, override_value
 from .errors import InputError, nearest
-from .model import (METHODS, NEST_LEVELS, SOLVERS, STAFFING, AreaSpec, BoundsSpec, ConstraintsSpec, CostsSpec, InputsSpec,
+from .model import (ACCESS_MEASURES, METHODS, NEST_LEVELS, SOLVERS, STAFFING, AreaSpec, BoundsSpec, ConstraintsSpec, CostsSpec, InputsSpec,
                     EngagementSpec, MakeBuySpec, RiskSpec, Scenario, SolveSpec)
 
 SECTIONS = {"area": AreaSpec, "inputs": InputsSpec, "bounds": BoundsSpec, "constraints": ConstraintsSpec,
@@ -432,7 +432,9 @@ def parse_scenario(data: dict, source: str = "scenario", base_dir: Path | str = 
         constraints=_constraints(data.get("constraints", {}), source),
         costs=CostsSpec(**{f.name: _number(data.get("costs", {}).get(f.name, getattr(CostsSpec(), f.name)),
                                            f"costs.{f.name}", source, minimum=0, maximum=COST_CEILINGS[f.name])
-                           for f in fields(CostsSpec)}),
+                           for f in fields(CostsSpec) if f.name != "access"},
+                        access=_choice(data.get("costs", {}).get("access", CostsSpec().access), "costs.access", source,
+                                       ACCESS_MEASURES, "access measure")),
         makebuy=_makebuy(data.get("makebuy", {}), source),
         risk=_risk(data.get("risk", {}), source),
         engagement=_engagement(data.get("engagement", {}), source),

@@ -122,6 +122,16 @@ def read_minutes(path) -> dict[tuple[str, str], float]:
     return {(o, d): float(m) for o, d, m in zip(tt.origins, tt.destinations, tt.minutes)}
 
 
+def model_minutes(practices: Practices, pairs) -> dict[tuple[str, str], float]:
+    """(origin, destination) -> minutes for ``pairs`` from the shipped road-time model (with its
+    stated ferry links), for ``[costs] access = "minutes"`` without a file: the same input data
+    the engine priced, recomputed here from the practices verify re-read."""
+    from fedplan.geo.travel_model import practice_travel_minutes
+    m = practice_travel_minutes(practices).minutes
+    index = {c: i for i, c in enumerate(practices.code)}
+    return {(a, b): float(m[index[a], index[b]]) for a, b in pairs if a in index and b in index}
+
+
 # ------------------------------------------------------------------ the check
 
 
@@ -229,8 +239,14 @@ def verify(scenario: Scenario, assignment: Mapping[str, object], hubs: Mapping[o
             minutes = read_minutes(scenario.inputs.travel_times)
         except Exception as exc:  # noqa: BLE001
             problems.append(f"cannot re-read the travel-time file: {exc}")
+    elif costs.access == "minutes":
+        try:
+            minutes = model_minutes(practices, [(c, hubs.get(fid)) for fid, ms in members.items() for c in ms])
+        except Exception as exc:  # noqa: BLE001
+            problems.append(f"cannot recompute the road travel times: {exc}")
     elif rules.max_travel_minutes is not None:
-        problems.append("max_travel_minutes is set but the scenario names no travel_times file")
+        problems.append("max_travel_minutes is set but access is in km and the scenario names no travel_times file")
+    by_minutes = scenario.inputs.travel_times is not None or costs.access == "minutes"
     access = disruption = 0.0
     for fid, ms in members.items():
         hub = hubs.get(fid)
@@ -244,14 +260,16 @@ def verify(scenario: Scenario, assignment: Mapping[str, object], hubs: Mapping[o
                 problems.append(f"practice {code} is {km:.1f} km from hub {hub}, over the limit of "
                                 f"{rules.max_distance_km:g} km")
             trips = size[code] * costs.hub_visits_per_patient * 2.0        # return trips a year
-            if scenario.inputs.travel_times is None:
+            if not by_minutes:
                 access += trips * km * costs.travel_gbp_per_km
             elif minutes is not None:
                 m = minutes.get((code, hub), 0.0 if code == hub else None)
                 if m is None:
                     problems.append(f"the travel-time file has no time from {code} to its hub {hub}")
                 elif math.isinf(m):
-                    problems.append(f"practice {code} has no route to its hub {hub} in the travel-time file")
+                    problems.append(f"practice {code} has no route to its hub {hub} "
+                                    + ("in the travel-time file" if scenario.inputs.travel_times is not None else
+                                       "by road or a stated ferry link (geo.travel_model)"))
                 else:
                     access += trips * m * costs.travel_gbp_per_minute
                     if rules.max_travel_minutes is not None and m > rules.max_travel_minutes + LIMIT_SLACK:

@@ -7,6 +7,7 @@
 | ``format``  | what both pages share: stylesheet, CSP, status and cost-term words, value formatting |
 | ``maps``    | static maps with matplotlib (inline SVG or PNG), no tiles or scripts |
 | ``size``    | "Why this size": cost per patient by term against population, the rule that binds |
+| ``travel`` | "Travel to the hub": the travel measure and its accuracy, trips per federation, sea links, a map of minutes to the hub |
 | ``sensitivity`` | ``sensitivity.html``: tornado, draws, neighbour stability and the robust plan |
 | ``gpkg``    | ``federations.gpkg``: one polygon per federation with its attributes |
 """

@@ -10,8 +10,12 @@ def write_federations_gpkg(path: Path, polygons, federations: list[dict]) -> Non
     by_id = {f["id"]: f for f in federations}
     gdf = polygons.copy()
     for key in ("population", "n_practices", "hub", "hub_name", "cost_gbp", "services_gbp", "risk_gbp",
-                "access_gbp", "max_distance_km"):
+                "access_gbp", "engagement_gbp", "max_distance_km"):
         gdf[key] = [by_id.get(fid, {}).get(key) for fid in gdf["federation_id"]]
+    # minutes to the hub where the run measured access in minutes (absent columns for km runs)
+    for key in ("minutes_to_hub_max", "minutes_to_hub_mean", "minutes_to_hub_typical_error", "hub_trip_by_sea"):
+        if any(key in f for f in federations):
+            gdf[key] = [by_id.get(fid, {}).get(key) for fid in gdf["federation_id"]]
     for name, measure in (("polsby_popper", polsby_popper), ("reock", reock), ("convex_hull_ratio", convex_hull_ratio)):
         gdf[name] = [round(measure(g), 4) for g in gdf.geometry]
     gdf.to_file(path, driver="GPKG", layer="federations")

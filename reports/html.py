@@ -17,6 +17,7 @@ from .format import (CSP, CSS, PLAN_STATUSES, STATUS_SHORT, STATUS_WORDS, TERM_L
                      id_key, key_label, num, pct, records, signed_gbp, value_text)
 from .maps import draw_map, figure_svg
 from .size import section_size
+from .travel import section_travel
 
 # above this many practices the per-practice member table would make the report too big to open
 MEMBER_TABLE_MAX = 1500
@@ -203,9 +204,12 @@ def _section_federations(ctx: dict) -> str:
         out.append("<p>No federations: there is no plan in this run.</p></section>")
         return "\n".join(out)
     shape = ctx["compactness"]
+    minutes = any(f.get("minutes_max") is not None for f in feds)
     out.append(f"<p>{num(len(feds))} federations; population bounds {_bounds_text(lo, hi)}. "
-               "Rows outside the bounds are highlighted. Distances are straight-line kilometres from each "
-               "practice to its hub."
+               "Rows outside the bounds are highlighted. "
+               + ("Travel is minutes by car from the furthest member practice to the hub (the Travel section "
+                  "says how sure those times are), with the straight-line distance beside it."
+                  if minutes else "Distances are straight-line kilometres from each practice to its hub.")
                + (" Shape measures of each federation's area (EPSG:27700), 1 for a disc and near 0 for a "
                   "sprawling shape: Polsby–Popper 4πA/P² punishes ragged edges, Reock (area over its smallest "
                   "enclosing circle) elongation, and the convex-hull ratio indentations." if shape else "")
@@ -214,7 +218,8 @@ def _section_federations(ctx: dict) -> str:
                   if shape else "")
     out.append("<table><thead><tr><th>Federation</th><th class='n'>Patients</th><th class='n'>Outside bounds by"
                "</th><th class='n'>Practices</th><th>Hub practice</th><th class='n'>Cost £/yr</th>"
-               f"<th class='n'>Furthest practice to hub, km</th>{shape_head}</tr></thead><tbody>")
+               + ("<th class='n'>Furthest practice to hub, minutes</th>" if minutes else "")
+               + f"<th class='n'>Furthest practice to hub, km</th>{shape_head}</tr></thead><tbody>")
     tot_pop = tot_n = tot_cost = 0.0
     cost_known = True
     for f in feds:
@@ -224,7 +229,8 @@ def _section_federations(ctx: dict) -> str:
         out.append(f"<tr{cls}><td>{esc(f['id'])}</td><td class='n'>{num(pop)}</td><td class='n'>{dev_txt}</td>"
                    f"<td class='n'>{num(npr)}</td><td class='hub'>{esc(f['hub_name'])}"
                    f"{' (' + esc(f['hub']) + ')' if f['hub'] else ''}</td><td class='n'>{gbp(f['cost_gbp'])}</td>"
-                   f"<td class='n'>{num(f['max_distance_km'], 1)}</td>"
+                   + (f"<td class='n'>{_minutes_text(f)}</td>" if minutes else "")
+                   + f"<td class='n'>{num(f['max_distance_km'], 1)}</td>"
                    + ("".join(f"<td class='n'>{num(v, 2)}</td>" for v in shape.get(f["key"], (None,) * 3))
                       if shape else "")
                    + "</tr>")
@@ -236,7 +242,8 @@ def _section_federations(ctx: dict) -> str:
             tot_cost += finite(f["cost_gbp"])
     out.append(f"</tbody><tfoot><tr><td>Total</td><td class='n'>{num(tot_pop)}</td><td></td>"
                f"<td class='n'>{num(tot_n)}</td><td></td><td class='n'>{gbp(tot_cost) if cost_known else '–'}</td>"
-               "<td></td>" + ("<td></td>" * 3 if shape else "") + "</tr></tfoot></table>")
+               "<td></td>" + ("<td></td>" if minutes else "") + ("<td></td>" * 3 if shape else "")
+               + "</tr></tfoot></table>")
 
     if len(p) > MEMBER_TABLE_MAX:
         out.append(f"<p class='note'>{num(len(p))} practices: the member list is in assignment.csv (and in each "
@@ -526,8 +533,21 @@ def _federation_rows(s: dict, p, fed: list, has_plan: bool) -> list[dict]:
         rows.append({"id": f.get("id"), "key": key, "population": pop, "n_practices": npr,
                      "hub": hub if isinstance(hub, str) else ("" if hub is None else str(hub)),
                      "hub_name": f.get("hub_name") or (p.name[hub_pos] if hub_pos is not None else ""),
-                     "hub_pos": hub_pos, "cost_gbp": f.get("cost_gbp"), "max_distance_km": dist})
+                     "hub_pos": hub_pos, "cost_gbp": f.get("cost_gbp"), "max_distance_km": dist,
+                     "minutes_max": finite(f.get("minutes_to_hub_max")),
+                     "minutes_error": finite(f.get("minutes_to_hub_typical_error")),
+                     "by_sea": bool(f.get("hub_trip_by_sea"))})
     return rows
+
+
+def _minutes_text(f: dict) -> str:
+    """"about 24, ±4" (and "by sea") for a federation's longest trip to its hub."""
+    m = f.get("minutes_max")
+    if m is None:
+        return "–"
+    err = f.get("minutes_error")
+    return (f"about {m:.0f}" + (f", typically ±{err:.0f}" if err is not None else "")
+            + (" (by sea)" if f.get("by_sea") else ""))
 
 
 def _compactness(polygons) -> dict:
@@ -647,7 +667,8 @@ def _split_analysis(p, fed: list) -> dict | None:
 
 def render_report(summary: dict, practices, assignment: Sequence[int], *, polygons=None, outline=None,
                   baseline_polygons=None, log_excerpt: str = "", attributions: str = "",
-                  make_or_buy: Sequence | None = None, _figures: dict | None = None) -> str:
+                  make_or_buy: Sequence | None = None, hub_minutes: Sequence | None = None,
+                  _figures: dict | None = None) -> str:
     """One self-contained HTML document for a run: headline, maps, federations, make-or-buy,
     why this size, baseline, costs, solver and assumptions sections (``<section id=...>``), everything from the
     inputs escaped.
@@ -658,6 +679,8 @@ def render_report(summary: dict, practices, assignment: Sequence[int], *, polygo
     ``outline`` a shapely geometry of the area, all optional; ``make_or_buy`` the rows of
     make_or_buy.csv (dicts, or tuples in its column order). ``_figures``, when a dict, receives
     the matplotlib figures drawn (keys ``plan`` and ``baseline``) for callers that also want PNGs.
+    ``hub_minutes[i]``: minutes from practice ``i`` to its hub (assignment.csv ``minutes_to_hub``), for
+    the travel section's map; None when the run priced access in km.
     """
     s = summary if isinstance(summary, dict) else {}
     p = practices
@@ -721,7 +744,8 @@ def render_report(summary: dict, practices, assignment: Sequence[int], *, polygo
              + (f"federations of {_bounds_text(lo, hi)}." if bounds else "no population bounds recorded.") + "</p>"
              "<nav>" + "".join(f"<a href=\"#{k}\">{v}</a>" for k, v in (
                  ("headline", "Headline"), ("map", "Maps"), ("federations", "Federations"),
-                 ("size", "Why this size"), ("makebuy", "Make or buy"), ("baseline", "Today's PCNs"), ("costs", "Costs"), ("solver", "Solver"),
+                 ("size", "Why this size"), ("travel", "Travel"), ("makebuy", "Make or buy"), ("baseline", "Today's PCNs"),
+                 ("costs", "Costs"), ("solver", "Solver"),
                  ("assumptions", "Assumptions"))) + "</nav></header><main>")
     parts = [
         head, intro,
@@ -729,6 +753,7 @@ def render_report(summary: dict, practices, assignment: Sequence[int], *, polygo
         _section_map(ctx),
         _section_federations(ctx),
         section_size(s),
+        section_travel(s, p, fed, hub_minutes),
         _section_makebuy(ctx),
         _section_baseline(ctx),
         _section_costs(ctx),

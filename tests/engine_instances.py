@@ -127,9 +127,10 @@ def scenario(L=15000, U=45000, F=50000.0, k=None) -> Scenario:
     """The engine tests' classic instances: access, fixed cost and the default make-or-buy; risk
     and engagement off (tests/optimise_tests/test_joint.py and test_member_cost.py cover those).
     These instances test the engine's mechanics, and were built when the risk term was £0: the
-    real risk term curves g(N) and multiplies its pieces, which only slows these tests down."""
+    real risk term curves g(N) and multiplies its pieces, which only slows these tests down.
+    Access by straight-line km: the practices sit in a made-up 30 km square, not in England."""
     return Scenario(bounds=BoundsSpec(min_population=L, max_population=U),
-                    constraints=ConstraintsSpec(n_federations=k), costs=CostsSpec(federation_fixed_gbp=F),
+                    constraints=ConstraintsSpec(n_federations=k), costs=CostsSpec(federation_fixed_gbp=F, access="km"),
                     risk=RiskSpec(enabled=False), engagement=EngagementSpec(enabled=False))
 
 
@@ -149,13 +150,21 @@ def check_with_verify(seed, n, sc, res):
     assert out.ok, out.problems
 
 
+@functools.lru_cache(maxsize=None)
+def _tight_optimum(seed: int) -> float:
+    """The brute-force optimum of tight instance ``seed`` (about a second each in plain Python):
+    computed once per session, as many tests walk the same instances. The problem is rebuilt
+    from the seed each time, so the cache holds only the oracle's number."""
+    return brute_force(problem_from(practices(seed, 9), scenario(L=20000, U=32000, F=80000.0)))
+
+
 def tight_instances(count: int = 12):
     """(seed, scenario, problem, brute-force optimum) for 9-practice areas whose tight bounds make
     the root LP fractional; infeasible seeds are skipped."""
     for seed in range(count):
         sc = scenario(L=20000, U=32000, F=80000.0)
         p = problem_from(practices(seed, 9), sc)
-        opt = brute_force(p)
+        opt = _tight_optimum(seed)
         if np.isfinite(opt):
             yield seed, sc, p, opt
 

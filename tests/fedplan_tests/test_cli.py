@@ -172,7 +172,8 @@ def test_devon_run_directory_meets_the_contract(devon_run, devon_rows):
     s = json.loads((out / "summary.json").read_text())
     with open(out / "assignment.csv") as f:
         rows = list(csv.DictReader(f))
-    assert list(rows[0]) == ["practice_code", "federation_id"]
+    # minutes by car to the hub: access is in minutes by default (test_access_minutes checks them)
+    assert list(rows[0]) == ["practice_code", "federation_id", "minutes_to_hub"]
     codes = [r["practice_code"] for r in rows]
     assert sorted(codes) == sorted(r["practice_code"] for r in devon_rows)  # each exactly once
     size = {r["practice_code"]: int(r["registered_patients"]) for r in devon_rows}

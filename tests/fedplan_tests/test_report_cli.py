@@ -18,7 +18,7 @@ from fedplan import optimise
 from fedplan.cli import main
 from fedplan.report import PLAN_SCORE_COLUMNS
 
-REPORT_SECTIONS = ("headline", "map", "federations", "size", "makebuy", "baseline", "costs", "solver", "assumptions")
+REPORT_SECTIONS = ("headline", "map", "federations", "size", "travel", "makebuy", "baseline", "costs", "solver", "assumptions")
 
 
 def run_cli(args, capsys):

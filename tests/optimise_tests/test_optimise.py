@@ -74,7 +74,9 @@ def test_hub_candidates_bite(method):
     from fedplan.api import build_problem
     from fedplan.inputs.model import ConstraintsSpec
 
-    sc = Scenario(bounds=BoundsSpec(min_population=20000, max_population=40000))
+    # risk off: the rule is what bites here; the curved risk term only slowed the compact
+    # MIP (about 40 s a solve) and is covered by test_joint.py
+    sc = Scenario(bounds=BoundsSpec(min_population=20000, max_population=40000), risk=RiskSpec(enabled=False))
     pr = make_practices(TOWNS_XY, TOWNS_SIZES)
     xy = np.c_[pr.easting, pr.northing] / 1000
     d = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1))
@@ -102,7 +104,9 @@ def test_together_and_apart_pairs_bite(method):
     from fedplan.api import build_problem
     from fedplan.inputs.model import ConstraintsSpec
 
-    sc = Scenario(bounds=BoundsSpec(min_population=20000, max_population=40000))
+    # risk off: the rule is what bites here; the curved risk term only slowed the compact
+    # MIP (about 40 s a solve) and is covered by test_joint.py
+    sc = Scenario(bounds=BoundsSpec(min_population=20000, max_population=40000), risk=RiskSpec(enabled=False))
     pr = make_practices(TOWNS_XY, TOWNS_SIZES)
     xy = np.c_[pr.easting, pr.northing] / 1000
     d = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1))
@@ -130,7 +134,8 @@ def test_locks_and_disruption_bite(method):
     from fedplan.api import build_problem
     from fedplan.inputs.model import ConstraintsSpec
 
-    sc = Scenario(bounds=BoundsSpec(min_population=20000, max_population=40000))
+    # risk off: the rule is what bites here, as in test_hub_candidates_bite
+    sc = Scenario(bounds=BoundsSpec(min_population=20000, max_population=40000), risk=RiskSpec(enabled=False))
     pcn = ["A", "A", "B", "B", "C", "C"]         # today's PCNs cut across the two towns
     pr = make_practices(TOWNS_XY, TOWNS_SIZES, pcn=pcn)
     xy = np.c_[pr.easting, pr.northing] / 1000
@@ -409,7 +414,13 @@ def test_properties_warm_start_and_tighter_bounds(seed, method):
     rng = np.random.default_rng(seed)
     n = int(rng.integers(7, 12))
     pr = make_practices(rng.uniform(0, 30, (n, 2)), rng.integers(3000, 15000, n))
-    sc = Scenario(bounds=BoundsSpec(min_population=15000, max_population=45000))
+    # With the default joint model (make-or-buy and the curved risk term in g(N)) every compact
+    # example ran to both 6 s limits unproven: its optimum comparison below never ran, and the
+    # example of seed 1584 never reached the CBC proof it is kept for. The compact examples use
+    # access + fixed cost, which CBC proves (and re-checks) in under a second; branch and price
+    # keeps make-or-buy's stepped g(N) with risk off, which it proves in a few seconds.
+    sc = Scenario(bounds=BoundsSpec(min_population=15000, max_population=45000), risk=RiskSpec(enabled=False),
+                  makebuy=MakeBuySpec(joint=method == "branch_price"))
     p = problem_from(pr, sc)
     from fedplan.optimise.heuristics import construct
 

@@ -84,7 +84,7 @@ def test_missing_pair_and_limit_without_matrix_are_refused(area, capsys):
     assert not (folder / "run").exists()
     path = folder / "nomatrix.toml"
     path.write_text('[area]\nengland = true\n[inputs]\npractices = "practices.csv"\n'
-                    "[constraints]\nmax_travel_minutes = 30\n", encoding="utf-8")
+                    "[costs]\naccess = \"km\"\n[constraints]\nmax_travel_minutes = 30\n", encoding="utf-8")
     rc = main(["plan", str(path), "--out", str(folder / "run2"), "--quiet"])
     err = capsys.readouterr().err
     assert rc == 2 and "max_travel_minutes" in err and "travel_times" in err

@@ -43,7 +43,8 @@ def write_world(folder: Path, world=WORLD) -> Path:
 
 
 def world_scenario(folder: Path, world=WORLD, **parts) -> Scenario:
-    parts = {**PLAIN, **parts}
+    # access by straight-line km: these oracles price trips per km (minutes: test_access_minutes)
+    parts = {"costs": CostsSpec(access="km"), **PLAIN, **parts}
     return Scenario(area=AreaSpec(england=True), inputs=InputsSpec(practices=write_world(folder, world)), **parts)
 
 
@@ -213,7 +214,7 @@ def test_travel_minutes_are_read_from_the_file(tmp_path):
 
 
 def test_disruption_counts_practices_hosted_outside_their_pcn(tmp_path):
-    sc = world_scenario(tmp_path, costs=CostsSpec(disruption_gbp_per_patient=3.0))
+    sc = world_scenario(tmp_path, costs=CostsSpec(disruption_gbp_per_patient=3.0, access="km"))
     v = verify(sc, GOOD, GOOD_HUBS)
     assert v.ok and v.cost_breakdown["disruption"] == pytest.approx(3.0 * 5_000)      # V1 hosted by PCN_W
 
@@ -236,7 +237,7 @@ def one_federation(tmp_path, population: int, catalogue: Path | None = None, **p
     """Verify one federation of ``population`` patients at one place (no access or fixed cost)."""
     world = {f"M{i}": (280_000, 100_000 + 10 * i, 10_000, "X", "15N") for i in range(population // 10_000)}
     sc = world_scenario(tmp_path, world, bounds=BoundsSpec(min_population=1, max_population=10 ** 6),
-                        costs=CostsSpec(federation_fixed_gbp=0.0, hub_visits_per_patient=0.0), **parts)
+                        costs=CostsSpec(federation_fixed_gbp=0.0, hub_visits_per_patient=0.0, access="km"), **parts)
     sc = replace(sc, inputs=replace(sc.inputs, catalogue=catalogue))
     return verify(sc, {c: 1 for c in world}, {1: "M0"})
 

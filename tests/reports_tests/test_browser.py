@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-REPORT_SECTIONS = ["headline", "map", "federations", "size", "makebuy", "baseline", "costs", "solver", "assumptions"]
+REPORT_SECTIONS = ["headline", "map", "federations", "size", "travel", "makebuy", "baseline", "costs", "solver", "assumptions"]
 ARTEFACTS = Path(os.environ.get("FEDPLAN_ARTEFACTS") or Path(__file__).resolve().parents[2] / "test-artefacts")
 
 

@@ -11,7 +11,7 @@ from factories import ASSIGNMENT, EVIL, EVIL_ESCAPED, MAKE_OR_BUY, OUTLINE, poly
 from fedplan.reports import draw_map, figure_png, figure_svg, render_report, write_report
 from fedplan.reports.maps import greedy_colours
 
-SECTIONS = ("headline", "map", "federations", "size", "makebuy", "baseline", "costs", "solver", "assumptions")
+SECTIONS = ("headline", "map", "federations", "size", "travel", "makebuy", "baseline", "costs", "solver", "assumptions")
 
 
 def section(html: str, sid: str) -> str:
@@ -45,7 +45,7 @@ def test_full_report_is_offline_escaped_and_complete(full_html):
     check_offline_and_escaped(full_html)
     assert full_html.startswith("<!DOCTYPE html>")
     assert "Content-Security-Policy" in full_html and "default-src 'none'" in full_html
-    assert full_html.count("<svg") == 2  # plan and today's PCNs
+    assert full_html.count("<svg") == 3  # plan, today's PCNs and each practice's distance to its hub
     assert len(full_html) < 5_000_000
 
 
@@ -181,7 +181,8 @@ def test_points_map_without_polygons_and_wrong_length_assignment():
     check_offline_and_escaped(html)
     assert "The assignment has 3 entries for 12 practices" in html
     html = render_report(summary(), practices(), ASSIGNMENT)
-    assert html.count("<svg") == 1 and "coloured by its federation" in html
+    # the federation map and the travel section's map of each practice's distance to its hub
+    assert html.count("<svg") == 2 and "coloured by its federation" in html
 
 
 def test_svg_ids_are_unique_across_maps(full_html):
