@@ -28,6 +28,9 @@ ROWS = {
     "ceiling250": "[bounds]\nmax_population = 250000\n",
     "ceiling250_teams": "[bounds]\nmax_population = 250000\n[makebuy]\nstaffing = \"teams\"\n",
     "share50": "[risk]\nrisk_share = 0.5\n",
+    "km": "[costs]\naccess = \"km\"\n",
+    "ceiling250_km": "[bounds]\nmax_population = 250000\n[costs]\naccess = \"km\"\n",
+    "pooled": "[engagement]\npooled_incentive = true\n",
 }
 
 

@@ -28,6 +28,7 @@ Library use::
 | ``fedplan.sensitivity`` | ``fedplan sensitivity``: tornado, Monte Carlo draws, stability, robust plan |
 | ``fedplan.sensitivity_draws`` | what a sensitivity run varies, its seeded draws, one variant's solve |
 | ``fedplan.national`` | England and regions: part by part on Dask, merged into one run directory |
+| ``fedplan.serve``    | ``fedplan serve``: the planner's workbench in the browser (a subpackage) |
 | ``fedplan.cli``      | the ``fedplan`` command |
 | ``fedplan.__main__`` | ``python -m fedplan`` |
 

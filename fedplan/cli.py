@@ -109,6 +109,13 @@ def _parser() -> argparse.ArgumentParser:
                     help="recompute finished tasks in --out that were computed with other settings")
     se.add_argument("--quiet", action="store_true", help="no progress output")
 
+    sv = sub.add_parser("serve", help="the planner's workbench: edit a plan in the browser, re-scored at once")
+    sv.add_argument("run_dirs", nargs="*", metavar="RUN_DIR", help="run directories written by `fedplan plan`")
+    sv.add_argument("--host", default="127.0.0.1",
+                    help="address to listen on (default 127.0.0.1; any other needs the token printed at start)")
+    sv.add_argument("--port", type=int, default=8765, help="TCP port (default 8765; 0: any free port)")
+    sv.add_argument("--save-dir", dest="save_dir", help="folder for saved runs (default: beside each source run)")
+
     d = sub.add_parser("data", help="list the ICBs and sub-ICBs shipped, with practices and patients")
     d.add_argument("--level", choices=["icb", "sub_icb", "all"], default="all")
     d.add_argument("--json", action="store_true")
@@ -140,6 +147,11 @@ def main(argv: list[str] | None = None) -> int:
             return _sweep(args)
         if args.command == "sensitivity":
             return _sensitivity(args)
+        if args.command == "serve":
+            from .serve.server import serve
+
+            return serve([Path(p) for p in args.run_dirs], args.host, args.port,
+                         Path(args.save_dir) if args.save_dir else None)
     except InputError as exc:
         print(f"fedplan: error: {exc}", file=sys.stderr)
         return EXIT_INPUT

@@ -277,8 +277,11 @@ def build_problem(practices: Practices, scenario: Scenario, distance_km: np.ndar
         allowed &= np.isfinite(minutes)
         if k.max_travel_minutes is not None:
             allowed &= minutes <= k.max_travel_minutes + 1e-9
-        per_unit = c.hub_visits_per_patient * 2.0 * c.travel_gbp_per_minute
-        travel = np.where(np.isfinite(minutes), minutes, 0.0)
+        # a trip costs the patient's time and the car's running: minutes at the value of time plus
+        # the same straight-line km at the mileage rate that "km" access prices alone
+        per_unit = c.hub_visits_per_patient * 2.0
+        travel = (c.travel_gbp_per_minute * np.where(np.isfinite(minutes), minutes, 0.0)
+                  + c.travel_gbp_per_km * distance_km)
     if k.max_distance_km is not None:
         allowed &= distance_km <= k.max_distance_km + 1e-9
     if k.nest_within != "none":

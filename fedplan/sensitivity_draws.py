@@ -74,8 +74,6 @@ def skip_reason(scenario: Scenario, catalogue: Catalogue, r: FigureRange) -> str
             and not scenario.engagement.pooled_incentive):
         return "[engagement] pooled_incentive = false: the model has no pooled-incentive term"
     by_minutes = scenario.inputs.travel_times is not None or scenario.costs.access == "minutes"
-    if r.figure == "costs.travel_gbp_per_km" and by_minutes:
-        return "access is priced per minute of travel, not per km"
     if r.figure == "costs.travel_gbp_per_minute" and not by_minutes:
         return "access is priced per straight-line km ([costs] access = \"km\", no travel_times file)"
     if section == "catalogue":

@@ -221,17 +221,19 @@ class CostsSpec:
     federation_fixed_gbp: float = 252_530.0
     # assumption: each registered patient makes 0.5 return trips a year to a hub service.
     hub_visits_per_patient: float = 0.5
-    # NHS mileage rate 56p/mile (service_catalogue_sources.md §1) = £0.348/km, paid both ways.
+    # NHS mileage rate 56p/mile (service_catalogue_sources.md §1) = £0.348/km, paid both ways: the
+    # car's running, in both access measures.
     travel_gbp_per_km: float = 0.348
-    # with [inputs] travel_times: £ per minute of patient travel, each way. Assumption: £6 an hour
-    # (£0.10/min), of the order of published values of non-working time; set your own.
+    # with access in minutes: £ per minute of the patient's time, each way. Assumption: £6 an hour
+    # (£0.10/min, range £3-10), of the order of published values of non-working time; set your own.
     travel_gbp_per_minute: float = 0.10
     # disruption: £ per registered patient of a practice whose federation is hosted outside its
     # current PCN (0 = off). A planner's lever for staying close to today's map.
     disruption_gbp_per_patient: float = 0.0
     # how access to the hub is measured and priced: "minutes" by car (the shipped travel-time
-    # model, fitted to routed road times, geo.travel_model; at travel_gbp_per_minute), or "km" in
-    # a straight line (at travel_gbp_per_km). A [inputs] travel_times file always takes precedence.
+    # model, fitted to routed road times, geo.travel_model): the patient's time at
+    # travel_gbp_per_minute plus the car's running, straight-line km at travel_gbp_per_km; or "km":
+    # the car's running alone. A [inputs] travel_times file always takes precedence over the model.
     access: str = "minutes"
 
     def __post_init__(self) -> None:

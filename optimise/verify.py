@@ -271,7 +271,8 @@ def verify(scenario: Scenario, assignment: Mapping[str, object], hubs: Mapping[o
                                     + ("in the travel-time file" if scenario.inputs.travel_times is not None else
                                        "by road or a stated ferry link (geo.travel_model)"))
                 else:
-                    access += trips * m * costs.travel_gbp_per_minute
+                    # time at the value of time, and the car's running by straight-line km
+                    access += trips * (m * costs.travel_gbp_per_minute + km * costs.travel_gbp_per_km)
                     if rules.max_travel_minutes is not None and m > rules.max_travel_minutes + LIMIT_SLACK:
                         problems.append(f"practice {code} is {m:.1f} minutes from hub {hub}, over the limit of "
                                         f"{rules.max_travel_minutes:g}")

@@ -8,13 +8,16 @@ costs, contiguity and a tabulated g(N); this one is the older oracle over a Fede
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import functools
 import itertools
 
 import numpy as np
 import pytest
 
-from fedplan.inputs.model import BoundsSpec, ConstraintsSpec, CostsSpec, EngagementSpec, Practices, RiskSpec, Scenario
+from fedplan.inputs.model import BoundsSpec, ConstraintsSpec, CostsSpec, EngagementSpec, Practices, RiskSpec
+from fedplan.inputs.model import Scenario as ProductScenario
 from fedplan.optimise import FederationProblem
 from fedplan.optimise.membercost import MemberCost
 from fedplan.optimise.verify import Claim, verify
@@ -25,6 +28,14 @@ TOWNS_SIZES = [12000, 9000, 8000, 15000, 7000, 6000]
 
 
 # -- the brute-force oracle -----------------------------------------------------------------------
+
+
+def Scenario(**parts) -> ProductScenario:  # noqa: N802 - stands in for the product's Scenario in engine tests
+    """The product's Scenario with access priced by straight-line km: the engine tests' practices
+    sit in a made-up square off any map, and ``problem_from`` (like verify with km) prices trips
+    per km. Minutes by road are tested on real practices (tests/fedplan_tests/test_access_minutes.py)."""
+    costs = parts.pop("costs", CostsSpec())
+    return ProductScenario(costs=replace(costs, access="km"), **parts)
 
 def every_partition(items):
     """Every partition of the list ``items`` into blocks."""
@@ -130,7 +141,7 @@ def scenario(L=15000, U=45000, F=50000.0, k=None) -> Scenario:
     real risk term curves g(N) and multiplies its pieces, which only slows these tests down.
     Access by straight-line km: the practices sit in a made-up 30 km square, not in England."""
     return Scenario(bounds=BoundsSpec(min_population=L, max_population=U),
-                    constraints=ConstraintsSpec(n_federations=k), costs=CostsSpec(federation_fixed_gbp=F, access="km"),
+                    constraints=ConstraintsSpec(n_federations=k), costs=CostsSpec(federation_fixed_gbp=F),
                     risk=RiskSpec(enabled=False), engagement=EngagementSpec(enabled=False))
 
 

@@ -95,8 +95,16 @@ def test_scilly_joins_the_mainland_only_by_its_sea_link(tmp_path):
     assert m[0, hub] >= 165 + 30          # at least the crossing and the boarding allowance
     # the plan's access cost from the minutes in assignment.csv, priced as the scenario says
     size = dict(zip(p.code, p.list_size))
-    access = sum(size[c] * 0.5 * 2 * 0.10 * float(r["minutes_to_hub"]) for c, r in rows.items())
-    assert s["cost_breakdown"]["access"] == pytest.approx(access, rel=1e-3)
+    where = dict(zip(p.code, zip(p.easting, p.northing)))
+    hub_of = {f["id"]: f["hub"] for f in s["federations"]}
+
+    def km(a, b):
+        return ((where[a][0] - where[b][0]) ** 2 + (where[a][1] - where[b][1]) ** 2) ** 0.5 / 1000
+
+    # a trip: the patient's minutes at £0.10 and the car's straight-line km at the mileage rate
+    access = sum(size[c] * 0.5 * 2 * (0.10 * float(r["minutes_to_hub"]) + 0.348 * km(c, hub_of[int(r["federation_id"])]))
+                 for c, r in rows.items())
+    assert s["cost_breakdown"]["access"] == pytest.approx(access, rel=2e-3)
     for f in s["federations"]:
         ms = [c for c, r in rows.items() if int(r["federation_id"]) == f["id"]]
         mins = [float(rows[c]["minutes_to_hub"]) for c in ms]

@@ -21,7 +21,7 @@ from fedplan.inputs.ranges import with_figure
 
 CODES = ("L83015", "L83019", "L83039", "L83030", "L83048", "L83076")
 FIGURES = ("risk.risk_share,costs.federation_fixed_gbp,costs.hub_visits_per_patient,"
-           "catalogue.legal.buy_price_gbp_per_activity,risk.viability_share,costs.travel_gbp_per_km")
+           "catalogue.legal.buy_price_gbp_per_activity,risk.viability_share,costs.travel_gbp_per_minute")
 WORK = 2.0
 DRAWS = 3
 
@@ -29,7 +29,8 @@ DRAWS = 3
 def _scenario(folder: Path) -> Path:
     path = folder / "small.toml"
     path.write_text("[area]\npractices = [" + ", ".join(f'"{c}"' for c in CODES) + "]\n"
-                    "[bounds]\nmin_population = 15000\nmax_population = 40000\n[solve]\ntime_limit_s = 60\n",
+                    "[bounds]\nmin_population = 15000\nmax_population = 40000\n[costs]\naccess = \"km\"\n"
+                    "[solve]\ntime_limit_s = 60\n",
                     encoding="utf-8")
     return path
 
@@ -68,10 +69,10 @@ def test_the_contract_keys_and_types(run):
     assert d["settings"]["draws"] == DRAWS and d["settings"]["work_limit"] == WORK and d["settings"]["seed"] == 0
     assert d["settings"]["scenario"].endswith("small.toml")
     varied = {r["parameter"] for r in d["tornado"]}
-    # access is in minutes by default, so the per-km figure never counts and is skipped, with why
-    assert varied == set(FIGURES.split(",")) - {"costs.travel_gbp_per_km"}
-    assert [s["parameter"] for s in d["skipped"]] == ["costs.travel_gbp_per_km"]
-    assert "per minute" in d["skipped"][0]["reason"]
+    # access by km in this scenario, so the per-minute figure never counts and is skipped, with why
+    assert varied == set(FIGURES.split(",")) - {"costs.travel_gbp_per_minute"}
+    assert [s["parameter"] for s in d["skipped"]] == ["costs.travel_gbp_per_minute"]
+    assert "straight-line km" in d["skipped"][0]["reason"]
     for r in d["tornado"]:
         assert {"parameter", "low", "high", "saving_low_gbp", "saving_high_gbp", "swing_gbp"} <= set(r)
         assert r["low"] <= r["central"] <= r["high"]

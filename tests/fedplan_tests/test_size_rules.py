@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from engine_instances import make_practices, problem_from, scenario
-from fedplan.inputs.model import EngagementSpec, Scenario
+from fedplan.inputs.model import EngagementSpec
+from engine_instances import Scenario  # the product's Scenario, access by km (engine_instances.Scenario)
 from fedplan.optimise import Status, solve_federations
 from fedplan.optimise.verify_costs import engagement_cost, risk_cost
 from oracles import optimum

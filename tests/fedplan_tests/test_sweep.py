@@ -25,7 +25,8 @@ PLAIN = "[makebuy]\njoint = false\n[risk]\nenabled = false\n"
 def _files(tmp: Path, grid: str, base_extra: str = PLAIN, time_limit: int = 20) -> Path:
     (tmp / "base.toml").write_text(
         f'[area]\nengland = true\n[inputs]\npractices = "{(DATA / "practices_small.csv").as_posix()}"\n'
-        f"{base_extra}[solve]\ntime_limit_s = {time_limit}\n", encoding="utf-8")
+        # rule pricing off: its re-solves (test_size_rules.py's) only lengthened every scenario
+        f"{base_extra}[solve]\ntime_limit_s = {time_limit}\nprice_rules = false\n", encoding="utf-8")
     path = tmp / "sweep.toml"
     path.write_text(f'base = "base.toml"\n[grid]\n{grid}', encoding="utf-8")
     return path

@@ -50,7 +50,9 @@ def check(problem, g, g_lo, res, gap: float) -> None:
 
 # -- the tests -----------------------------------------------------------------------------------
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# 15 random seeds besides the four that broke it (was 25): every gap still drawn several times,
+# and test_every_method_solver_and_stopping_rule_keeps_the_bound_valid below stops runs at a gap too
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 100_000), gap=st.sampled_from([0.01, 0.02, 0.03, 0.05]))
 @example(seed=9, gap=0.01)
 @example(seed=20, gap=0.03)

@@ -144,7 +144,8 @@ def test_a_contiguous_plan_end_to_end(tmp_path, devon_rows):
     rows = sorted(devon_rows, key=lambda r: (r["sub_icb_code"], r["practice_code"]))[:14]
     write_csv(tmp_path / "practices.csv", rows)
     text = ('[area]\nengland = true\n[inputs]\npractices = "practices.csv"\n[bounds]\nmin_population = 25000\n'
-            "max_population = 60000\n[constraints]\ncontiguity = true\n[solve]\ntime_limit_s = 120\n")
+            "max_population = 60000\n[constraints]\ncontiguity = true\n[solve]\ntime_limit_s = 120\n"
+            "price_rules = false\n")        # the rules' prices are test_size_rules.py's; here: the plan
     (tmp_path / "c.toml").write_text(text, encoding="utf-8")
     run = api.run(tmp_path / "c.toml")
     res = run.result

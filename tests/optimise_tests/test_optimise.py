@@ -8,7 +8,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from fedplan.inputs.model import BoundsSpec, CostsSpec, MakeBuySpec, RiskSpec, Scenario
+from fedplan.inputs.model import BoundsSpec, CostsSpec, MakeBuySpec, RiskSpec
+from engine_instances import Scenario  # the product's Scenario, access by km (engine_instances.Scenario)
 from fedplan.optimise import FederationProblem, ProblemInfeasible, Status, solve_federations, trivial_bound, verify
 from fedplan.optimise.formulations import build_assignment_model
 from fedplan.optimise.solvers.pulp_cbc import parse_cbc_bound

@@ -44,9 +44,12 @@ def test_access_is_priced_per_minute_and_verified(area):
     run = api.run(scenario(folder, total, "[costs]\ntravel_gbp_per_minute = 0.2\n"))
     res = run.result
     assert res.status == "optimal" and run.verification.ok, run.verification.problems
-    per_minute = 0.5 * 2 * 0.2
-    sizes = run.practices.list_size
-    access = sum(per_minute * sizes[i] * minutes[i, res.hubs[res.assignment[i]]] for i in range(N))
+    # a trip: the patient's minutes at £0.20 and the car's straight-line km at the mileage rate
+    sizes, e, n = run.practices.list_size, run.practices.easting, run.practices.northing
+    def km(i, h):
+        return ((e[i] - e[h]) ** 2 + (n[i] - n[h]) ** 2) ** 0.5 / 1000
+    access = sum(0.5 * 2 * sizes[i] * (0.2 * minutes[i, h] + 0.348 * km(i, h))
+                 for i, h in ((i, res.hubs[res.assignment[i]]) for i in range(N)))
     assert run.verification.cost_breakdown["access"] == pytest.approx(access, rel=1e-9)
     assert run.summary()["parameters"]["access_priced_by"].startswith("travel time")
 
