@@ -55,7 +55,8 @@ from .sensitivity_draws import (PLAN_STATUSES, Context, current_value, draw_valu
 # plan after a 1 s check), so the default run is the base, 147 + 40 solves and 53 checks: about
 # 1,500 s of CPU, 13 minutes on 2 free cores. With the cores shared with two other jobs, a solve
 # took 14-24 s of wall time per worker (a 16-solve sample), which puts the run at about 29 minutes:
-# still inside the 30 it must fit.
+# still inside the 30 it must fit. The whole default run, measured (2026-12-07, 235 solves, the
+# cores shared with test jobs): 1,241 s, 20.7 minutes (benchmarks/RESULTS.md).
 DEFAULT_WORK_LIMIT = 2.0
 DEFAULT_DRAWS = 40
 MAX_DRAWS = 10_000

@@ -106,6 +106,7 @@ def section_size(s: dict) -> str:
                    f"{num(a.get('median_practice_list'))} patients, more or fewer would cross it); the others settle "
                    "where patient travel and the practices' sizes put them.</p>")
     out += _drivers_text(as_dict(a.get("drivers")))
+    out += _steps_summary(records(a.get("federations")))
     prices = as_dict(s.get("rule_prices"))
     if prices:
         out.append("<h3>What each binding rule costs</h3><table><thead><tr><th>Rule</th><th>Widened</th>"
@@ -166,6 +167,25 @@ def _drivers_text(d: dict) -> list[str]:
             f"practices changes by term: {esc('; '.join(parts))}. The largest mover is "
             f"<strong>{esc(labels.get(str(d.get('largest')), d.get('largest')).lower())}</strong>; patient travel "
             "(access) is what grows with size and holds federations back where no rule does.</p>"]
+
+
+def _steps_summary(feds: list[dict]) -> list[str]:
+    """The service step most federations stop below, in words (the team one more practice would
+    need): the make-or-buy steps, not only travel, hold federations where no rule does."""
+    tops = []
+    for f in feds:
+        steps = [r for r in (f.get("next_step") or []) if isinstance(r, dict) and finite(r.get("extra_gbp"))]
+        if steps and f.get("binding_rule") == "none":
+            tops.append(max(steps, key=lambda r: float(r["extra_gbp"])))
+    if not tops:
+        return []
+    names = [str(t.get("service")) for t in tops]
+    common = max(sorted(set(names)), key=names.count)
+    extra = max(float(t["extra_gbp"]) for t in tops if t.get("service") == common)
+    held = sum(1 for f in feds if f.get("binding_rule") == "none")
+    return [f"<p>{names.count(common)} of the {held} federations no rule holds stop just below a step in "
+            f"<strong>{esc(common)}</strong>: one more practice of the median list would need another team "
+            f"(up to {gbp(extra)} a year more).</p>"]
 
 
 def _steps_text(steps) -> str:

@@ -173,3 +173,15 @@ def test_next_steps_name_the_services_that_need_another_team():
             if mode(n) != mode(n + step):
                 want.add(s.service)
         assert got == want, (n, got ^ want)
+
+
+def test_the_report_names_the_service_step_federations_stop_below():
+    from fedplan.reports.size import section_size
+
+    step = [{"service": "urgent_care", "mode": "inhouse", "teams": 3, "extra_gbp": 981_912.8},
+            {"service": "phlebotomy", "mode": "inhouse", "teams": 2, "extra_gbp": 3_316.0}]
+    feds = [{"id": k, "population": 236_000, "n_practices": 20, "per_patient": {}, "binding_rule": "none",
+             "next_step": step if k < 4 else step[1:]} for k in range(1, 5)]
+    html = section_size({"size_analysis": {"federations": feds, "curve": []}})
+    assert "3 of the 4 federations no rule holds stop just below a step in <strong>urgent_care</strong>" in html
+    assert "£981,913" in html
