@@ -208,8 +208,10 @@ def test_travel_minutes_are_read_from_the_file(tmp_path):
     v = verify(sc, GOOD, GOOD_HUBS)
     assert "practice V1 is 51.2 minutes from hub W1, over the limit of 45" in " | ".join(v.problems)
     minutes = {c: 0.0 if c == GOOD_HUBS[f] else round(10 + km(c, GOOD_HUBS[f]), 3) for c, f in GOOD.items()}
-    assert v.cost_breakdown["access"] == pytest.approx(sum(WORLD[c][2] * 0.5 * 2 * 0.10 * m
-                                                           for c, m in minutes.items()), rel=1e-9)
+    # a trip: the patient's minutes at £0.10 and the car's straight-line km at the mileage rate
+    assert v.cost_breakdown["access"] == pytest.approx(
+        sum(WORLD[c][2] * 0.5 * 2 * (0.10 * m + 0.348 * (0.0 if c == GOOD_HUBS[GOOD[c]] else km(c, GOOD_HUBS[GOOD[c]])))
+            for c, m in minutes.items()), rel=1e-9)
     assert "V1 has no route to its hub E1" in problems_of(sc, {**GOOD, "V1": 2})
 
 
