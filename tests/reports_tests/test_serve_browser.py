@@ -1,5 +1,5 @@
-"""`fedplan serve` in a real browser: headless Chromium against the workbench on loopback, every
-other host unreachable. Moves a practice on the map, checks the cost shown against the
+"""`fedplan serve` in a real browser: headless Chromium against the workbench on loopback over the
+Devon default run, every other host unreachable. Moves a practice on the map, checks the cost shown against the
 independent verify's recomputation, pins it, re-optimises in the background, saves, and opens the
 saved run with `fedplan report`. Skipped without chromium and chromedriver unless
 FEDPLAN_REQUIRE_BROWSER=1; screenshots land in ``test-artefacts/`` (or ``$FEDPLAN_ARTEFACTS``)."""
@@ -20,7 +20,6 @@ import pytest
 
 from fedplan.cli import main
 
-DATA = Path(__file__).parents[1] / "data"
 ARTEFACTS = Path(os.environ.get("FEDPLAN_ARTEFACTS") or Path(__file__).resolve().parents[2] / "test-artefacts")
 
 
@@ -40,8 +39,8 @@ def browser_or_skip() -> tuple[str, str]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The workbench on a free loopback port, over a run of ten Devon practices."""
+def server(tmp_path_factory, devon_run_dir):
+    """The workbench on a free loopback port, over the Devon default run (the session's own)."""
     import uvicorn
 
     from fedplan.serve.app import create_app
@@ -49,12 +48,7 @@ def server(tmp_path_factory):
     from fedplan.serve.workspace import load_plans
 
     d = tmp_path_factory.mktemp("serve-browser")
-    lines = (DATA / "practices_small.csv").read_text(encoding="utf-8").splitlines(keepends=True)
-    (d / "practices.csv").write_text("".join(lines[:11]), encoding="utf-8")
-    (d / "s.toml").write_text('[area]\nengland = true\n[inputs]\npractices = "practices.csv"\n'
-                              "[bounds]\nmin_population = 20000\nmax_population = 60000\n"
-                              "[solve]\ntime_limit_s = 20\nprice_rules = false\n", encoding="utf-8")
-    assert main(["plan", str(d / "s.toml"), "--out", str(d / "run"), "--quiet"]) == 0
+    shutil.copytree(devon_run_dir, d / "run")
     saves = d / "saved"
     saves.mkdir()
     app = create_app(load_plans([d / "run"]), save_dir=saves, allowed_hosts=LOOPBACK_NAMES)
@@ -126,7 +120,9 @@ def test_move_rescore_pin_reoptimise_save_in_chromium(browser, server):
     browser.get(server["url"])
     wait(browser, "return document.body.getAttribute('data-ready')", 60, "the plan to load")
     start = json.loads(urllib.request.urlopen(server["url"] + "api/plans/run").read())
-    assert len(browser.find_elements(By.CSS_SELECTOR, "#practices circle")) == 10
+    n_practices = sum(len(f["members"]) for f in start["federations"])
+    assert n_practices == 116          # Devon's default run: every practice on the map
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#practices circle")) == n_practices
     assert len(browser.find_elements(By.CSS_SELECTOR, "#federations tbody tr")) == len(start["federations"])
     # move a practice that does not host its federation into another federation
     fed = max(start["federations"], key=lambda f: f["n_practices"])
@@ -168,6 +164,8 @@ def test_move_rescore_pin_reoptimise_save_in_chromium(browser, server):
     manifest = json.loads((Path(run_dir) / "manifest.json").read_text())
     assert [e["op"] for e in manifest["workbench"]["edits"]] == ["move", "pin", "optimise"]
     assert main(["report", run_dir]) == 0
+    assert main(["compare", str(server["run"]), run_dir, "--out", str(server["saves"] / "compare"), "--no-maps"]) == 0
+    assert (server["saves"] / "compare" / "comparison.html").is_file()
     # nothing but this server was asked for anything, and the page logged no error
     asked = []
     for entry in browser.get_log("performance"):
