@@ -34,7 +34,7 @@ from .summary import breakdown, make_or_buy_rows, make_summary, practices_moved
 __all__ = ["Baseline", "NEST_ATTR", "PlanRun", "as_scenario", "baseline_groups", "baseline_start", "breakdown",
            "build_problem", "check_supported", "cost_baseline", "federation_terms", "hub_candidate_mask",
            "link_pairs", "load_catalogue", "load_outline", "load_practices", "lock_mask", "make_or_buy_rows",
-           "make_summary", "plan", "practices_moved", "run", "size_cost", "travel_minutes"]
+           "make_summary", "plan", "practices_moved", "prepare", "run", "size_cost", "travel_minutes"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,6 +58,16 @@ class PlanRun:
         return make_summary(self)
 
 
+def prepare(practices: Practices, sc: Scenario):
+    """The model of a scenario's practices up to the solve: (distances in km, access times or None,
+    catalogue, FederationProblem, today's PCNs costed). Shared by ``run`` and ``fedplan serve``."""
+    dist = geo.distance_km(practices)
+    access = access_times(practices, sc)
+    catalogue = load_catalogue(sc)
+    problem = build_problem(practices, sc, dist, catalogue, None if access is None else access.minutes)
+    return dist, access, catalogue, problem, cost_baseline(practices, problem, sc, catalogue)
+
+
 def run(scenario: Scenario | str | Path | None = None, *, log_path: Path | None = None,
         on_stage: Callable[[str], None] | None = None) -> PlanRun:
     """Plan one scenario end to end (no files written). Raises InputError for bad input and
@@ -73,12 +83,8 @@ def run(scenario: Scenario | str | Path | None = None, *, log_path: Path | None 
     outline = load_outline(practices, sc)
     timings["inputs_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    dist = geo.distance_km(practices)
-    access = access_times(practices, sc)
+    dist, access, catalogue, problem, baseline = prepare(practices, sc)
     minutes = None if access is None else access.minutes
-    catalogue = load_catalogue(sc)
-    problem = build_problem(practices, sc, dist, catalogue, minutes)
-    baseline = cost_baseline(practices, problem, sc, catalogue)
     timings["model_s"] = time.perf_counter() - t
     limit = (f"work limit {sc.solve.work_limit:g} units, time cap {sc.solve.time_limit_s:g}s"
              if sc.solve.work_limit is not None else f"time limit {sc.solve.time_limit_s:g}s")

@@ -181,9 +181,9 @@ def write_run(run: PlanRun, tmp: Path, argv: list[str] | None = None, started: f
     """Write every output file of DESIGN.md §5 into ``tmp``; returns the summary."""
     summary = run.summary()
     res = run.result
+    minutes = practice_hub_minutes(run)
     (tmp / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     if res.has_plan:
-        minutes = practice_hub_minutes(run)
         if any(m is not None for m in minutes):
             by_code = dict(zip(run.practices.code, minutes))
             rows = [(c, f, "" if by_code.get(c) is None else f"{by_code[c]:.1f}")
@@ -196,20 +196,20 @@ def write_run(run: PlanRun, tmp: Path, argv: list[str] | None = None, started: f
                   make_or_buy_rows(run))
     if not (tmp / "solver.log").exists():
         (tmp / "solver.log").write_text(res.log or "", encoding="utf-8")
-    _write_geo_and_report(run, summary, tmp)
+    _write_geo_and_report(run, summary, tmp, minutes)
     manifest = make_manifest(run, tmp, argv, started)
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return summary
 
 
-def _write_geo_and_report(run: PlanRun, summary: dict, tmp: Path) -> None:
+def _write_geo_and_report(run: PlanRun, summary: dict, tmp: Path, hub_minutes: list) -> None:
     from fedplan import reports
     res = run.result
     fed_ids = [int(f) + 1 for f in res.assignment] if res.has_plan else [0] * len(run.practices)
     log = (tmp / "solver.log").read_text(errors="replace") if (tmp / "solver.log").exists() else res.log
     html, polygons = render_run_report(summary, run.practices, fed_ids, make_or_buy_rows(run), log,
                                        has_plan=res.has_plan, outline=run.outline,
-                                       hub_minutes=practice_hub_minutes(run))
+                                       hub_minutes=hub_minutes)
     if polygons is not None:
         reports.write_federations_gpkg(tmp / "federations.gpkg", polygons, summary["federations"])
     reports.write_report(tmp / "report.html", html)

@@ -23,8 +23,9 @@ from fedplan.optimise import FederationProblem
 from fedplan.optimise.makebuy import make_or_buy
 from fedplan.optimise.risk import mean_practice_list
 
-from ..baseline import Baseline, cost_baseline
-from ..problem import access_times, build_problem, coordination_gbp, federation_terms, load_catalogue, load_practices
+from ..api import prepare
+from ..baseline import Baseline
+from ..problem import coordination_gbp, federation_terms, load_practices
 from ..rundir import read_run_dir
 
 
@@ -96,12 +97,8 @@ class Model:
 def build_model(scenario: Scenario) -> Model:
     """The same steps as ``fedplan.api.run`` up to the solve (InputError on bad input)."""
     practices = load_practices(scenario)
-    dist = geo.distance_km(practices)
-    access = access_times(practices, scenario)
+    dist, access, catalogue, problem, baseline = prepare(practices, scenario)
     minutes = None if access is None else access.minutes
-    catalogue = load_catalogue(scenario)
-    problem = build_problem(practices, scenario, dist, catalogue, minutes)
-    baseline = cost_baseline(practices, problem, scenario, catalogue)
     return Model(scenario, practices, problem, dist, catalogue, minutes, access, baseline,
                  {c: i for i, c in enumerate(practices.code)}, mean_practice_list(practices.list_size))
 
